@@ -1,0 +1,83 @@
+"""Writes for accounts: users, roles and API tokens."""
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ApiToken, User
+from accounts.roles import Role
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    role: str,
+    email: str = "",
+    password: str | None = None,
+    full_name: str = "",
+    time_zone: str = "UTC",
+) -> User:
+    """Create a user with one role. Admins are also staff and superusers."""
+    if role not in Role.values:
+        raise ValidationError(
+            {"role": f"Unknown role {role!r}; choose one of {', '.join(Role.values)}."}
+        )
+    user = User(
+        username=username,
+        email=email,
+        full_name=full_name,
+        time_zone=time_zone,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, user: User, roles: list[str]) -> User:
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValidationError({"roles": f"Unknown roles: {', '.join(sorted(unknown))}."})
+    user.groups.set(Group.objects.filter(name__in=roles))
+    user.__dict__.pop("roles", None)
+    return user
+
+
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token; the raw value is returned once and never stored."""
+    raw = ApiToken.generate()
+    token = ApiToken.objects.create(
+        user=user, name=name, key_hash=ApiToken.hash(raw), hint=raw[: len(ApiToken.PREFIX) + 4]
+    )
+    return token, raw
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user behind a raw token, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = (
+        ApiToken.objects.active().select_related("user").filter(key_hash=ApiToken.hash(raw)).first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoke()
+        token.save(update_fields=["revoked_at"])
+    return token

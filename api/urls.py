@@ -1,0 +1,30 @@
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI
+
+from api import accounts
+from api.auth import api_auth
+from api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="Relay API",
+    version="1.0.0",
+    description="Relay's JSON API: the same services and rules as the browser.",
+    auth=api_auth,
+    urls_namespace="api-1.0.0",
+)
+install_error_handlers(api)
+api.add_router("", accounts.router)
+
+
+def _login_not_required(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
+    """The API authenticates itself (401, not a redirect to the sign-in page)."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _login_not_required(pattern.url_patterns)
+        else:
+            pattern.callback.login_required = False  # type: ignore[attr-defined]
+    return patterns
+
+
+api_urls = api.urls
+_login_not_required(api_urls[0])

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from api.urls import api_urls
+
+
+@login_not_required
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("api/v1/", api_urls),
+    path("healthz", healthz, name="healthz"),
+    path("", include("dashboards.urls")),
+]
+
+admin.site.site_header = "Relay administration"
+admin.site.site_title = "Relay admin"
+admin.site.index_title = "Set up Relay"

@@ -1,0 +1,62 @@
+"""Demo data: one user per role, then (as the apps grow) companies, deals and projects.
+
+Idempotent: running it twice changes nothing the second time.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import user_create
+
+DEMO_PASSWORD = "relay-demo"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    role: str
+    time_zone: str = "Europe/Berlin"
+
+
+DEMO_USERS = [
+    DemoUser("rita", "Rita Rep", Role.SALES_REP),
+    DemoUser("ravi", "Ravi Rep", Role.SALES_REP, "Asia/Kolkata"),
+    DemoUser("sam", "Sam Manager", Role.SALES_MANAGER),
+    DemoUser("dana", "Dana Lead", Role.DELIVERY_LEAD),
+    DemoUser("max", "Max Member", Role.DELIVERY_MEMBER),
+    DemoUser("admin", "Ada Admin", Role.ADMIN, "UTC"),
+]
+
+
+@dataclass
+class SeedResult:
+    users_created: int = 0
+
+
+@transaction.atomic
+def seed_users(result: SeedResult) -> dict[str, User]:
+    users = {}
+    for demo in DEMO_USERS:
+        user = User.objects.filter(username=demo.username).first()
+        if user is None:
+            user = user_create(
+                username=demo.username,
+                role=demo.role,
+                email=f"{demo.username}@example.com",
+                password=DEMO_PASSWORD,
+                full_name=demo.full_name,
+                time_zone=demo.time_zone,
+            )
+            result.users_created += 1
+        users[demo.username] = user
+    return users
+
+
+def seed(*, deals: int = 40) -> SeedResult:
+    result = SeedResult()
+    seed_users(result)
+    return result

@@ -1,0 +1,69 @@
+"""The environment decides database, broker and email."""
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRINT = (
+    "from django.conf import settings as s;"
+    "print(s.DATABASES['default']['ENGINE']);"
+    "print(s.CELERY_BROKER_URL);"
+    "print(s.MAILERS['default']['BACKEND']);"
+    "o = s.MAILERS['default']['OPTIONS'];"
+    "print(o.get('host'), o.get('port'))"
+)
+
+
+def settings_under(**env: str) -> list[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL", "DEBUG"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup();" + PRINT],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.split("\n")[:4]
+
+
+def test_defaults_need_nothing_installed():
+    assert settings_under() == [
+        "django.db.backends.sqlite3",
+        "filesystem://",
+        "django.core.mail.backends.console.EmailBackend",
+        "None None",
+    ]
+
+
+def test_environment_switches_to_postgresql_redis_and_smtp():
+    assert settings_under(
+        DATABASE_URL="postgres://u@db:5432/relay",
+        REDIS_URL="redis://cache:6379/0",
+        EMAIL_URL="smtp://mailer:1025",
+    ) == [
+        "django.db.backends.postgresql",
+        "redis://cache:6379/0",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mailer 1025",
+    ]
+
+
+def test_celery_broker_url_overrides_redis_url():
+    lines = settings_under(REDIS_URL="redis://cache:6379/0", CELERY_BROKER_URL="amqp://guest@mq//")
+    assert lines[1] == "amqp://guest@mq//"
+
+
+def test_celery_app_reads_django_settings():
+    celery = importlib.import_module("config.celery")
+    assert celery.app.conf.task_acks_late is True
+    assert celery.app.conf.task_reject_on_worker_lost is True
