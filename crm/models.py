@@ -1,0 +1,391 @@
+"""CRM: companies, contacts, deals and their pipeline (rules R1-R4)."""
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+
+class Stage(models.TextChoices):
+    LEAD = "lead", "Lead"
+    QUALIFIED = "qualified", "Qualified"
+    PROPOSAL = "proposal", "Proposal"
+    NEGOTIATION = "negotiation", "Negotiation"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+OPEN_STAGES = (Stage.LEAD, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION)
+CLOSED_STAGES = (Stage.WON, Stage.LOST)
+DEFAULT_PROBABILITY = {
+    Stage.LEAD: 10,
+    Stage.QUALIFIED: 25,
+    Stage.PROPOSAL: 50,
+    Stage.NEGOTIATION: 75,
+    Stage.WON: 100,
+    Stage.LOST: 0,
+}
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Company(TimeStamped):
+    name = models.CharField(max_length=200)
+    domain = models.CharField(
+        "web domain", max_length=253, blank=True, help_text="For example example.com"
+    )
+    industry = models.CharField(max_length=100, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="companies"
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name_plural = "companies"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("domain"),
+                condition=~Q(domain=""),
+                name="crm_company_domain_unique",
+                violation_error_message="A company with this web domain already exists.",
+            ),
+        ]
+        indexes = [models.Index(Lower("name"), name="crm_company_name_lower")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(TimeStamped):
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    title = models.CharField("job title", max_length=150, blank=True)
+    company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contacts"
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="crm_contact_email_unique",
+                violation_error_message="A contact with this email address already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class LeadSource(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LostReason(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StageSetting(models.Model):
+    """Per open stage: its win probability and when a deal in it counts as stale."""
+
+    stage = models.CharField(max_length=20, choices=Stage.choices, unique=True)
+    probability = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(100)], help_text="Percent."
+    )
+    stale_after_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days in this stage before a deal counts as stale."
+    )
+
+    class Meta:
+        ordering = ["probability"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.probability}%"
+
+
+class DealQuerySet(models.QuerySet["Deal"]):
+    def open(self) -> "DealQuerySet":
+        return self.filter(stage__in=OPEN_STAGES)
+
+    def overdue(self, now: dt.datetime | None = None) -> "DealQuerySet":
+        return self.open().filter(next_action_due_at__lt=now or timezone.now())
+
+    def with_weighted(self) -> "DealQuerySet":
+        return self.annotate(
+            weighted=models.ExpressionWrapper(
+                F("amount") * F("probability") / Decimal(100),
+                output_field=models.DecimalField(max_digits=16, decimal_places=2),
+            )
+        )
+
+
+def qualification_missing(deal: "Deal") -> dict[str, str]:
+    if not (deal.qualification_notes or "").strip():
+        return {"qualification_notes": "Qualification notes are required to qualify a deal."}
+    return {}
+
+
+def proposal_missing(deal: "Deal") -> dict[str, str]:
+    errors = {}
+    if deal.amount is None or deal.amount <= 0:
+        errors["amount"] = "An amount greater than 0 is required to propose."
+    if deal.expected_close_date is None:
+        errors["expected_close_date"] = "An expected close date is required to propose."
+    return errors
+
+
+def lose_missing(deal: "Deal") -> dict[str, str]:
+    if deal.lost_reason_id is None:
+        return {"lost_reason_id": "Choose a lost reason."}
+    return {}
+
+
+class Deal(ConcurrentTransitionMixin, TimeStamped):
+    """A sales opportunity. ``stage`` moves only through its transitions (R3)."""
+
+    title = models.CharField(max_length=200)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="deals")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    amount = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    source = models.ForeignKey(
+        LeadSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
+    )
+    expected_close_date = models.DateField(null=True, blank=True)
+    qualification_notes = models.TextField(blank=True)
+    next_action = models.CharField(max_length=255, blank=True)
+    next_action_due_date = models.DateField(null=True, blank=True)
+    next_action_due_time = models.TimeField(null=True, blank=True)
+    # When the next action becomes overdue: its time, or the end of its day, in the
+    # owner's time zone. Kept by the services; queried for "overdue".
+    next_action_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    stage = FSMField(default=Stage.LEAD, choices=Stage.choices, protected=True)
+    stage_entered_at = models.DateTimeField(default=timezone.now, editable=False)
+    probability = models.PositiveSmallIntegerField(default=10, editable=False)
+    lost_reason = models.ForeignKey(
+        LostReason, on_delete=models.PROTECT, null=True, blank=True, related_name="deals"
+    )
+    lost_note = models.TextField(blank=True)
+    won_at = models.DateTimeField(null=True, blank=True, editable=False)
+    lost_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = DealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        indexes = [
+            models.Index(fields=["stage", "owner"], name="crm_deal_stage_owner"),
+            models.Index(fields=["next_action_due_at"], name="crm_deal_due_at"),
+            models.Index(fields=["expected_close_date"], name="crm_deal_close"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="crm_deal_amount_gte_0"),
+            models.CheckConstraint(
+                condition=~Q(stage__in=OPEN_STAGES)
+                | (~Q(next_action="") & Q(next_action_due_date__isnull=False)),
+                name="crm_open_deal_has_next_action",
+                violation_error_message="An open deal needs a next action and its due date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+    @property
+    def weighted_amount(self) -> Decimal:
+        return (self.amount * self.probability / Decimal(100)).quantize(Decimal("0.01"))
+
+    def is_overdue(self, now: dt.datetime | None = None) -> bool:
+        return bool(
+            self.is_open
+            and self.next_action_due_at
+            and self.next_action_due_at < (now or timezone.now())
+        )
+
+    def compute_due_at(self, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
+        if self.next_action_due_date is None:
+            return None
+        if self.next_action_due_time is not None:
+            local = dt.datetime.combine(self.next_action_due_date, self.next_action_due_time)
+        else:
+            local = dt.datetime.combine(self.next_action_due_date + dt.timedelta(days=1), dt.time())
+        return local.replace(tzinfo=zone)
+
+    # Transitions (R3). Conditions are the R4 checks; services report them field by field.
+    @transition(
+        field=stage,
+        source=Stage.LEAD,
+        target=Stage.QUALIFIED,
+        conditions=[lambda d: not qualification_missing(d)],
+    )
+    def qualify(self) -> None:
+        pass
+
+    @transition(
+        field=stage,
+        source=Stage.QUALIFIED,
+        target=Stage.PROPOSAL,
+        conditions=[lambda d: not proposal_missing(d)],
+    )
+    def propose(self) -> None:
+        pass
+
+    @transition(field=stage, source=Stage.PROPOSAL, target=Stage.NEGOTIATION)
+    def negotiate(self) -> None:
+        pass
+
+    @transition(
+        field=stage,
+        source=[Stage.PROPOSAL, Stage.NEGOTIATION],
+        target=Stage.WON,
+        conditions=[lambda d: getattr(d, "_win_permit", None) is not None],
+    )
+    def win(self) -> None:
+        """Only reachable with a permit issued by the handoff gate (R5-R7)."""
+        self.won_at = timezone.now()
+
+    @transition(
+        field=stage,
+        source=list(OPEN_STAGES),
+        target=Stage.LOST,
+        conditions=[lambda d: not lose_missing(d)],
+    )
+    def lose(self) -> None:
+        self.lost_at = timezone.now()
+
+    @transition(
+        field=stage,
+        source=Stage.LOST,
+        target=Stage.LEAD,
+        permission=lambda deal, user: user.has_role("sales_manager", "admin"),
+    )
+    def reopen(self) -> None:
+        self.lost_at = None
+        self.lost_reason = None
+        self.lost_note = ""
+
+
+class ActivityKind(models.TextChoices):
+    NOTE = "note", "Note"
+    CALL = "call", "Call"
+    EMAIL = "email", "Email"
+    MEETING = "meeting", "Meeting"
+
+
+class Activity(models.Model):
+    kind = models.CharField(max_length=10, choices=ActivityKind.choices, default=ActivityKind.NOTE)
+    body = models.TextField()
+    occurred_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities"
+    )
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, null=True, blank=True, related_name="activities"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["deal", "-occurred_at"], name="crm_activity_deal"),
+            models.Index(fields=["contact", "-occurred_at"], name="crm_activity_contact"),
+            models.Index(fields=["company", "-occurred_at"], name="crm_activity_company"),
+            models.Index(fields=["author", "-occurred_at"], name="crm_activity_author"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deal__isnull=False)
+                | Q(contact__isnull=False)
+                | Q(company__isnull=False),
+                name="crm_activity_has_subject",
+                violation_error_message="An activity belongs to a deal, a contact or a company.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.body[:40]}"
+
+
+class StageChange(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    override_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["deal", "-at"], name="crm_stagechange_deal")]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id}: {self.from_stage} -> {self.to_stage}"
