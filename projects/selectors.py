@@ -1,0 +1,383 @@
+"""Reads for delivery, always scoped to the acting user; they own select/prefetch_related."""
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.roles import Role
+from projects import scheduling
+from projects.models import (
+    ChecklistItem,
+    Comment,
+    Dependency,
+    Holiday,
+    Mention,
+    Milestone,
+    Project,
+    ProjectTemplate,
+    Task,
+    TaskStatus,
+    TemplateDependency,
+    TemplateTask,
+)
+
+NOTHING = Q(pk__in=[])
+
+
+def project_visible_q(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """The projects ``user`` may see, as a filter on Project (or on ``prefix`` + project).
+
+    Admins and delivery leads see every project; delivery members the projects they lead
+    or belong to; everyone else none. The handoff extends this for sales (their won deals).
+    """
+    if not user.is_authenticated:
+        return NOTHING
+    assert isinstance(user, User)
+    if user.has_role(Role.ADMIN, Role.DELIVERY_LEAD):
+        return Q()
+    if user.has_role(Role.DELIVERY_MEMBER):
+        membership = Project.members.through.objects.filter(user_id=user.pk).values("project_id")
+        return Q(**{f"{prefix}pk__in": membership}) | Q(**{f"{prefix}delivery_lead_id": user.pk})
+    return NOTHING
+
+
+def _visible_projects(user: User | AnonymousUser) -> QuerySet[Project]:
+    return Project.objects.filter(project_visible_q(user))
+
+
+def project_list_for_user(
+    user: User | AnonymousUser,
+    *,
+    status: str | None = None,
+    lead_id: int | None = None,
+    at_risk: bool | None = None,
+    q: str | None = None,
+    company_id: int | None = None,
+) -> QuerySet[Project]:
+    projects = _visible_projects(user).select_related("delivery_lead", "company")
+    if status:
+        projects = projects.filter(status=status)
+    if lead_id:
+        projects = projects.filter(delivery_lead_id=lead_id)
+    if at_risk is not None:
+        projects = projects.filter(at_risk=at_risk)
+    if company_id:
+        projects = projects.filter(company_id=company_id)
+    if q:
+        projects = projects.filter(name__icontains=q.strip())
+    return projects.order_by("name", "pk")
+
+
+def project_get_for_user(user: User | AnonymousUser, pk: int) -> Project:
+    """The project with its lead, company and members, or 404 when the user may not see it."""
+    project = (
+        _visible_projects(user)
+        .select_related("delivery_lead", "company")
+        .prefetch_related("members")
+        .filter(pk=pk)
+        .first()
+    )
+    if project is None:
+        raise Http404("No such project.")
+    return project
+
+
+def _get_child(queryset: QuerySet, user: User | AnonymousUser, pk: int, what: str):
+    obj = (
+        queryset.filter(project_visible_q(user, "project__"))
+        .select_related("project", "project__delivery_lead")
+        .prefetch_related("project__members")
+        .filter(pk=pk)
+        .first()
+    )
+    if obj is None:
+        raise Http404(f"No such {what}.")
+    return obj
+
+
+def task_get_for_user(user: User | AnonymousUser, pk: int) -> Task:
+    return _get_child(Task.objects.select_related("assignee", "milestone"), user, pk, "task")
+
+
+def milestone_get_for_user(user: User | AnonymousUser, pk: int) -> Milestone:
+    return _get_child(
+        Milestone.objects.select_related("approver", "approved_by"), user, pk, "milestone"
+    )
+
+
+def dependency_get_for_user(user: User | AnonymousUser, pk: int) -> Dependency:
+    return _get_child(
+        Dependency.objects.select_related("predecessor", "successor"), user, pk, "dependency"
+    )
+
+
+def checklist_item_get_for_user(user: User | AnonymousUser, pk: int) -> ChecklistItem:
+    return _get_child(ChecklistItem.objects.all(), user, pk, "checklist item")
+
+
+def project_tasks(project: Project) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(project=project)
+        .select_related("assignee", "milestone")
+        .order_by("planned_start", "position", "pk")
+    )
+
+
+def project_dependencies(project: Project) -> QuerySet[Dependency]:
+    return Dependency.objects.filter(project=project).order_by("pk")
+
+
+def project_milestones(project: Project) -> QuerySet[Milestone]:
+    return (
+        Milestone.objects.filter(project=project)
+        .select_related("approver", "approved_by")
+        .annotate(
+            task_count=Count("tasks"),
+            open_task_count=Count("tasks", filter=~Q(tasks__status=TaskStatus.DONE)),
+        )
+        .order_by("position", "due_date", "pk")
+    )
+
+
+def project_checklist(project: Project) -> QuerySet[ChecklistItem]:
+    return ChecklistItem.objects.filter(project=project).select_related("done_by")
+
+
+def project_people(project: Project) -> list[User]:
+    """The lead and the members (members prefetched by ``project_get_for_user``)."""
+    people = {project.delivery_lead_id: project.delivery_lead}
+    for member in project.members.all():
+        people.setdefault(member.pk, member)
+    return sorted(people.values(), key=lambda u: u.display_name.lower())
+
+
+def task_links(task: Task) -> tuple[list[Dependency], list[Dependency]]:
+    """(links to predecessors, links to successors) with the tasks at the other end."""
+    links = list(
+        Dependency.objects.filter(Q(successor=task) | Q(predecessor=task))
+        .select_related("predecessor", "successor")
+        .order_by("pk")
+    )
+    return (
+        [link for link in links if link.successor_id == task.pk],
+        [link for link in links if link.predecessor_id == task.pk],
+    )
+
+
+def task_comments(task: Task) -> QuerySet[Comment]:
+    return (
+        Comment.objects.filter(task=task)
+        .select_related("author")
+        .prefetch_related(Prefetch("mentions", Mention.objects.select_related("user")))
+        .order_by("created_at", "pk")
+    )
+
+
+def my_open_tasks(user: User, *, limit: int = 50) -> list[Task]:
+    """Open tasks assigned to ``user`` in projects they can see, soonest first."""
+    return list(
+        Task.objects.filter(assignee=user)
+        .exclude(status=TaskStatus.DONE)
+        .filter(project_visible_q(user, "project__"))
+        .select_related("project")
+        .order_by("planned_finish", "pk")[:limit]
+    )
+
+
+def approvals_waiting_for(user: User, *, limit: int = 50) -> list[Milestone]:
+    """Milestones ``user`` must approve, with how many of their tasks are still open."""
+    return list(
+        Milestone.objects.filter(approver=user, requires_approval=True, approved_at__isnull=True)
+        .select_related("project")
+        .annotate(open_task_count=Count("tasks", filter=~Q(tasks__status=TaskStatus.DONE)))
+        .order_by("due_date", "pk")[:limit]
+    )
+
+
+def mentions_for(user: User) -> QuerySet[Mention]:
+    return Mention.objects.filter(user=user).select_related(
+        "comment__task__project", "comment__author"
+    )
+
+
+def delivery_users() -> QuerySet[User]:
+    """Users who can lead or work on projects (delivery roles and admins)."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(groups__name__in=[Role.DELIVERY_LEAD, Role.DELIVERY_MEMBER, Role.ADMIN])
+            | Q(is_superuser=True)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def delivery_leads() -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name__in=[Role.DELIVERY_LEAD, Role.ADMIN]) | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def user_can_see_project(user: User, project: Project) -> bool:
+    return _visible_projects(user).filter(pk=project.pk).exists()
+
+
+# Calendar and templates --------------------------------------------------------------------
+
+
+def working_calendar(since: date | None = None) -> scheduling.WorkingCalendar:
+    holidays = Holiday.objects.all()
+    if since is not None:
+        holidays = holidays.filter(date__gte=since)
+    return scheduling.WorkingCalendar(holidays.values_list("date", flat=True))
+
+
+def template_list() -> QuerySet[ProjectTemplate]:
+    return (
+        ProjectTemplate.objects.filter(is_active=True)
+        .annotate(task_count=Count("tasks"))
+        .order_by("name")
+    )
+
+
+def template_get(pk: int) -> ProjectTemplate:
+    template = ProjectTemplate.objects.filter(pk=pk, is_active=True).first()
+    if template is None:
+        raise Http404("No such project template.")
+    return template
+
+
+def _template_specs(
+    template: ProjectTemplate, calendar: scheduling.WorkingCalendar, start_date: date
+) -> tuple[list[TemplateTask], list[scheduling.TaskSpec], list[scheduling.LinkSpec]]:
+    tasks = list(TemplateTask.objects.filter(template=template).order_by("position", "pk"))
+    links = list(TemplateDependency.objects.filter(template=template).order_by("pk"))
+    specs = [
+        scheduling.TaskSpec(
+            id=task.pk,
+            duration=task.duration_days,
+            name=task.title,
+            not_before=(
+                calendar.add_working_days(start_date, task.offset_days)
+                if task.offset_days
+                else None
+            ),
+        )
+        for task in tasks
+    ]
+    link_specs = [
+        scheduling.LinkSpec(link.predecessor_id, link.successor_id, link.kind, link.lag_days)
+        for link in links
+    ]
+    return tasks, specs, link_specs
+
+
+def template_schedule(
+    template: ProjectTemplate, start_date: date, calendar: scheduling.WorkingCalendar | None = None
+) -> scheduling.Schedule:
+    """The template's tasks scheduled from ``start_date`` (keys: TemplateTask ids).
+
+    The handoff's promise check compares ``.finish`` with the promised date.
+    """
+    calendar = calendar or working_calendar(since=start_date)
+    _, specs, links = _template_specs(template, calendar, start_date)
+    return scheduling.schedule(specs, links, start=start_date, calendar=calendar)
+
+
+def template_planned_finish(template: ProjectTemplate, start_date: date) -> date | None:
+    return template_schedule(template, start_date).finish
+
+
+def template_planned_working_days(template: ProjectTemplate) -> int:
+    """Working days from kickoff to finish; holidays shift dates, not this count."""
+    monday = date(2001, 1, 1)
+    return template_schedule(template, monday, scheduling.WorkingCalendar()).working_days
+
+
+def template_summaries() -> list[dict]:
+    """Each active template with its task count and planned working days (API and forms)."""
+    templates = list(template_list())
+    if not templates:
+        return []
+    ids = [t.pk for t in templates]
+    tasks_by_template: dict[int, list[TemplateTask]] = {pk: [] for pk in ids}
+    for task in TemplateTask.objects.filter(template_id__in=ids).order_by("position", "pk"):
+        tasks_by_template[task.template_id].append(task)
+    links_by_template: dict[int, list[TemplateDependency]] = {pk: [] for pk in ids}
+    for link in TemplateDependency.objects.filter(template_id__in=ids).order_by("pk"):
+        links_by_template[link.template_id].append(link)
+    out = []
+    for template in templates:
+        specs = [
+            scheduling.TaskSpec(t.pk, t.duration_days, t.title, None)
+            for t in tasks_by_template[template.pk]
+        ]
+        offsets = {t.pk: t.offset_days for t in tasks_by_template[template.pk]}
+        links = [
+            scheduling.LinkSpec(link.predecessor_id, link.successor_id, link.kind, link.lag_days)
+            for link in links_by_template[template.pk]
+        ]
+        days = _working_days_with_offsets(specs, links, offsets)
+        out.append(
+            {
+                "id": template.pk,
+                "name": template.name,
+                "description": template.description,
+                "task_count": template.task_count,  # type: ignore[attr-defined]
+                "planned_working_days": days,
+            }
+        )
+    return out
+
+
+def _working_days_with_offsets(
+    specs: list[scheduling.TaskSpec],
+    links: list[scheduling.LinkSpec],
+    offsets: dict[Any, int],
+) -> int:
+    monday = date(2001, 1, 1)
+    calendar = scheduling.WorkingCalendar()
+    specs = [
+        scheduling.TaskSpec(
+            s.id,
+            s.duration,
+            s.name,
+            calendar.add_working_days(monday, offsets[s.id]) if offsets[s.id] else None,
+        )
+        for s in specs
+    ]
+    try:
+        return scheduling.schedule(specs, links, start=monday, calendar=calendar).working_days
+    except scheduling.CycleError:
+        return 0
+
+
+def has_open_predecessor(task: Task) -> bool:
+    return Dependency.objects.filter(
+        successor=task, predecessor__status__in=[TaskStatus.TODO, TaskStatus.IN_PROGRESS]
+    ).exists()
+
+
+def tasks_blocked_ids(project: Project) -> set[int]:
+    """Ids of the project's tasks that cannot start yet (an unfinished FS predecessor)."""
+    return set(
+        Task.objects.filter(project=project)
+        .filter(
+            Exists(
+                Dependency.objects.filter(
+                    successor=OuterRef("pk"),
+                    kind="FS",
+                    predecessor__status__in=["todo", "in_progress"],
+                )
+            )
+        )
+        .values_list("pk", flat=True)
+    )

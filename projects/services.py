@@ -1,0 +1,850 @@
+"""Writes for delivery. Every path (browser, board, API, admin, handoff) comes through here.
+
+R8 (dependencies and status) is owned by ``dependency_create`` and ``task_set_status``;
+R9 (approvals) by ``milestone_approve``. Every change that moves dates reschedules the
+project in the same transaction (``project_reschedule``).
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from projects import rules as project_rules
+from projects import scheduling
+from projects.exceptions import EditConflict
+from projects.models import (
+    MAX_DURATION_DAYS,
+    MAX_LAG_DAYS,
+    OPEN_PROJECT_STATUSES,
+    ChecklistItem,
+    Comment,
+    Dependency,
+    DependencyKind,
+    Holiday,
+    Mention,
+    Milestone,
+    Project,
+    ProjectStatus,
+    ProjectTemplate,
+    Task,
+    TaskStatus,
+    TemplateChecklistItem,
+    TemplateDependency,
+    TemplateMilestone,
+    TemplateTask,
+)
+from projects.selectors import user_can_see_project, working_calendar
+
+DELIVERY_ROLES = (Role.DELIVERY_LEAD, Role.DELIVERY_MEMBER, Role.ADMIN)
+
+
+def _require(predicate, user: User, obj: Any, message: str) -> None:
+    if not predicate.test(user, obj):
+        raise PermissionDenied(message)
+
+
+def _check_version(obj: Project | Task, version: int | None) -> None:
+    if version is not None and version != obj.version:
+        raise EditConflict()
+
+
+def _quote(title: str) -> str:
+    return f"“{title}”"
+
+
+# Scheduling --------------------------------------------------------------------------------
+
+
+def project_reschedule(*, project: Project) -> scheduling.Schedule:
+    """Schedule the project's tasks and store planned dates, float, critical flags and the
+    project's planned finish and at-risk flag. Call inside the transaction of the change."""
+    tasks = list(
+        Task.objects.filter(project=project).only(
+            "pk",
+            "title",
+            "duration_days",
+            "start_no_earlier_than",
+            "planned_start",
+            "planned_finish",
+            "total_float",
+            "is_critical",
+        )
+    )
+    links = [
+        scheduling.LinkSpec(pred, succ, kind, lag)
+        for pred, succ, kind, lag in Dependency.objects.filter(project=project).values_list(
+            "predecessor_id", "successor_id", "kind", "lag_days"
+        )
+    ]
+    calendar = working_calendar(since=project.start_date)
+    try:
+        result = scheduling.schedule(
+            [
+                scheduling.TaskSpec(t.pk, t.duration_days, t.title, t.start_no_earlier_than)
+                for t in tasks
+            ],
+            links,
+            start=project.start_date,
+            calendar=calendar,
+        )
+    except scheduling.CycleError as error:
+        raise ValidationError(
+            {"predecessor_id": f"These links close a cycle: {' → '.join(error.names)}."}
+        ) from error
+    changed = []
+    for task in tasks:
+        planned = result.tasks[task.pk]
+        values = (planned.start, planned.finish, planned.total_float, planned.is_critical)
+        if values != (task.planned_start, task.planned_finish, task.total_float, task.is_critical):
+            task.planned_start, task.planned_finish, task.total_float, task.is_critical = values
+            changed.append(task)
+    if changed:
+        Task.objects.bulk_update(
+            changed, ["planned_start", "planned_finish", "total_float", "is_critical"], 500
+        )
+    project.planned_finish = result.finish
+    project.at_risk = bool(
+        project.promised_date and result.finish and result.finish > project.promised_date
+    )
+    Project.objects.filter(pk=project.pk).update(
+        planned_finish=project.planned_finish, at_risk=project.at_risk
+    )
+    return result
+
+
+def _lock_project(project: Project) -> Project:
+    """Serialise changes to one project's plan (links, durations) with a row lock."""
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+# Projects ----------------------------------------------------------------------------------
+
+
+def _validate_lead(delivery_lead: User | None) -> None:
+    if delivery_lead is None:
+        raise ValidationError({"delivery_lead_id": "Choose the delivery lead."})
+    if not delivery_lead.is_active or not delivery_lead.has_role(Role.DELIVERY_LEAD, Role.ADMIN):
+        raise ValidationError(
+            {"delivery_lead_id": f"{delivery_lead} is not a delivery lead; choose one who is."}
+        )
+
+
+def _validate_people(members: Iterable[User], field: str) -> list[User]:
+    people = list(members)
+    for person in people:
+        if not person.is_active or not person.has_role(*DELIVERY_ROLES):
+            raise ValidationError(
+                {field: f"{person} has no delivery role; choose someone who has."}
+            )
+    return people
+
+
+@transaction.atomic
+def project_create(
+    *,
+    by: User,
+    name: str,
+    delivery_lead: User,
+    start_date: date,
+    company=None,
+    members: Iterable[User] = (),
+    description: str = "",
+    promised_date: date | None = None,
+    status: str = ProjectStatus.PLANNING,
+) -> Project:
+    """An empty project. Views and the API check ``projects.add_project`` before calling;
+    the handoff creates kickoff projects when a deal is won."""
+    _validate_lead(delivery_lead)
+    people = _validate_people(members, "member_ids")
+    project = Project(
+        name=(name or "").strip(),
+        description=description,
+        company=company,
+        delivery_lead=delivery_lead,
+        start_date=start_date,
+        promised_date=promised_date,
+        status=status,
+        created_by=by,
+    )
+    project.full_clean()
+    project.save()
+    if people:
+        project.members.add(*people)
+    project_reschedule(project=project)
+    return project
+
+
+@transaction.atomic
+def project_create_from_template(
+    *,
+    by: User,
+    template: ProjectTemplate,
+    name: str,
+    start_date: date,
+    delivery_lead: User,
+    company=None,
+    members: Iterable[User] = (),
+    description: str = "",
+    promised_date: date | None = None,
+) -> Project:
+    """A project with the template's milestones, tasks, links and checklist, scheduled from
+    ``start_date`` (task offsets in working days) with the plan kept as the baseline."""
+    project = project_create(
+        by=by,
+        name=name,
+        delivery_lead=delivery_lead,
+        start_date=start_date,
+        company=company,
+        members=members,
+        description=description or template.description,
+        promised_date=promised_date,
+    )
+    project.template = template
+    project.save(update_fields=["template"])
+    calendar = working_calendar(since=start_date)
+    milestones = {}
+    for tm in TemplateMilestone.objects.filter(template=template).order_by("position", "pk"):
+        milestones[tm.pk] = Milestone.objects.create(
+            project=project,
+            name=tm.name,
+            requires_approval=tm.requires_approval,
+            approver=delivery_lead if tm.requires_approval else None,
+            position=tm.position,
+        )
+    task_map: dict[int, Task] = {}
+    template_tasks = list(TemplateTask.objects.filter(template=template).order_by("position", "pk"))
+    new_tasks = [
+        Task(
+            project=project,
+            title=tt.title,
+            description=tt.description,
+            duration_days=tt.duration_days,
+            start_no_earlier_than=(
+                calendar.add_working_days(start_date, tt.offset_days) if tt.offset_days else None
+            ),
+            milestone=milestones.get(tt.milestone_id) if tt.milestone_id else None,
+            position=tt.position,
+        )
+        for tt in template_tasks
+    ]
+    for tt, task in zip(template_tasks, Task.objects.bulk_create(new_tasks), strict=True):
+        task_map[tt.pk] = task
+    Dependency.objects.bulk_create(
+        Dependency(
+            project=project,
+            predecessor=task_map[link.predecessor_id],
+            successor=task_map[link.successor_id],
+            kind=link.kind,
+            lag_days=link.lag_days,
+        )
+        for link in TemplateDependency.objects.filter(template=template)
+    )
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(project=project, text=item.text, position=item.position)
+        for item in TemplateChecklistItem.objects.filter(template=template)
+    )
+    project_reschedule(project=project)
+    _milestones_due_from_tasks(project)
+    _set_baseline(project)
+    return project
+
+
+def _milestones_due_from_tasks(project: Project) -> None:
+    """Date each undated milestone by the latest planned finish of its tasks."""
+    for milestone in Milestone.objects.filter(project=project, due_date__isnull=True).annotate(
+        last_finish=Max("tasks__planned_finish")
+    ):
+        if milestone.last_finish:
+            milestone.due_date = milestone.last_finish
+            milestone.save(update_fields=["due_date", "updated_at"])
+
+
+def _set_baseline(project: Project) -> None:
+    tasks = list(Task.objects.filter(project=project))
+    for task in tasks:
+        task.baseline_start, task.baseline_finish = task.planned_start, task.planned_finish
+    Task.objects.bulk_update(tasks, ["baseline_start", "baseline_finish"], 500)
+    milestones = list(Milestone.objects.filter(project=project))
+    for milestone in milestones:
+        milestone.baseline_date = milestone.due_date
+    Milestone.objects.bulk_update(milestones, ["baseline_date"], 500)
+    project.refresh_from_db(fields=["planned_finish"])
+    project.baseline_finish = project.planned_finish
+    Project.objects.filter(pk=project.pk).update(baseline_finish=project.baseline_finish)
+
+
+@transaction.atomic
+def project_set_baseline(*, by: User, project: Project) -> Project:
+    """Keep the current plan as the baseline that variance is measured against."""
+    _require(project_rules.can_manage_project, by, project, "Only the project's lead can do this.")
+    _set_baseline(project)
+    return project
+
+
+PROJECT_FIELDS = {
+    "name",
+    "description",
+    "company",
+    "delivery_lead",
+    "status",
+    "start_date",
+    "promised_date",
+    "members",
+}
+
+
+@transaction.atomic
+def project_update(
+    *, by: User, project: Project, version: int | None = None, **changes: Any
+) -> Project:
+    _require(
+        project_rules.can_manage_project, by, project, "Only the project's lead can change it."
+    )
+    unknown = set(changes) - PROJECT_FIELDS
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    locked = _lock_project(project)
+    _check_version(locked, version)
+    if "delivery_lead" in changes:
+        _validate_lead(changes["delivery_lead"])
+    members = changes.pop("members", None)
+    if members is not None:
+        members = _validate_people(members, "member_ids")
+    reschedule = False
+    for field, value in changes.items():
+        if field == "name":
+            value = (value or "").strip()
+        if getattr(project, field) != value and field in ("start_date", "promised_date"):
+            reschedule = True
+        setattr(project, field, value)
+    project.version = locked.version + 1
+    project.full_clean()
+    project.save()
+    if members is not None:
+        project.members.set(members)
+        project._prefetched_objects_cache.pop("members", None)  # type: ignore[attr-defined]
+    if reschedule:
+        project_reschedule(project=project)
+    return project
+
+
+# Tasks -------------------------------------------------------------------------------------
+
+
+def _validate_milestone(project: Project, milestone: Milestone | None) -> None:
+    if milestone is not None and milestone.project_id != project.pk:
+        raise ValidationError({"milestone_id": "Choose a milestone of this project."})
+
+
+def _assign(project: Project, assignee: User | None) -> None:
+    """An assignee must have a delivery role; they become a member of the project."""
+    if assignee is None:
+        return
+    _validate_people([assignee], "assignee_id")
+    if assignee.pk != project.delivery_lead_id:
+        project.members.add(assignee)
+        getattr(project, "_prefetched_objects_cache", {}).pop("members", None)
+
+
+def _validate_task_fields(duration_days: int) -> None:
+    if not 0 <= duration_days <= MAX_DURATION_DAYS:
+        raise ValidationError(
+            {"duration_days": f"Enter a number of working days from 0 to {MAX_DURATION_DAYS}."}
+        )
+
+
+@transaction.atomic
+def task_create(
+    *,
+    by: User,
+    project: Project,
+    title: str,
+    duration_days: int = 1,
+    assignee: User | None = None,
+    start_no_earlier_than: date | None = None,
+    milestone: Milestone | None = None,
+    description: str = "",
+) -> Task:
+    _require(
+        project_rules.can_manage_project, by, project, "Only the project's lead can add tasks."
+    )
+    _lock_project(project)
+    _validate_task_fields(duration_days)
+    _validate_milestone(project, milestone)
+    _assign(project, assignee)
+    position = (Task.objects.filter(project=project).aggregate(m=Max("position"))["m"] or 0) + 1
+    task = Task(
+        project=project,
+        title=(title or "").strip(),
+        description=description,
+        duration_days=duration_days,
+        assignee=assignee,
+        start_no_earlier_than=start_no_earlier_than,
+        milestone=milestone,
+        position=position,
+    )
+    task.full_clean()
+    task.save()
+    project_reschedule(project=project)
+    task.refresh_from_db()
+    return task
+
+
+TASK_FIELDS = {
+    "title",
+    "description",
+    "assignee",
+    "duration_days",
+    "start_no_earlier_than",
+    "milestone",
+    "status",
+}
+_DATE_MOVING = {"duration_days", "start_no_earlier_than"}
+
+
+@transaction.atomic
+def task_update(*, by: User, task: Task, version: int | None = None, **changes: Any) -> Task:
+    """Edit a task. Plan fields need the project's lead; status goes through R8."""
+    unknown = set(changes) - TASK_FIELDS
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    status = changes.pop("status", None)
+    project = task.project
+    if changes:
+        _require(
+            project_rules.can_manage_project, by, task, "Only the project's lead can edit tasks."
+        )
+    elif status is not None:
+        _require(
+            project_rules.can_change_task_status,
+            by,
+            task,
+            "Only the assignee or the project's lead can change this task's status.",
+        )
+    _lock_project(project)
+    locked = Task.objects.select_for_update().get(pk=task.pk)
+    _check_version(locked, version)
+    if changes:
+        if "duration_days" in changes:
+            _validate_task_fields(changes["duration_days"])
+        if "milestone" in changes:
+            _validate_milestone(project, changes["milestone"])
+        if "assignee" in changes:
+            _assign(project, changes["assignee"])
+        if "title" in changes:
+            changes["title"] = (changes["title"] or "").strip()
+        reschedule = any(
+            field in _DATE_MOVING and getattr(task, field) != value
+            for field, value in changes.items()
+        )
+        for field, value in changes.items():
+            setattr(task, field, value)
+        task.status = locked.status
+        task.version = locked.version + 1
+        task.full_clean()
+        task.save()
+        if reschedule:
+            project_reschedule(project=project)
+            task.refresh_from_db()
+    if status is not None and status != locked.status:
+        task = _set_status(by=by, task=task, status=status)
+    return task
+
+
+def _blocking(task: Task, status: str) -> list[str]:
+    """R8: what keeps ``task`` from moving to ``status`` (one message per blocker)."""
+    if status == TaskStatus.TODO:
+        return []
+    kinds = [DependencyKind.FS]
+    if status == TaskStatus.DONE:
+        kinds.append(DependencyKind.FF)
+    links = (
+        Dependency.objects.filter(successor=task, kind__in=kinds)
+        .exclude(predecessor__status=TaskStatus.DONE)
+        .select_related("predecessor")
+        .order_by("predecessor__planned_start", "pk")
+    )
+    messages = []
+    for link in links:
+        if link.kind == DependencyKind.FS:
+            verb = "start" if status == TaskStatus.IN_PROGRESS else "start or finish"
+            messages.append(
+                f"{_quote(task.title)} cannot {verb} before {_quote(link.predecessor.title)} "
+                "is finished (finish-to-start)."
+            )
+        else:
+            messages.append(
+                f"{_quote(task.title)} cannot finish before {_quote(link.predecessor.title)} "
+                "is finished (finish-to-finish)."
+            )
+    return messages
+
+
+def _set_status(*, by: User, task: Task, status: str) -> Task:
+    if status not in TaskStatus.values:
+        raise ValidationError({"status": f"Choose one of {', '.join(TaskStatus.values)}."})
+    locked = Task.objects.select_for_update().get(pk=task.pk)
+    if locked.status == status:
+        return task
+    blockers = _blocking(locked, status)
+    if blockers:
+        raise ValidationError({"status": blockers})
+    now = timezone.now()
+    task.status = status
+    if status == TaskStatus.TODO:
+        task.started_at = task.completed_at = None
+    else:
+        task.started_at = locked.started_at or now
+        task.completed_at = now if status == TaskStatus.DONE else None
+    task.version = locked.version + 1
+    Task.objects.filter(pk=task.pk).update(
+        status=task.status,
+        started_at=task.started_at,
+        completed_at=task.completed_at,
+        version=task.version,
+        updated_at=now,
+    )
+    return task
+
+
+@transaction.atomic
+def task_set_status(*, by: User, task: Task, status: str, version: int | None = None) -> Task:
+    """Move a task to to-do, in progress or done (R8: not past an unfinished FS/FF predecessor)."""
+    _require(
+        project_rules.can_change_task_status,
+        by,
+        task,
+        "Only the assignee or the project's lead can change this task's status.",
+    )
+    if version is not None:
+        _check_version(Task.objects.get(pk=task.pk), version)
+    return _set_status(by=by, task=task, status=status)
+
+
+@transaction.atomic
+def task_delete(*, by: User, task: Task) -> None:
+    _require(
+        project_rules.can_manage_project, by, task, "Only the project's lead can delete tasks."
+    )
+    project = _lock_project(task.project)
+    task.delete()
+    project_reschedule(project=project)
+
+
+# Dependencies ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dependency_create(
+    *,
+    by: User,
+    successor: Task,
+    predecessor: Task | None,
+    kind: str = DependencyKind.FS,
+    lag_days: int = 0,
+) -> Dependency:
+    """Link two tasks of one project (R8); a link that would close a cycle is refused."""
+    _require(
+        project_rules.can_manage_project, by, successor, "Only the project's lead can link tasks."
+    )
+    if predecessor is None or predecessor.project_id != successor.project_id:
+        raise ValidationError({"predecessor_id": "Choose a task of the same project."})
+    if kind not in DependencyKind.values:
+        raise ValidationError({"kind": f"Choose one of {', '.join(DependencyKind.values)}."})
+    if not -MAX_LAG_DAYS <= lag_days <= MAX_LAG_DAYS:
+        raise ValidationError(
+            {"lag_days": f"Enter a lag from -{MAX_LAG_DAYS} to {MAX_LAG_DAYS} working days."}
+        )
+    project = _lock_project(successor.project)
+    if predecessor.pk == successor.pk:
+        raise ValidationError({"predecessor_id": "A task cannot depend on itself."})
+    if Dependency.objects.filter(predecessor=predecessor, successor=successor).exists():
+        raise ValidationError(
+            {
+                "predecessor_id": f"{_quote(successor.title)} already depends on "
+                f"{_quote(predecessor.title)}."
+            }
+        )
+    names = dict(Task.objects.filter(project=project).values_list("pk", "title"))
+    links = [
+        scheduling.LinkSpec(p, s)
+        for p, s in Dependency.objects.filter(project=project).values_list(
+            "predecessor_id", "successor_id"
+        )
+    ]
+    cycle = scheduling.would_close_cycle(
+        list(names), links, scheduling.LinkSpec(predecessor.pk, successor.pk), names
+    )
+    if cycle:
+        raise ValidationError(
+            {
+                "predecessor_id": "This link would close a cycle: "
+                + " → ".join(_quote(name) for name in cycle)
+                + "."
+            }
+        )
+    dependency = Dependency(
+        project=project, predecessor=predecessor, successor=successor, kind=kind, lag_days=lag_days
+    )
+    try:
+        with transaction.atomic():
+            dependency.save()
+    except IntegrityError as error:
+        raise ValidationError({"predecessor_id": "These tasks are already linked."}) from error
+    project_reschedule(project=project)
+    return dependency
+
+
+@transaction.atomic
+def dependency_delete(*, by: User, dependency: Dependency) -> None:
+    _require(
+        project_rules.can_manage_project,
+        by,
+        dependency,
+        "Only the project's lead can unlink tasks.",
+    )
+    project = _lock_project(dependency.project)
+    dependency.delete()
+    project_reschedule(project=project)
+
+
+# Milestones (R9) ---------------------------------------------------------------------------
+
+
+def _validate_approval(project: Project, requires_approval: bool, approver: User | None) -> None:
+    if not requires_approval:
+        return
+    if approver is None:
+        raise ValidationError({"approver_id": "Name the approver of this milestone."})
+    if not approver.is_active or not user_can_see_project(approver, project):
+        raise ValidationError(
+            {"approver_id": f"{approver} cannot see this project; add them as a member first."}
+        )
+
+
+@transaction.atomic
+def milestone_create(
+    *,
+    by: User,
+    project: Project,
+    name: str,
+    due_date: date | None = None,
+    requires_approval: bool = False,
+    approver: User | None = None,
+) -> Milestone:
+    _require(
+        project_rules.can_manage_project, by, project, "Only the project's lead can add milestones."
+    )
+    _validate_approval(project, requires_approval, approver)
+    position = (
+        Milestone.objects.filter(project=project).aggregate(m=Max("position"))["m"] or 0
+    ) + 1
+    milestone = Milestone(
+        project=project,
+        name=(name or "").strip(),
+        due_date=due_date,
+        requires_approval=requires_approval,
+        approver=approver if requires_approval else None,
+        position=position,
+    )
+    milestone.full_clean()
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(*, by: User, milestone: Milestone, **changes: Any) -> Milestone:
+    _require(
+        project_rules.can_manage_project, by, milestone, "Only the project's lead can do this."
+    )
+    allowed = {"name", "due_date", "requires_approval", "approver"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if locked.approved_at and ({"requires_approval", "approver"} & set(changes)):
+        raise ValidationError({"approver_id": "This milestone is already approved."})
+    for field, value in changes.items():
+        setattr(milestone, field, value.strip() if field == "name" else value)
+    _validate_approval(milestone.project, milestone.requires_approval, milestone.approver)
+    if not milestone.requires_approval:
+        milestone.approver = None
+    milestone.full_clean()
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_approve(*, by: User, milestone: Milestone, comment: str = "") -> Milestone:
+    """R9: only the named approver approves, and only when the milestone's tasks are done."""
+    locked = (
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("approved_by")
+        .get(pk=milestone.pk)
+    )
+    if not locked.requires_approval:
+        raise ValidationError({"requires_approval": "This milestone does not require approval."})
+    if not project_rules.can_approve.test(by, locked):
+        raise PermissionDenied(
+            f"Only {milestone.approver}, the named approver, can approve this milestone."
+        )
+    if locked.approved_at:
+        raise ValidationError(
+            {
+                "approved_at": f"Already approved by {locked.approved_by} on "
+                f"{timezone.localtime(locked.approved_at):%Y-%m-%d}."
+            }
+        )
+    open_tasks = list(
+        Task.objects.filter(milestone=locked)
+        .exclude(status=TaskStatus.DONE)
+        .order_by("planned_start", "pk")
+        .values_list("title", flat=True)
+    )
+    if open_tasks:
+        raise ValidationError(
+            {
+                "tasks": "Finish these tasks before approving: "
+                + ", ".join(_quote(title) for title in open_tasks)
+                + "."
+            }
+        )
+    milestone.approved_by = by
+    milestone.approved_at = timezone.now()
+    milestone.approval_comment = (comment or "").strip()
+    milestone.save(update_fields=["approved_by", "approved_at", "approval_comment", "updated_at"])
+    return milestone
+
+
+# Checklist ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def checklist_item_create(*, by: User, project: Project, text: str) -> ChecklistItem:
+    _require(project_rules.can_manage_project, by, project, "Only the project's lead can do this.")
+    position = (
+        ChecklistItem.objects.filter(project=project).aggregate(m=Max("position"))["m"] or 0
+    ) + 1
+    item = ChecklistItem(project=project, text=(text or "").strip(), position=position)
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def checklist_item_set_done(*, by: User, item: ChecklistItem, done: bool) -> ChecklistItem:
+    _require(
+        project_rules.can_tick_checklist, by, item, "Only the project's people can tick items."
+    )
+    locked = ChecklistItem.objects.select_for_update().get(pk=item.pk)
+    if done and locked.done_at is None:
+        item.done_at, item.done_by = timezone.now(), by
+    elif not done:
+        item.done_at, item.done_by = None, None
+    else:
+        item.done_at, item.done_by_id = locked.done_at, locked.done_by_id
+    item.save(update_fields=["done_at", "done_by"])
+    return item
+
+
+# Comments and mentions ---------------------------------------------------------------------
+
+MENTION = re.compile(r"(?<![\w@.])@([\w.+-]+[\w+-]|[\w])")
+
+
+def mentioned_usernames(body: str) -> list[str]:
+    """``@name`` tokens in order, without repeats (a trailing full stop is not part of it)."""
+    seen: dict[str, None] = {}
+    for match in MENTION.finditer(body):
+        seen.setdefault(match.group(1).lower(), None)
+    return list(seen)
+
+
+@transaction.atomic
+def comment_create(*, by: User, task: Task, body: str) -> Comment:
+    """A comment; each @username who can see the project gets a Mention row (reminders
+    tells them)."""
+    _require(project_rules.can_comment, by, task, "You cannot comment on this project.")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something first."})
+    comment = Comment(task=task, author=by, body=body)
+    comment.full_clean()
+    comment.save()
+    names = mentioned_usernames(body)
+    if names:
+        users = User.objects.filter(is_active=True, username__iregex=_any_of(names)).exclude(
+            pk=by.pk
+        )
+        Mention.objects.bulk_create(
+            [
+                Mention(comment=comment, user=user)
+                for user in users.prefetch_related("groups")
+                if user_can_see_project(user, task.project)
+            ]
+        )
+    return comment
+
+
+def _any_of(names: list[str]) -> str:
+    return "^(" + "|".join(re.escape(name) for name in names) + ")$"
+
+
+# Holidays ----------------------------------------------------------------------------------
+
+
+def _reschedule_around(days: Iterable[date]) -> int:
+    """Reschedule open projects whose plan spans any of ``days``; returns how many."""
+    days = list(days)
+    if not days:
+        return 0
+    first, last = min(days), max(days)
+    projects = Project.objects.filter(status__in=OPEN_PROJECT_STATUSES, start_date__lte=last)
+    projects = projects.exclude(planned_finish__lt=first)
+    count = 0
+    for project in projects.select_for_update():
+        project_reschedule(project=project)
+        count += 1
+    return count
+
+
+def _require_admin(by: User) -> None:
+    if not by.has_role(Role.ADMIN):
+        raise PermissionDenied("Only admins manage holidays.")
+
+
+@transaction.atomic
+def holiday_create(*, by: User, day: date, name: str) -> Holiday:
+    _require_admin(by)
+    holiday = Holiday(date=day, name=(name or "").strip())
+    holiday.full_clean()
+    holiday.save()
+    _reschedule_around([day])
+    return holiday
+
+
+@transaction.atomic
+def holiday_update(*, by: User, holiday: Holiday, day: date, name: str) -> Holiday:
+    _require_admin(by)
+    old = Holiday.objects.get(pk=holiday.pk).date
+    holiday.date, holiday.name = day, (name or "").strip()
+    holiday.full_clean()
+    holiday.save()
+    _reschedule_around({old, day})
+    return holiday
+
+
+@transaction.atomic
+def holiday_delete(*, by: User, holiday: Holiday) -> None:
+    _require_admin(by)
+    day = holiday.date
+    holiday.delete()
+    _reschedule_around([day])

@@ -1,0 +1,50 @@
+from datetime import date
+
+import factory
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.tests.factories import UserFactory
+from projects.models import Milestone, Project, Task
+
+MONDAY = date(2026, 3, 2)
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """A bare project row (no schedule yet); use services to add tasks and links."""
+
+    class Meta:
+        model = Project
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Project {n}")
+    delivery_lead = factory.SubFactory(UserFactory, role=Role.DELIVERY_LEAD)
+    start_date = MONDAY
+
+    @factory.post_generation
+    def members(obj: Project, create: bool, extracted, **kwargs) -> None:
+        if create and extracted:
+            obj.members.add(*extracted)
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Task {n}")
+    duration_days = 1
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"Milestone {n}")
+
+
+def make_user(username: str, role: str) -> User:
+    user = UserFactory(username=username, role=role)
+    assert isinstance(user, User)
+    return user
