@@ -202,6 +202,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
+    # Reminders (R10): digests are planned every 15 minutes (the first run at/after 07:00
+    # in each user's zone makes the day's digest); the outbox is swept every minute.
+    "reminders-plan": {
+        "task": "reminders.tasks.plan_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
+    "reminders-send-outbox": {
+        "task": "reminders.tasks.send_outbox",
+        "schedule": crontab(),
+    },
 }
 
 # Security. Behind a TLS-terminating proxy, set SECURE_SSL_REDIRECT=true.

@@ -15,7 +15,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", api_urls),
+    path("reminders/", include("reminders.urls")),
+    path("projects/", include("projects.urls")),
     path("healthz", healthz, name="healthz"),
+    path("", include("crm.urls")),
     path("", include("dashboards.urls")),
 ]
 

@@ -1,0 +1,127 @@
+"""Reminder emails: absolute links, signed unsubscribe tokens, and rendering.
+
+Links are built from ``settings.SITE_URL`` and the literal paths of the screens
+(``/deals/<id>/``, ``/tasks/<id>/``, ``/projects/<id>/``), so an email can be rendered by a
+worker without a request and without depending on other apps' URL names.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accounts.models import User
+from reminders.models import Kind, OutboxEmail
+
+UNSUBSCRIBE_SALT = "reminders.unsubscribe"
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def deal_url(deal_id: int) -> str:
+    return absolute(f"/deals/{deal_id}/")
+
+
+def task_url(task_id: int) -> str:
+    return absolute(f"/tasks/{task_id}/")
+
+
+def project_url(project_id: int) -> str:
+    return absolute(f"/projects/{project_id}/")
+
+
+def preferences_url() -> str:
+    return absolute(reverse("reminders:preferences"))
+
+
+def unsubscribe_token(*, user_id: int, kind: str) -> str:
+    """A signed, non-expiring token naming one user and one kind of reminder."""
+    return signing.dumps([user_id, kind], salt=UNSUBSCRIBE_SALT, compress=False)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str]:
+    """The (user id, kind) inside a token; ``signing.BadSignature`` when it was tampered with."""
+    value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not isinstance(value[0], int)
+        or value[1] not in Kind.values
+    ):
+        raise signing.BadSignature("Malformed unsubscribe token.")
+    return value[0], value[1]
+
+
+def unsubscribe_url(*, user_id: int, kind: str) -> str:
+    token = unsubscribe_token(user_id=user_id, kind=kind)
+    return absolute(reverse("reminders:unsubscribe", args=[token]))
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str]
+
+
+def render_email(*, kind: str, user: User, subject: str, context: dict[str, Any]) -> RenderedEmail:
+    """Render ``reminders/email/<kind>.txt`` and ``.html`` with the common footer links."""
+    unsubscribe = unsubscribe_url(user_id=user.pk, kind=kind)
+    full_context = {
+        **context,
+        "user": user,
+        "subject": subject,
+        "kind_label": Kind(kind).label,
+        "site_url": settings.SITE_URL,
+        "preferences_url": preferences_url(),
+        "unsubscribe_url": unsubscribe,
+    }
+    return RenderedEmail(
+        subject=subject,
+        text=render_to_string(f"reminders/email/{kind}.txt", full_context).strip() + "\n",
+        html=render_to_string(f"reminders/email/{kind}.html", full_context),
+        headers={
+            # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs here.
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+        },
+    )
+
+
+def message_id(idempotency_key: str) -> str:
+    """A Message-ID derived from the idempotency key.
+
+    If the one remaining duplicate window is ever hit, both copies carry the same
+    Message-ID, which lets mail stores and clients that de-duplicate collapse them.
+    """
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return f"<reminder.{digest}@{domain or 'relay'}>"
+
+
+def build_message(email: OutboxEmail) -> EmailMultiAlternatives:
+    """The email message for one outbox row (plain text with an HTML alternative)."""
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to_address],
+        headers={
+            **email.headers,
+            "Message-ID": message_id(email.idempotency_key),
+            "X-Relay-Idempotency-Key": email.idempotency_key,
+        },
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    return message

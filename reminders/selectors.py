@@ -1,0 +1,85 @@
+"""Reads for reminders. The only place reminders looks into crm and projects."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from accounts.roles import Role
+from crm.models import Deal, StageSetting
+from reminders.models import OutboxEmail, ReminderPreference
+
+#: A digest lists at most this many rows and then says how many more there are.
+DIGEST_ROW_LIMIT = 100
+
+
+def recipients() -> QuerySet[User]:
+    """Active users with an email address, with their roles and preferences loaded."""
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .select_related("reminder_preference")
+        .prefetch_related("groups")
+        .order_by("pk")
+    )
+
+
+def preference_for(user: User) -> ReminderPreference:
+    """The user's preferences; an unsaved all-on row when they never changed them."""
+    try:
+        preference: ReminderPreference = user.reminder_preference  # type: ignore[attr-defined]
+    except ReminderPreference.DoesNotExist:
+        preference = ReminderPreference(user=user)
+    return preference
+
+
+def existing_keys(keys: Iterable[str]) -> set[str]:
+    return set(
+        OutboxEmail.objects.filter(idempotency_key__in=list(keys)).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+
+
+def overdue_deals_for_owner(*, owner: User, now: dt.datetime) -> QuerySet[Deal]:
+    """Open deals of ``owner`` whose next action was due before ``now``, oldest first.
+
+    ``Deal.next_action_due_at`` is kept by crm in the owner's time zone (end of the due day
+    when no time is set), so "overdue" already follows the owner's zone.
+    """
+    return (
+        Deal.objects.overdue(now)
+        .filter(owner=owner)
+        .select_related("company")
+        .order_by("next_action_due_at", "pk")
+    )
+
+
+def stale_deals_q(now: dt.datetime) -> Q:
+    """Open deals with an overdue next action, or longer in their stage than its limit."""
+    condition = Q(next_action_due_at__lt=now)
+    for setting in StageSetting.objects.all():
+        condition |= Q(
+            stage=setting.stage,
+            stage_entered_at__lt=now - dt.timedelta(days=setting.stale_after_days),
+        )
+    return condition
+
+
+def stale_deals(*, now: dt.datetime) -> QuerySet[Deal]:
+    """Every stale deal, for the sales managers' weekly digest, longest in stage first."""
+    return (
+        Deal.objects.open()
+        .filter(stale_deals_q(now))
+        .select_related("company", "owner")
+        .order_by("stage_entered_at", "pk")
+    )
+
+
+def stale_limits() -> dict[str, int]:
+    return dict(StageSetting.objects.values_list("stage", "stale_after_days"))
+
+
+def sales_managers(users: Iterable[User]) -> list[User]:
+    return [user for user in users if user.has_role(Role.SALES_MANAGER)]

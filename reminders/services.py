@@ -1,0 +1,320 @@
+"""Writes for reminders: deciding what to send (the planner), sending it, preferences.
+
+The planner writes each decision as an ``OutboxEmail`` row in the same transaction as the
+query that made it, keyed by an idempotency key, so running it twice changes nothing. The
+sender delivers due rows one at a time under a row lock. See ``reminders/README.md``.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.mail import mailers
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from reminders import clock, emails, selectors
+from reminders.models import Kind, OutboxEmail, ReminderPreference, Status
+
+logger = logging.getLogger(__name__)
+
+#: After this many failed attempts an email is marked failed (an admin can retry it).
+MAX_ATTEMPTS = 6
+#: Backoff after the n-th failure: BASE * 2**(n-1), at most CAP (1, 2, 4, 8, 16 minutes...).
+BACKOFF_BASE = dt.timedelta(minutes=1)
+BACKOFF_CAP = dt.timedelta(hours=2)
+#: One sender task sends at most this many emails, then queues a follow-up.
+SEND_BATCH = 200
+
+
+# --- The outbox ---------------------------------------------------------------------------
+
+
+def outbox_enqueue(
+    *, recipient: User, kind: str, key: str, subject: str, context: dict[str, Any]
+) -> tuple[OutboxEmail, bool]:
+    """Add an email to the outbox unless one with ``key`` exists; (row, created).
+
+    ``get_or_create`` inserts in a savepoint and, when a concurrent planner won the race
+    on the unique key, returns that row instead: ON CONFLICT DO NOTHING semantics.
+    """
+    rendered = emails.render_email(kind=kind, user=recipient, subject=subject, context=context)
+    return OutboxEmail.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "recipient": recipient,
+            "to_address": recipient.email,
+            "kind": kind,
+            "subject": rendered.subject,
+            "body_text": rendered.text,
+            "body_html": rendered.html,
+            "headers": rendered.headers,
+        },
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait after the ``attempts``-th failed attempt."""
+    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+
+
+@dataclass
+class SendReport:
+    sent: list[OutboxEmail] = field(default_factory=list)
+    retrying: list[OutboxEmail] = field(default_factory=list)
+    failed: list[OutboxEmail] = field(default_factory=list)
+    more: bool = False
+
+
+def outbox_send_due(*, limit: int = SEND_BATCH) -> SendReport:
+    """Send due outbox rows, one short transaction per email.
+
+    Each row is claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` (so concurrent senders
+    take different rows), handed to the SMTP server, and marked sent in the same
+    transaction. If the process dies before the commit, the database rolls the transaction
+    back and releases the lock: the row is pending again, with no lease to wait out. The
+    only duplicate window left is between the SMTP server accepting the message and this
+    commit.
+    """
+    report = SendReport()
+    mailer = mailers.default
+    try:
+        for _ in range(limit):
+            with transaction.atomic():
+                email = (
+                    OutboxEmail.objects.due(timezone.now())
+                    .select_for_update(skip_locked=True, no_key=True)
+                    .first()
+                )
+                if email is None:
+                    return report
+                _deliver(email, mailer, report)
+        report.more = OutboxEmail.objects.due(timezone.now()).exists()
+        return report
+    finally:
+        with suppress(Exception):
+            mailer.close()
+
+
+def _deliver(email: OutboxEmail, mailer: Any, report: SendReport) -> None:
+    email.attempts += 1
+    try:
+        accepted = mailer.send_messages([emails.build_message(email)])
+        if accepted != 1:
+            raise RuntimeError("The mail server did not accept the message.")
+    except Exception as error:  # Any failure to hand over counts as an attempt.
+        logger.warning(
+            "Reminder %s: attempt %s failed: %r", email.idempotency_key, email.attempts, error
+        )
+        email.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if email.attempts >= MAX_ATTEMPTS:
+            email.status = Status.FAILED
+            report.failed.append(email)
+        else:
+            email.next_attempt_at = timezone.now() + backoff(email.attempts)
+            report.retrying.append(email)
+        # A broken SMTP session must not poison the next message: reconnect lazily.
+        with suppress(Exception):
+            mailer.close()
+    else:
+        email.status = Status.SENT
+        email.sent_at = timezone.now()
+        report.sent.append(email)
+    email.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at", "last_error"])
+
+
+@transaction.atomic
+def outbox_retry(*, emails: Iterable[OutboxEmail], by: User) -> int:
+    """Make failed (or waiting) emails due now with a fresh set of attempts.
+
+    Sent emails are never retried: that would send them twice.
+    """
+    from reminders.tasks import send_outbox
+
+    ids = [email.pk for email in emails]
+    count = OutboxEmail.objects.filter(
+        pk__in=ids, status__in=[Status.FAILED, Status.PENDING]
+    ).update(status=Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+    logger.info("%s queued %s reminder email(s) for another try.", by, count)
+    if count:
+        transaction.on_commit(send_outbox.delay)
+    return count
+
+
+# --- Preferences --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def preferences_update(*, user: User, by: User, **wanted: bool) -> ReminderPreference:
+    """Set which reminders ``user`` receives. Only the user themselves may change them."""
+    if by.pk != user.pk:
+        raise PermissionError("Only the user can change their reminder preferences.")
+    unknown = set(wanted) - set(Kind.values)
+    if unknown:
+        raise ValueError(f"Unknown reminder kinds: {', '.join(sorted(unknown))}.")
+    preference, _ = ReminderPreference.objects.select_for_update().get_or_create(user=user)
+    for kind, value in wanted.items():
+        setattr(preference, kind, bool(value))
+    preference.full_clean()
+    preference.save()
+    return preference
+
+
+@transaction.atomic
+def preferences_unsubscribe(*, user: User, kind: str) -> ReminderPreference:
+    """Turn one kind of reminder off (the one-click unsubscribe link, RFC 8058)."""
+    if kind not in Kind.values:
+        raise ValueError(f"Unknown reminder kind {kind!r}.")
+    preference, _ = ReminderPreference.objects.select_for_update().get_or_create(user=user)
+    setattr(preference, kind, False)
+    preference.save()
+    return preference
+
+
+# --- The planner --------------------------------------------------------------------------
+
+#: A digest builder returns (subject, template context), or None when there is nothing to say.
+Built = tuple[str, dict[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    kind: Kind
+    weekly: bool
+    applies_to: Callable[[User], bool]
+    build: Callable[[User, dt.datetime, dt.datetime], Built]
+
+    def due(self, local: dt.datetime) -> bool:
+        return clock.weekly_digest_due(local) if self.weekly else clock.daily_digest_due(local)
+
+    def key(self, user: User, local: dt.datetime) -> str:
+        make = clock.weekly_key if self.weekly else clock.daily_key
+        return make(self.kind, user.pk, local.date())
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _more(total: int, listed: int) -> int:
+    return max(total - listed, 0)
+
+
+def build_next_actions(user: User, now: dt.datetime, local: dt.datetime) -> Built:
+    deals = selectors.overdue_deals_for_owner(owner=user, now=now)
+    rows = list(deals[: selectors.DIGEST_ROW_LIMIT])
+    if not rows:
+        return None
+    total = len(rows) if len(rows) < selectors.DIGEST_ROW_LIMIT else deals.count()
+    items = [
+        {
+            "title": deal.title,
+            "company": deal.company.name,
+            "next_action": deal.next_action,
+            "due_date": deal.next_action_due_date,
+            "due_time": deal.next_action_due_time,
+            "url": emails.deal_url(deal.pk),
+        }
+        for deal in rows
+    ]
+    subject = f"Relay: {_plural(total, 'overdue next action')}"
+    return subject, {
+        "items": items,
+        "total": total,
+        "more": _more(total, len(rows)),
+        "day": local.date(),
+        "list_url": emails.absolute("/deals/?overdue=true"),
+    }
+
+
+def build_stale_deals(user: User, now: dt.datetime, local: dt.datetime) -> Built:
+    deals = selectors.stale_deals(now=now)
+    rows = list(deals[: selectors.DIGEST_ROW_LIMIT])
+    if not rows:
+        return None
+    total = len(rows) if len(rows) < selectors.DIGEST_ROW_LIMIT else deals.count()
+    limits = selectors.stale_limits()
+    items = []
+    for deal in rows:
+        days_in_stage = (now - deal.stage_entered_at).days
+        reasons = []
+        if deal.next_action_due_at is not None and deal.next_action_due_at < now:
+            reasons.append(f"next action overdue since {deal.next_action_due_date:%Y-%m-%d}")
+        limit = limits.get(deal.stage)
+        if limit is not None and deal.stage_entered_at < now - dt.timedelta(days=limit):
+            reasons.append(f"{days_in_stage} days in {deal.get_stage_display()} (limit {limit})")
+        items.append(
+            {
+                "title": deal.title,
+                "company": deal.company.name,
+                "owner": deal.owner.display_name,
+                "stage": deal.get_stage_display(),
+                "days_in_stage": days_in_stage,
+                "reasons": reasons,
+                "url": emails.deal_url(deal.pk),
+            }
+        )
+    week = clock.iso_week(local.date())
+    subject = f"Relay: {_plural(total, 'stale deal')}, week {week}"
+    return subject, {
+        "items": items,
+        "total": total,
+        "more": _more(total, len(rows)),
+        "week": week,
+        "list_url": emails.absolute("/pipeline/"),
+    }
+
+
+DIGESTS: list[Digest] = [
+    Digest(Kind.NEXT_ACTIONS, weekly=False, applies_to=lambda u: True, build=build_next_actions),
+    Digest(
+        Kind.STALE_DEALS,
+        weekly=True,
+        applies_to=lambda u: u.has_role(Role.SALES_MANAGER),
+        build=build_stale_deals,
+    ),
+]
+
+
+def reminders_plan(*, now: dt.datetime | None = None) -> list[OutboxEmail]:
+    """Decide which digests are due now and write them to the outbox; the new rows.
+
+    A daily digest is due from 07:00 in its recipient's time zone and made at the first run
+    that finds something to report; a weekly one from Monday 07:00 local. At most one per
+    kind, user and local day (ISO week): the idempotency key says so. One user's failure is
+    logged and does not stop the others.
+    """
+    now = now or timezone.now()
+    users = list(selectors.recipients())
+    candidates: list[tuple[User, Digest, dt.datetime, str]] = []
+    for user in users:
+        local = clock.local_now(now, user.zone)
+        preference = selectors.preference_for(user)
+        for digest in DIGESTS:
+            if digest.due(local) and preference.wants(digest.kind) and digest.applies_to(user):
+                candidates.append((user, digest, local, digest.key(user, local)))
+    done = selectors.existing_keys(key for *_, key in candidates)
+    created = []
+    for user, digest, local, key in candidates:
+        if key in done:
+            continue
+        try:
+            with transaction.atomic():
+                built = digest.build(user, now, local)
+                if built is None:
+                    continue
+                subject, context = built
+                email, was_created = outbox_enqueue(
+                    recipient=user, kind=digest.kind, key=key, subject=subject, context=context
+                )
+        except Exception:
+            logger.exception("Could not plan %s for user %s.", key, user.pk)
+            continue
+        if was_created:
+            created.append(email)
+    return created
