@@ -33,5 +33,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {}
     search_url = None
     with contextlib.suppress(NoReverseMatch):
-        search_url = reverse("crm:search")
+        search_url = reverse("dashboards:search")
     return {"nav_items": _nav_items(request.path), "search_url": search_url}

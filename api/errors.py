@@ -7,9 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
+from django_fsm import ConcurrentTransition
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+
+from crm.exceptions import EditConflict
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +97,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Conflict)
     def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
         return api.create_response(request, error_body(exc.detail), status=409)
+
+    @api.exception_handler(EditConflict)
+    def _edit_conflict(request: HttpRequest, exc: EditConflict) -> HttpResponse:
+        return api.create_response(request, error_body(exc.detail), status=409)
+
+    @api.exception_handler(ConcurrentTransition)
+    def _concurrent_transition(request: HttpRequest, exc: ConcurrentTransition) -> HttpResponse:
+        return api.create_response(
+            request, error_body("Someone else moved this first; reload and try again."), status=409
+        )
 
     @api.exception_handler(DatabaseError)
     def _database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:

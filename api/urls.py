@@ -1,7 +1,8 @@
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 
-from api import accounts
+from api import accounts, crm
+from api import projects as projects_api
 from api.auth import api_auth
 from api.errors import install_error_handlers
 
@@ -14,6 +15,8 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("", accounts.router)
+api.add_router("", projects_api.router)
+api.add_router("", crm.router)
 
 
 def _login_not_required(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", api_urls),
     path("reminders/", include("reminders.urls")),
     path("healthz", healthz, name="healthz"),
+    path("", include("crm.urls")),
     path("", include("dashboards.urls")),
 ]
 

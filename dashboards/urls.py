@@ -6,4 +6,5 @@ app_name = "dashboards"
 
 urlpatterns = [
     path("", views.my_work, name="my-work"),
+    path("search/", views.search, name="search"),
 ]

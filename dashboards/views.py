@@ -1,6 +1,18 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from crm import selectors as crm_selectors
+
 
 def my_work(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboards/my_work.html", {})
+    context = {}
+    if request.user.has_perm("crm.add_deal"):
+        context["next_actions"] = crm_selectors.my_next_actions(user=request.user)
+        context["recent_activity"] = crm_selectors.recent_activity(user=request.user)
+    return render(request, "dashboards/my_work.html", context)
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")[:200]
+    results = crm_selectors.search(user=request.user, q=q) if q.strip() else None
+    return render(request, "dashboards/search.html", {"q": q, "results": results})

@@ -1,0 +1,198 @@
+"""Input shape only: the services enforce the rules."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+
+from crm.models import ActivityKind, Company, Contact, LeadSource, Stage
+from crm.selectors import lead_source_list, lost_reason_list, sales_users
+
+MAX_TEXT = 5000
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class CompanyForm(VersionedForm):
+    name = forms.CharField(max_length=200)
+    domain = forms.CharField(
+        label="Web domain", max_length=253, required=False, help_text="For example example.com"
+    )
+    industry = forms.CharField(max_length=100, required=False)
+
+
+class ContactForm(VersionedForm):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=50, required=False)
+    title = forms.CharField(label="Job title", max_length=150, required=False)
+    company = forms.ModelChoiceField(queryset=Company.objects.order_by("name"), required=False)
+
+
+class NextActionFields(forms.Form):
+    next_action = forms.CharField(
+        label="Next action",
+        max_length=255,
+        help_text="What happens next, for example: call Anna about the budget",
+    )
+    next_action_due_date = forms.DateField(label="Due date", widget=DateInput)
+    next_action_due_time = forms.TimeField(
+        label="Due time (optional)", widget=TimeInput, required=False
+    )
+
+    def next_action_due(self, zone: dt.tzinfo) -> dt.date | dt.datetime | None:
+        """The due date, or date and time in ``zone`` (the acting user's time zone)."""
+        date = self.cleaned_data.get("next_action_due_date")
+        time = self.cleaned_data.get("next_action_due_time")
+        if date is None or time is None:
+            return date
+        return dt.datetime.combine(date, time).replace(tzinfo=zone)
+
+
+class DealForm(VersionedForm, NextActionFields):
+    title = forms.CharField(max_length=200)
+    company = forms.ModelChoiceField(queryset=Company.objects.order_by("name"))
+    contact = forms.ModelChoiceField(
+        queryset=Contact.objects.select_related("company"), required=False
+    )
+    owner = forms.ModelChoiceField(
+        queryset=sales_users(), required=False, help_text="Defaults to you."
+    )
+    amount = forms.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal(0), required=False
+    )
+    source = forms.ModelChoiceField(
+        label="Lead source", queryset=lead_source_list(), required=False
+    )
+    expected_close_date = forms.DateField(widget=DateInput, required=False)
+    qualification_notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_TEXT, required=False
+    )
+
+    field_order = [
+        "title",
+        "company",
+        "contact",
+        "owner",
+        "amount",
+        "source",
+        "expected_close_date",
+        "next_action",
+        "next_action_due_date",
+        "next_action_due_time",
+        "qualification_notes",
+    ]
+
+    def __init__(self, *args, can_reassign: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_reassign:
+            del self.fields["owner"]
+
+
+class CompleteNextActionForm(VersionedForm, NextActionFields):
+    kind = forms.ChoiceField(
+        label="It was a", choices=ActivityKind.choices, initial=ActivityKind.CALL
+    )
+    outcome = forms.CharField(
+        label="Outcome", widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_TEXT
+    )
+
+    field_order = ["kind", "outcome", "next_action", "next_action_due_date", "next_action_due_time"]
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(choices=ActivityKind.choices)
+    body = forms.CharField(
+        label="What happened", widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_TEXT
+    )
+
+
+# Transition forms: exactly the fields a transition needs (the board's refusal form).
+class QualifyForm(forms.Form):
+    qualification_notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=MAX_TEXT,
+        help_text="Need, budget, authority, timing: why this deal is real.",
+    )
+
+
+class ProposeForm(forms.Form):
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    expected_close_date = forms.DateField(widget=DateInput)
+
+
+class LoseForm(forms.Form):
+    lost_reason = forms.ModelChoiceField(queryset=lost_reason_list(), label="Lost reason")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_TEXT, required=False
+    )
+
+
+class ReopenForm(NextActionFields):
+    pass
+
+
+TRANSITION_FORMS: dict[str, type[forms.Form]] = {
+    "qualify": QualifyForm,
+    "propose": ProposeForm,
+    "lose": LoseForm,
+    "reopen": ReopenForm,
+}
+
+
+class DealFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    stage = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any stage"), ("open", "Open"), *Stage.choices],
+    )
+    owner = forms.ModelChoiceField(queryset=sales_users(), required=False, empty_label="Anyone")
+    source = forms.ModelChoiceField(
+        queryset=LeadSource.objects.order_by("name"), required=False, empty_label="Any source"
+    )
+    overdue = forms.BooleanField(label="Overdue only", required=False)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("-updated_at", "Recently updated"),
+            ("next_action_due_at", "Next action due"),
+            ("-amount", "Amount, largest first"),
+            ("amount", "Amount, smallest first"),
+            ("expected_close_date", "Expected close"),
+            ("title", "Title"),
+            ("company", "Company"),
+            ("stage", "Stage"),
+        ],
+    )
+
+
+class BoardFilterForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=sales_users(), required=False, empty_label="Anyone")
+    source = forms.ModelChoiceField(
+        queryset=LeadSource.objects.order_by("name"), required=False, empty_label="Any source"
+    )
+
+
+class CsvImportForm(forms.Form):
+    KIND_CHOICES = [("companies", "Companies"), ("contacts", "Contacts"), ("deals", "Deals")]
+    kind = forms.ChoiceField(label="What the file holds", choices=KIND_CHOICES)
+    file = forms.FileField(
+        label="CSV file", help_text="UTF-8, first row with column names; at most 5 MB."
+    )

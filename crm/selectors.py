@@ -1,0 +1,398 @@
+"""Every non-trivial CRM read, scoped to the acting user, owning its joins."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import DELIVERY_ROLES, Role
+from crm.models import (
+    OPEN_STAGES,
+    Activity,
+    Company,
+    Contact,
+    Deal,
+    DealQuerySet,
+    LeadSource,
+    LostReason,
+    Stage,
+    StageChange,
+)
+
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+
+
+def _is_delivery_only(user: User) -> bool:
+    return user.has_role(*DELIVERY_ROLES) and not user.has_role(
+        Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN
+    )
+
+
+def _can_use_crm(user: User) -> bool:
+    return user.has_role(Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN)
+
+
+def deal_base_queryset() -> DealQuerySet:
+    return Deal.objects.select_related("company", "contact", "owner", "source", "lost_reason")
+
+
+def deal_visible_to(user: User, queryset: DealQuerySet | None = None) -> DealQuerySet:
+    """Sales and admins see every deal; delivery sees won deals only; others nothing."""
+    qs = queryset if queryset is not None else deal_base_queryset()
+    if _can_use_crm(user):
+        return qs
+    if _is_delivery_only(user):
+        return qs.filter(stage=Stage.WON)
+    return qs.none()
+
+
+def deal_get_for_user(*, user: User, pk: int) -> Deal:
+    deal = deal_visible_to(user).filter(pk=pk).first()
+    if deal is None:
+        raise Http404("No such deal.")
+    return deal
+
+
+@dataclass
+class DealFilters:
+    stage: str | None = None
+    owner_id: int | None = None
+    source_id: int | None = None
+    company_id: int | None = None
+    q: str | None = None
+    overdue: bool = False
+    sort: str = "-updated_at"
+
+
+DEAL_SORTS = {
+    "-updated_at": ("-updated_at", "-pk"),
+    "title": ("title", "pk"),
+    "-amount": ("-amount", "pk"),
+    "amount": ("amount", "pk"),
+    "next_action_due_at": (F("next_action_due_at").asc(nulls_last=True), "pk"),
+    "expected_close_date": (F("expected_close_date").asc(nulls_last=True), "pk"),
+    "company": ("company__name", "pk"),
+    "stage": ("stage", "pk"),
+}
+
+
+def deal_list(*, user: User, filters: DealFilters | None = None) -> DealQuerySet:
+    filters = filters or DealFilters()
+    qs = deal_visible_to(user)
+    if filters.stage == "open":
+        qs = qs.open()
+    elif filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.owner_id:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.source_id:
+        qs = qs.filter(source_id=filters.source_id)
+    if filters.company_id:
+        qs = qs.filter(company_id=filters.company_id)
+    if filters.overdue:
+        qs = qs.overdue()
+    if filters.q:
+        term = filters.q.strip()
+        qs = qs.filter(
+            Q(title__icontains=term)
+            | Q(company__name__icontains=term)
+            | Q(contact__last_name__icontains=term)
+        )
+    return qs.order_by(*DEAL_SORTS.get(filters.sort, DEAL_SORTS["-updated_at"]))
+
+
+@dataclass
+class BoardColumn:
+    stage: str
+    label: str
+    deals: list[Deal]
+    count: int
+    total: Decimal
+    weighted: Decimal
+    has_more: bool
+    page: int
+    targets: list[tuple[str, str]]
+
+
+BOARD_PAGE_SIZE = 50
+
+
+def pipeline_board(
+    *,
+    user: User,
+    owner_id: int | None = None,
+    source_id: int | None = None,
+    page_for: dict[str, int] | None = None,
+    stages: list[str] | None = None,
+) -> list[BoardColumn]:
+    """A column per stage with count, total and weighted total; 50 cards per column page.
+
+    One grouped query for the totals and one query per column for its cards, so the
+    number of queries does not grow with the number of deals.
+    """
+    page_for = page_for or {}
+    qs = _board_queryset(user, owner_id, source_id)
+    totals = pipeline_totals(user=user, owner_id=owner_id, source_id=source_id)
+    columns = []
+    for stage in stages or Stage.values:
+        page = max(1, page_for.get(stage, 1))
+        limit = BOARD_PAGE_SIZE * page
+        cards_qs = qs.filter(stage=stage).select_related("company", "owner")
+        order = ("next_action_due_at", "pk") if stage in OPEN_STAGES else ("-updated_at", "-pk")
+        cards = list(cards_qs.order_by(*order)[: limit + 1])
+        row = totals[stage]
+        columns.append(
+            BoardColumn(
+                stage=stage,
+                label=Stage(stage).label,
+                deals=cards[:limit],
+                count=row["count"],
+                total=row["total"],
+                weighted=row["weighted"],
+                has_more=len(cards) > limit,
+                page=page,
+                targets=move_targets(stage),
+            )
+        )
+    return columns
+
+
+def _board_queryset(user: User, owner_id: int | None, source_id: int | None) -> DealQuerySet:
+    qs = deal_visible_to(user, Deal.objects.all())
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    if source_id:
+        qs = qs.filter(source_id=source_id)
+    return qs
+
+
+def pipeline_totals(
+    *, user: User, owner_id: int | None = None, source_id: int | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per stage (all six, in order): count, total and weighted total, in one grouped query."""
+    rows = {
+        row["stage"]: row
+        for row in _board_queryset(user, owner_id, source_id)
+        .order_by()
+        .values("stage")
+        .annotate(
+            count=Count("pk"),
+            total=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=MONEY),
+            weighted=Coalesce(
+                Sum(F("amount") * F("probability") / Decimal(100), output_field=MONEY),
+                Value(Decimal(0)),
+                output_field=MONEY,
+            ),
+        )
+    }
+    empty = {"count": 0, "total": Decimal("0.00"), "weighted": Decimal("0.00")}
+    return {
+        stage: {
+            "count": rows.get(stage, empty)["count"],
+            "total": Decimal(rows.get(stage, empty)["total"]).quantize(Decimal("0.01")),
+            "weighted": Decimal(rows.get(stage, empty)["weighted"]).quantize(Decimal("0.01")),
+        }
+        for stage in Stage.values
+    }
+
+
+def move_targets(stage: str) -> list[tuple[str, str]]:
+    """Where a card in ``stage`` can be moved (one step forward, win, lose; reopen)."""
+    forward = {
+        Stage.LEAD: [Stage.QUALIFIED, Stage.LOST],
+        Stage.QUALIFIED: [Stage.PROPOSAL, Stage.LOST],
+        Stage.PROPOSAL: [Stage.NEGOTIATION, Stage.WON, Stage.LOST],
+        Stage.NEGOTIATION: [Stage.WON, Stage.LOST],
+        Stage.LOST: [Stage.LEAD],
+        Stage.WON: [],
+    }[Stage(stage)]
+    return [(s.value, s.label) for s in forward]
+
+
+@dataclass
+class TimelineEntry:
+    kind: str
+    at: dt.datetime
+    user: User | None
+    text: str
+    from_stage: str | None = None
+    to_stage: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def deal_timeline(*, deal: Deal, limit: int = 100) -> list[TimelineEntry]:
+    """Activities and stage changes, newest first (two queries)."""
+    activities = [
+        TimelineEntry(kind=a.kind, at=a.occurred_at, user=a.author, text=a.body)
+        for a in Activity.objects.filter(deal=deal).select_related("author")[:limit]
+    ]
+    changes = [
+        TimelineEntry(
+            kind="stage_change",
+            at=c.at,
+            user=c.by,
+            text=(
+                f"{Stage(c.from_stage).label} → {Stage(c.to_stage).label}"
+                + (f" (override: {c.override_reason})" if c.override_reason else "")
+            ),
+            from_stage=c.from_stage,
+            to_stage=c.to_stage,
+        )
+        for c in StageChange.objects.filter(deal=deal).select_related("by")[:limit]
+    ]
+    return sorted(activities + changes, key=lambda e: e.at, reverse=True)[:limit]
+
+
+def company_list(*, user: User, q: str | None = None) -> QuerySet[Company]:
+    if not (_can_use_crm(user) or user.has_role(*DELIVERY_ROLES)):
+        return Company.objects.none()
+    qs = Company.objects.select_related("owner").annotate(
+        open_deals=Count("deals", filter=Q(deals__stage__in=OPEN_STAGES))
+    )
+    if q:
+        qs = qs.filter(Q(name__icontains=q.strip()) | Q(domain__icontains=q.strip()))
+    return qs.order_by("name", "pk")
+
+
+def company_get_for_user(*, user: User, pk: int) -> Company:
+    company = company_list(user=user).filter(pk=pk).first()
+    if company is None:
+        raise Http404("No such company.")
+    return company
+
+
+def contact_list(
+    *, user: User, q: str | None = None, company_id: int | None = None
+) -> QuerySet[Contact]:
+    if not (_can_use_crm(user) or user.has_role(*DELIVERY_ROLES)):
+        return Contact.objects.none()
+    qs = Contact.objects.select_related("company", "owner")
+    if company_id:
+        qs = qs.filter(company_id=company_id)
+    if q:
+        term = q.strip()
+        qs = qs.filter(
+            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+        )
+    return qs.order_by("last_name", "first_name", "pk")
+
+
+def contact_get_for_user(*, user: User, pk: int) -> Contact:
+    contact = contact_list(user=user).filter(pk=pk).first()
+    if contact is None:
+        raise Http404("No such contact.")
+    return contact
+
+
+def company_domain_taken(domain: str, *, exclude_pk: int | None = None) -> Company | None:
+    if not domain:
+        return None
+    return Company.objects.filter(domain__iexact=domain).exclude(pk=exclude_pk).first()
+
+
+def contact_email_taken(email: str, *, exclude_pk: int | None = None) -> Contact | None:
+    if not email:
+        return None
+    return Contact.objects.filter(email__iexact=email.strip()).exclude(pk=exclude_pk).first()
+
+
+def activity_list(
+    *, company: Company | None = None, contact: Contact | None = None
+) -> QuerySet[Activity]:
+    qs = Activity.objects.select_related("author", "deal")
+    if company is not None:
+        qs = qs.filter(company=company)
+    if contact is not None:
+        qs = qs.filter(contact=contact)
+    return qs
+
+
+def my_next_actions(*, user: User, now: dt.datetime | None = None) -> dict[str, list[Deal]]:
+    """My overdue next actions and those due later today (in my time zone)."""
+    now = now or timezone.now()
+    today = timezone.localtime(now, user.zone).date()
+    qs = Deal.objects.open().filter(owner=user).select_related("company")
+    overdue = list(qs.filter(next_action_due_at__lt=now).order_by("next_action_due_at", "pk")[:50])
+    due_today = list(
+        qs.filter(next_action_due_date=today, next_action_due_at__gte=now).order_by(
+            "next_action_due_at", "pk"
+        )[:50]
+    )
+    return {"overdue": overdue, "due_today": due_today}
+
+
+def recent_activity(*, user: User, limit: int = 10) -> list[Activity]:
+    return list(
+        Activity.objects.filter(Q(author=user) | Q(deal__owner=user))
+        .select_related("author", "deal", "company", "contact")
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+
+
+def lead_source_list() -> QuerySet[LeadSource]:
+    return LeadSource.objects.filter(active=True).order_by("name")
+
+
+def lost_reason_list() -> QuerySet[LostReason]:
+    return LostReason.objects.filter(active=True).order_by("name")
+
+
+def sales_users() -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True, groups__name__in=[Role.SALES_REP, Role.SALES_MANAGER])
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
+    """Companies, contacts and deals matching ``q``: trigram similarity on PostgreSQL,
+    a case-insensitive substring match elsewhere."""
+    term = (q or "").strip()[:200]
+    if not term:
+        return {"companies": [], "contacts": [], "deals": []}
+    companies = company_list(user=user)
+    contacts = contact_list(user=user)
+    deals = deal_visible_to(user)
+    if connection.vendor == "postgresql":
+        companies = (
+            companies.annotate(score=TrigramSimilarity("name", term))
+            .filter(Q(score__gt=0.2) | Q(name__icontains=term) | Q(domain__icontains=term))
+            .order_by("-score", "name")
+        )
+        contacts = (
+            contacts.annotate(
+                score=TrigramSimilarity("last_name", term) + TrigramSimilarity("first_name", term)
+            )
+            .filter(
+                Q(score__gt=0.2)
+                | Q(first_name__icontains=term)
+                | Q(last_name__icontains=term)
+                | Q(email__icontains=term)
+            )
+            .order_by("-score", "last_name")
+        )
+        deals = (
+            deals.annotate(score=TrigramSimilarity("title", term))
+            .filter(Q(score__gt=0.2) | Q(title__icontains=term) | Q(company__name__icontains=term))
+            .order_by("-score", "-updated_at")
+        )
+    else:
+        companies = companies.filter(Q(name__icontains=term) | Q(domain__icontains=term))
+        contacts = contacts.filter(
+            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+        )
+        deals = deals.filter(Q(title__icontains=term) | Q(company__name__icontains=term))
+    return {
+        "companies": list(companies[:limit]),
+        "contacts": list(contacts[:limit]),
+        "deals": list(deals[:limit]),
+    }

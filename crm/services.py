@@ -1,0 +1,582 @@
+"""Every write in the CRM. Browser forms, the board, the API, CSV import and admin call these.
+
+R1 (owner), R2 (next action), R3 (pipeline) and R4 (transition conditions) each live in
+one function here; nothing else changes a deal's owner, next action or stage.
+"""
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed
+
+from accounts.models import User
+from accounts.roles import Role
+from crm.exceptions import EditConflict
+from crm.models import (
+    DEFAULT_PROBABILITY,
+    OPEN_STAGES,
+    Activity,
+    ActivityKind,
+    Company,
+    Contact,
+    Deal,
+    LostReason,
+    Stage,
+    StageChange,
+    StageSetting,
+    lose_missing,
+    proposal_missing,
+    qualification_missing,
+)
+
+TRANSITIONS = ("qualify", "propose", "negotiate", "win", "lose", "reopen")
+TRANSITION_TARGET = {
+    "qualify": Stage.QUALIFIED,
+    "propose": Stage.PROPOSAL,
+    "negotiate": Stage.NEGOTIATION,
+    "win": Stage.WON,
+    "lose": Stage.LOST,
+    "reopen": Stage.LEAD,
+}
+# The transition that moves a deal from one stage to the next (used by the board).
+TRANSITION_FOR_MOVE = {
+    (Stage.LEAD, Stage.QUALIFIED): "qualify",
+    (Stage.QUALIFIED, Stage.PROPOSAL): "propose",
+    (Stage.PROPOSAL, Stage.NEGOTIATION): "negotiate",
+    (Stage.PROPOSAL, Stage.WON): "win",
+    (Stage.NEGOTIATION, Stage.WON): "win",
+    (Stage.LEAD, Stage.LOST): "lose",
+    (Stage.QUALIFIED, Stage.LOST): "lose",
+    (Stage.PROPOSAL, Stage.LOST): "lose",
+    (Stage.NEGOTIATION, Stage.LOST): "lose",
+    (Stage.LOST, Stage.LEAD): "reopen",
+}
+DEAL_FIELDS = (
+    "title",
+    "company",
+    "contact",
+    "amount",
+    "source",
+    "expected_close_date",
+    "qualification_notes",
+)
+NEXT_ACTION_FIELDS = ("next_action", "next_action_due_date", "next_action_due_time")
+
+
+def _require(user: User, perm: str, obj: Any = None, message: str | None = None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(message or "You are not allowed to do this.")
+
+
+def _check_version(obj: Company | Contact | Deal, version: int | None, current: int) -> None:
+    if version is not None and int(version) != current:
+        raise EditConflict(
+            f"This {obj._meta.verbose_name} was changed by someone else since you opened it; "
+            "reload to see their changes, then try again."
+        )
+
+
+def _validation_error(errors: Mapping[str, str | list[str]]) -> ValidationError:
+    return ValidationError({k: v if isinstance(v, list) else [v] for k, v in errors.items()})
+
+
+# Companies and contacts -------------------------------------------------------------
+
+
+@transaction.atomic
+def company_create(
+    *, by: User, name: str, domain: str = "", industry: str = "", owner: User | None = None
+) -> Company:
+    _require(by, "crm.add_company")
+    company = Company(
+        name=name.strip(),
+        domain=normalize_domain(domain),
+        industry=industry.strip(),
+        owner=owner or by,
+    )
+    _check_unique_domain(company)
+    company.full_clean()
+    company.save()
+    return company
+
+
+@transaction.atomic
+def company_update(
+    *, company: Company, by: User, version: int | None = None, **fields: Any
+) -> Company:
+    _require(by, "crm.change_company", company)
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    _check_version(locked, version, locked.version)
+    for name in ("name", "industry"):
+        if name in fields:
+            setattr(locked, name, (fields[name] or "").strip())
+    if "domain" in fields:
+        locked.domain = normalize_domain(fields["domain"])
+        _check_unique_domain(locked)
+    if "owner" in fields and fields["owner"] is not None and fields["owner"] != locked.owner:
+        _require(by, "crm.reassign_deal", message="Only sales managers can reassign.")
+        locked.owner = fields["owner"]
+    locked.full_clean()
+    locked.version = F("version") + 1
+    locked.save()
+    locked.refresh_from_db()
+    return locked
+
+
+def _check_unique_domain(company: Company) -> None:
+    taken = company.domain and (
+        Company.objects.filter(domain__iexact=company.domain).exclude(pk=company.pk).exists()
+    )
+    if taken:
+        raise ValidationError({"domain": ["A company with this web domain already exists."]})
+
+
+def _check_unique_email(contact: Contact) -> None:
+    taken = contact.email and (
+        Contact.objects.filter(email__iexact=contact.email).exclude(pk=contact.pk).exists()
+    )
+    if taken:
+        raise ValidationError({"email": ["A contact with this email address already exists."]})
+
+
+def normalize_domain(domain: str | None) -> str:
+    value = (domain or "").strip().lower()
+    for prefix in ("https://", "http://"):
+        value = value.removeprefix(prefix)
+    return value.removeprefix("www.").split("/")[0]
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    by: User,
+    first_name: str,
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    title: str = "",
+    company: Company | None = None,
+    owner: User | None = None,
+) -> Contact:
+    _require(by, "crm.add_contact")
+    contact = Contact(
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email.strip().lower(),
+        phone=phone.strip(),
+        title=title.strip(),
+        company=company,
+        owner=owner or by,
+    )
+    _check_unique_email(contact)
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *, contact: Contact, by: User, version: int | None = None, **fields: Any
+) -> Contact:
+    _require(by, "crm.change_contact", contact)
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    _check_version(locked, version, locked.version)
+    for name in ("first_name", "last_name", "phone", "title"):
+        if name in fields:
+            setattr(locked, name, (fields[name] or "").strip())
+    if "email" in fields:
+        locked.email = (fields["email"] or "").strip().lower()
+        _check_unique_email(locked)
+    if "company" in fields:
+        locked.company = fields["company"]
+    locked.full_clean()
+    locked.version = F("version") + 1
+    locked.save()
+    locked.refresh_from_db()
+    return locked
+
+
+# Deals -------------------------------------------------------------------------------
+
+
+def _probability(stage: str) -> int:
+    setting = StageSetting.objects.filter(stage=stage).values_list("probability", flat=True).first()
+    return setting if setting is not None else DEFAULT_PROBABILITY[Stage(stage)]
+
+
+def _next_action_errors(deal: Deal, *, force: bool = False) -> dict[str, str]:
+    """R2: an open deal has a next action (what) and a due date (when)."""
+    if deal.stage not in OPEN_STAGES and not force:
+        return {}
+    errors = {}
+    if not (deal.next_action or "").strip():
+        errors["next_action"] = "An open deal needs a next action: what happens next."
+    if deal.next_action_due_date is None:
+        errors["next_action_due"] = "An open deal needs a due date for its next action."
+    return errors
+
+
+def _set_next_action(deal: Deal, fields: Mapping[str, Any]) -> None:
+    if "next_action" in fields:
+        deal.next_action = (fields["next_action"] or "").strip()
+    if "next_action_due" in fields:
+        deal.next_action_due_date, deal.next_action_due_time = split_due(
+            fields["next_action_due"], deal.owner.zone
+        )
+    else:
+        if "next_action_due_date" in fields:
+            deal.next_action_due_date = fields["next_action_due_date"]
+        if "next_action_due_time" in fields:
+            deal.next_action_due_time = fields["next_action_due_time"]
+
+
+def split_due(
+    value: dt.date | dt.datetime | None, zone: dt.tzinfo
+) -> tuple[dt.date | None, dt.time | None]:
+    """A due value is a date, or a datetime: stored as the owner's local date and time."""
+    if value is None:
+        return None, None
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(zone)
+        return value.date(), value.time().replace(microsecond=0)
+    return value, None
+
+
+def _finalize(deal: Deal, *, by: User) -> None:
+    """Check every rule that holds on save, then compute derived fields."""
+    errors: dict[str, list[str]] = {}
+    for field, message in _next_action_errors(deal).items():
+        errors.setdefault(field, []).append(message)
+    try:
+        deal.full_clean(exclude=["stage", "owner", "created_by"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if deal.contact_id and deal.contact and deal.contact.company_id not in (None, deal.company_id):
+        errors.setdefault("contact_id", []).append("This contact belongs to another company.")
+    if errors:
+        raise ValidationError(errors)
+    deal.next_action_due_at = deal.compute_due_at(deal.owner.zone)
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    by: User,
+    title: str,
+    company: Company,
+    next_action: str,
+    next_action_due: dt.date | dt.datetime | None,
+    owner: User | None = None,
+    contact: Contact | None = None,
+    amount: Decimal | None = None,
+    source: Any = None,
+    expected_close_date: dt.date | None = None,
+    qualification_notes: str = "",
+) -> Deal:
+    """Create an open deal (stage lead). R1: the owner defaults to its creator. R2."""
+    _require(by, "crm.add_deal")
+    owner = owner or by
+    if owner != by:
+        _require(
+            by, "crm.reassign_deal", message="Only sales managers can create deals for others."
+        )
+    _check_owner(owner)
+    deal = Deal(
+        title=(title or "").strip(),
+        company=company,
+        contact=contact,
+        owner=owner,
+        created_by=by,
+        amount=amount if amount is not None else Decimal("0.00"),
+        source=source,
+        expected_close_date=expected_close_date,
+        qualification_notes=(qualification_notes or "").strip(),
+        probability=_probability(Stage.LEAD),
+    )
+    _set_next_action(deal, {"next_action": next_action, "next_action_due": next_action_due})
+    _finalize(deal, by=by)
+    deal.save()
+    return deal
+
+
+def _check_owner(owner: User) -> None:
+    if not owner.is_active or not owner.has_role(Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN):
+        raise ValidationError({"owner_id": ["The owner must be an active sales user."]})
+
+
+def _lock(deal: Deal, version: int | None = None) -> Deal:
+    """Lock the deal's row; refuse if someone changed it since the caller loaded it."""
+    locked = Deal.objects.select_for_update().select_related("owner").get(pk=deal.pk)
+    if locked.stage != deal.stage:
+        raise EditConflict(
+            f"Someone else moved this deal to {locked.get_stage_display()} meanwhile; "
+            "reload and try again."
+        )
+    _check_version(locked, version, locked.version)
+    return locked
+
+
+def _save(deal: Deal) -> Deal:
+    deal.version = F("version") + 1
+    try:
+        deal.save()
+    except ConcurrentTransition as error:
+        raise EditConflict(
+            "Someone else moved this deal meanwhile; reload and try again."
+        ) from error
+    deal.refresh_from_db()
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, deal: Deal, by: User, version: int | None = None, **fields: Any) -> Deal:
+    """Edit a deal's fields (never its stage). Changing the owner is a reassignment."""
+    if "stage" in fields:
+        raise ValidationError({"stage": ["The stage changes only through transitions."]})
+    _require(by, "crm.change_deal", deal, "Only the deal's owner or a sales manager can edit it.")
+    locked = _lock(deal, version)
+    for name in DEAL_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    if locked.amount is None:
+        locked.amount = Decimal("0.00")
+    if "owner" in fields and fields["owner"] is not None and fields["owner"] != locked.owner:
+        _require(by, "crm.reassign_deal", message="Only sales managers can reassign deals.")
+        _check_owner(fields["owner"])
+        locked.owner = fields["owner"]
+    _set_next_action(locked, fields)
+    _finalize(locked, by=by)
+    if locked.stage in (Stage.PROPOSAL, Stage.NEGOTIATION, Stage.WON):
+        # R4 keeps holding after the move: a proposed deal keeps its amount and date.
+        missing = proposal_missing(locked)
+        if missing:
+            raise _validation_error(missing)
+    return _save(locked)
+
+
+TRANSITION_SOURCES = {
+    "qualify": (Stage.LEAD,),
+    "propose": (Stage.QUALIFIED,),
+    "negotiate": (Stage.PROPOSAL,),
+    "win": (Stage.PROPOSAL, Stage.NEGOTIATION),
+    "lose": OPEN_STAGES,
+    "reopen": (Stage.LOST,),
+}
+
+
+def transition_errors(deal: Deal, name: str) -> dict[str, str]:
+    """R4: which conditions of transition ``name`` fail for this deal, field by field."""
+    if name not in TRANSITIONS:
+        return {"transition": f"Unknown transition {name!r}; use one of {', '.join(TRANSITIONS)}."}
+    if deal.stage not in TRANSITION_SOURCES[name]:
+        return {
+            "stage": f"A deal in {deal.get_stage_display()} cannot {name}"
+            + ("; deals move forward one stage at a time." if name != "reopen" else ".")
+        }
+    if name == "qualify":
+        return qualification_missing(deal)
+    if name == "propose":
+        return proposal_missing(deal)
+    if name == "lose":
+        return lose_missing(deal)
+    if name == "reopen":
+        # The reopened deal is open again, so R2 applies to it at once.
+        reopened = {
+            "next_action": "A reopened deal needs a next action.",
+            "next_action_due": "A reopened deal needs a due date for its next action.",
+        }
+        return {k: v for k, v in reopened.items() if k in _next_action_errors(deal, force=True)}
+    return {}
+
+
+def _apply_params(deal: Deal, name: str, params: Mapping[str, Any]) -> None:
+    """Fields a transition form may fill in the same step (the refusal form's fields)."""
+    if name == "qualify" and params.get("qualification_notes") is not None:
+        deal.qualification_notes = str(params["qualification_notes"]).strip()
+    if name == "propose":
+        if params.get("amount") is not None:
+            deal.amount = params["amount"]
+        if params.get("expected_close_date") is not None:
+            deal.expected_close_date = params["expected_close_date"]
+    if name == "lose":
+        reason = params.get("lost_reason")
+        if reason is None and params.get("lost_reason_id"):
+            reason = LostReason.objects.filter(pk=params["lost_reason_id"], active=True).first()
+            if reason is None:
+                raise ValidationError(
+                    {"lost_reason_id": ["Choose one of the listed lost reasons."]}
+                )
+        deal.lost_reason = reason
+        deal.lost_note = str(params.get("note") or "").strip()
+    if name == "reopen":
+        _set_next_action(deal, params)
+
+
+@transaction.atomic
+def deal_transition(
+    *,
+    deal: Deal,
+    by: User,
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    version: int | None = None,
+) -> Deal:
+    """R3 + R4: move a deal along the pipeline, recording who, when and from where.
+
+    ``params`` may carry the fields a transition needs (qualification notes, amount and
+    expected close date, lost reason and note, a new next action on reopen); they are
+    saved in the same step. A refusal names each failing field and changes nothing.
+    """
+    params = params or {}
+    if name == "win":
+        raise ValidationError(
+            {"handoff": ["Winning a deal goes through the handoff: complete it to win."]}
+        )
+    if name == "reopen":
+        _require(by, "crm.reopen_deal", deal, "Only sales managers can reopen lost deals.")
+    else:
+        _require(
+            by, "crm.change_deal", deal, "Only the deal's owner or a sales manager can move it."
+        )
+    locked = _lock(deal, version)
+    _apply_params(locked, name, params)
+    errors = transition_errors(locked, name)
+    if errors:
+        raise _validation_error(errors)
+    return _fire(locked, by=by, name=name)
+
+
+def _fire(deal: Deal, *, by: User, name: str, override_reason: str = "") -> Deal:
+    from_stage = deal.stage
+    method = getattr(deal, name)
+    if not can_proceed(method):
+        raise ValidationError({"stage": [f"A deal in {deal.get_stage_display()} cannot {name}."]})
+    method()
+    deal.probability = _probability(deal.stage)
+    deal.stage_entered_at = timezone.now()
+    _finalize(deal, by=by)
+    deal = _save(deal)
+    StageChange.objects.create(
+        deal=deal,
+        from_stage=from_stage,
+        to_stage=deal.stage,
+        by=by,
+        override_reason=override_reason,
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_move(
+    *, deal: Deal, by: User, to_stage: str, params: Mapping[str, Any] | None = None
+) -> Deal:
+    """The board's drag and drop: the transition from the deal's stage to ``to_stage``."""
+    if to_stage not in Stage.values:
+        raise ValidationError({"stage": [f"Unknown stage {to_stage!r}."]})
+    name = TRANSITION_FOR_MOVE.get((Stage(deal.stage), Stage(to_stage)))
+    if name is None:
+        raise ValidationError(
+            {
+                "stage": [
+                    f"A deal cannot move from {deal.get_stage_display()} to "
+                    f"{Stage(to_stage).label}: deals move forward one stage at a time."
+                ]
+            }
+        )
+    return deal_transition(deal=deal, by=by, name=name, params=params)
+
+
+@transaction.atomic
+def deal_win(*, deal: Deal, by: User, override_reason: str = "", permit: object) -> Deal:
+    """Fire the ``win`` transition. Only the handoff gate calls this, with its permit.
+
+    The permit is the handoff's proof that R5-R7 passed; without it the model's own
+    ``win`` condition refuses, so no path reaches "won" around the gate.
+    """
+    _require(by, "crm.change_deal", deal, "Only the deal's owner or a sales manager can win it.")
+    if permit is None:
+        raise ValidationError({"handoff": ["Winning a deal goes through the handoff."]})
+    locked = _lock(deal)
+    locked._win_permit = permit  # type: ignore[attr-defined]
+    try:
+        return _fire(locked, by=by, name="win", override_reason=override_reason)
+    finally:
+        locked.__dict__.pop("_win_permit", None)
+
+
+@transaction.atomic
+def deal_complete_next_action(
+    *,
+    deal: Deal,
+    by: User,
+    outcome: str,
+    next_action: str,
+    next_action_due: dt.date | dt.datetime | None,
+    kind: str = ActivityKind.NOTE,
+    version: int | None = None,
+) -> Deal:
+    """R2: completing the next action records it in the history and sets the next one."""
+    _require(by, "crm.change_deal", deal, "Only the deal's owner or a sales manager can do this.")
+    locked = _lock(deal, version)
+    if locked.stage not in OPEN_STAGES:
+        raise ValidationError({"stage": ["Only an open deal has a next action to complete."]})
+    errors: dict[str, list[str]] = {}
+    if not (outcome or "").strip():
+        errors["outcome"] = ["Say what happened."]
+    if kind not in ActivityKind.values:
+        errors["kind"] = [f"Choose one of {', '.join(ActivityKind.values)}."]
+    done = locked.next_action
+    _set_next_action(locked, {"next_action": next_action, "next_action_due": next_action_due})
+    for field, message in _next_action_errors(locked).items():
+        errors[field] = [message]
+    if errors:
+        raise ValidationError(errors)
+    _finalize(locked, by=by)
+    locked = _save(locked)
+    Activity.objects.create(
+        deal=locked,
+        company_id=locked.company_id,
+        kind=kind,
+        body=f"Done: {done}\n{outcome.strip()}" if done else outcome.strip(),
+        author=by,
+    )
+    return locked
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    by: User,
+    kind: str,
+    body: str,
+    occurred_at: dt.datetime | None = None,
+    deal: Deal | None = None,
+    contact: Contact | None = None,
+    company: Company | None = None,
+) -> Activity:
+    if deal is not None:
+        _require(by, "crm.view_deal", deal)
+        _require(by, "crm.add_deal", message="Only sales can log activities.")
+    else:
+        _require(by, "crm.add_contact", message="Only sales can log activities.")
+    activity = Activity(
+        kind=kind,
+        body=(body or "").strip(),
+        occurred_at=occurred_at or timezone.now(),
+        author=by,
+        deal=deal,
+        contact=contact,
+        company=company or (deal.company if deal else None),
+    )
+    activity.full_clean()
+    activity.save()
+    return activity

@@ -1,0 +1,737 @@
+"""Browser views for the CRM: HTTP only; selectors read, services write."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crm import selectors, services
+from crm.exceptions import EditConflict
+from crm.forms import (
+    TRANSITION_FORMS,
+    ActivityForm,
+    BoardFilterForm,
+    CompanyForm,
+    CompleteNextActionForm,
+    ContactForm,
+    DealFilterForm,
+    DealForm,
+)
+from crm.http import csv_response, paginate, render_page, wants_csv
+from crm.models import OPEN_STAGES, Deal, Stage
+
+
+def _require_perm(request: HttpRequest, perm: str, obj: Any = None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _apply_errors(form: Any, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    """Show a service's field errors on the form's fields (or on the form as a whole)."""
+    aliases = {
+        "next_action_due": "next_action_due_date",
+        "company_id": "company",
+        "contact_id": "contact",
+        "owner_id": "owner",
+        "source_id": "source",
+        "lost_reason_id": "lost_reason",
+        **(aliases or {}),
+    }
+    for field, messages_ in error.message_dict.items():
+        name = aliases.get(field, field)
+        for message in messages_:
+            form.add_error(name if name in form.fields else None, message)
+
+
+def _conflict(request: HttpRequest, error: EditConflict, url: str) -> HttpResponse:
+    messages.error(request, error.detail)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=409)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+# Deals -------------------------------------------------------------------------------
+
+
+@require_GET
+def deal_list(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "crm.add_deal")
+    form = DealFilterForm(request.GET or None)
+    filters = selectors.DealFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.DealFilters(
+            stage=data["stage"] or None,
+            owner_id=data["owner"].pk if data["owner"] else None,
+            source_id=data["source"].pk if data["source"] else None,
+            q=data["q"] or None,
+            overdue=data["overdue"],
+            sort=data["sort"] or "-updated_at",
+        )
+    deals = selectors.deal_list(user=request.user, filters=filters)
+    if wants_csv(request):
+        return csv_response(
+            "deals.csv",
+            [
+                "id",
+                "title",
+                "company",
+                "contact",
+                "owner",
+                "stage",
+                "amount",
+                "probability",
+                "weighted_amount",
+                "source",
+                "expected_close_date",
+                "next_action",
+                "next_action_due_date",
+                "next_action_due_time",
+                "created_at",
+                "updated_at",
+            ],
+            (
+                [
+                    d.pk,
+                    d.title,
+                    d.company.name,
+                    d.contact.full_name if d.contact else "",
+                    d.owner.username,
+                    d.stage,
+                    d.amount,
+                    d.probability,
+                    d.weighted_amount,
+                    d.source.name if d.source else "",
+                    d.expected_close_date,
+                    d.next_action,
+                    d.next_action_due_date,
+                    d.next_action_due_time,
+                    d.created_at.isoformat(),
+                    d.updated_at.isoformat(),
+                ]
+                for d in deals.iterator(chunk_size=2000)
+            ),
+        )
+    context = {"filter_form": form, **paginate(request, deals)}
+    return render_page(request, "crm/deal_list.html", context, partial="deal-table")
+
+
+@require_http_methods(["GET", "POST"])
+def deal_create(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "crm.add_deal")
+    can_reassign = request.user.has_perm("crm.reassign_deal")
+    initial = {}
+    if request.GET.get("company"):
+        initial["company"] = request.GET["company"]
+    form = DealForm(request.POST or None, initial=initial, can_reassign=can_reassign)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            deal = services.deal_create(
+                by=request.user,
+                title=data["title"],
+                company=data["company"],
+                contact=data["contact"],
+                owner=data.get("owner"),
+                amount=data["amount"],
+                source=data["source"],
+                expected_close_date=data["expected_close_date"],
+                qualification_notes=data["qualification_notes"],
+                next_action=data["next_action"],
+                next_action_due=form.next_action_due(request.user.zone),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Deal “{deal.title}” created.")
+            return redirect("crm:deal-detail", pk=deal.pk)
+    status = 422 if request.method == "POST" else 200
+    return render_page(request, "crm/deal_form.html", {"form": form}, status=status)
+
+
+def _deal_context(request: HttpRequest, deal: Deal, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    can_edit = user.has_perm("crm.change_deal", deal)
+    transitions = []
+    if can_edit or user.has_perm("crm.reopen_deal", deal):
+        for name in services.TRANSITIONS:
+            if deal.stage in services.TRANSITION_SOURCES[name]:
+                if name == "reopen" and not user.has_perm("crm.reopen_deal", deal):
+                    continue
+                if name != "reopen" and not can_edit:
+                    continue
+                transitions.append({"name": name, "target": services.TRANSITION_TARGET[name]})
+    stage_steps = [
+        {"value": s, "label": s.label, "current": s == deal.stage, "done": _stage_index(deal) > i}
+        for i, s in enumerate(OPEN_STAGES)
+    ]
+    closing = Stage.LOST if deal.stage == Stage.LOST else Stage.WON
+    stage_steps.append(
+        {"value": closing, "label": closing.label, "current": deal.stage == closing, "done": False}
+    )
+    context = {
+        "deal": deal,
+        "stage_steps": stage_steps,
+        "currency": settings.RELAY_CURRENCY,
+        "can_edit": can_edit,
+        "transitions": transitions,
+        "timeline": selectors.deal_timeline(deal=deal),
+        "activity_form": ActivityForm(),
+        "complete_form": extra.pop("complete_form", None)
+        or CompleteNextActionForm(initial={"version": deal.version}),
+        "is_overdue": deal.is_overdue(),
+    }
+    context.update(extra)
+    return context
+
+
+def _stage_index(deal: Deal) -> int:
+    return OPEN_STAGES.index(deal.stage) if deal.stage in OPEN_STAGES else len(OPEN_STAGES)
+
+
+@require_GET
+def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = selectors.deal_get_for_user(user=request.user, pk=pk)
+    return render_page(request, "crm/deal_detail.html", _deal_context(request, deal))
+
+
+@require_http_methods(["GET", "POST"])
+def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = selectors.deal_get_for_user(user=request.user, pk=pk)
+    _require_perm(request, "crm.change_deal", deal)
+    can_reassign = request.user.has_perm("crm.reassign_deal")
+    initial = {
+        "version": deal.version,
+        "title": deal.title,
+        "company": deal.company_id,
+        "contact": deal.contact_id,
+        "owner": deal.owner_id,
+        "amount": deal.amount,
+        "source": deal.source_id,
+        "expected_close_date": deal.expected_close_date,
+        "qualification_notes": deal.qualification_notes,
+        "next_action": deal.next_action,
+        "next_action_due_date": deal.next_action_due_date,
+        "next_action_due_time": deal.next_action_due_time,
+    }
+    form = DealForm(request.POST or None, initial=initial, can_reassign=can_reassign)
+    if not deal.is_open:
+        for name in ("next_action", "next_action_due_date"):
+            form.fields[name].required = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {name: data[name] for name in services.DEAL_FIELDS}
+        if deal.is_open or data["next_action"]:
+            fields["next_action"] = data["next_action"]
+            fields["next_action_due"] = (
+                form.next_action_due(request.user.zone) if data["next_action_due_date"] else None
+            )
+        if can_reassign and data.get("owner"):
+            fields["owner"] = data["owner"]
+        try:
+            deal = services.deal_update(
+                deal=deal, by=request.user, version=data["version"], **fields
+            )
+        except EditConflict as error:
+            return _conflict(request, error, reverse("crm:deal-detail", args=[pk]))
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Deal saved.")
+            if request.htmx:
+                response = render_page(
+                    request,
+                    "crm/deal_detail.html",
+                    _deal_context(request, deal),
+                    partial="deal-main",
+                )
+                response["HX-Retarget"] = "#deal-main"
+                response["HX-Reswap"] = "outerHTML"
+                return response
+            return redirect("crm:deal-detail", pk=deal.pk)
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "deal": deal}
+    return render_page(request, "crm/deal_form.html", context, partial="deal-form", status=status)
+
+
+@require_POST
+def deal_complete_next_action(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = selectors.deal_get_for_user(user=request.user, pk=pk)
+    _require_perm(request, "crm.change_deal", deal)
+    form = CompleteNextActionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            deal = services.deal_complete_next_action(
+                deal=deal,
+                by=request.user,
+                kind=data["kind"],
+                outcome=data["outcome"],
+                next_action=data["next_action"],
+                next_action_due=form.next_action_due(request.user.zone),
+                version=data["version"],
+            )
+        except EditConflict as error:
+            return _conflict(request, error, reverse("crm:deal-detail", args=[pk]))
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Done. The next action is set.")
+            if request.htmx:
+                return render_page(
+                    request,
+                    "crm/deal_detail.html",
+                    _deal_context(request, deal),
+                    partial="deal-main",
+                )
+            return redirect("crm:deal-detail", pk=deal.pk)
+    context = _deal_context(request, deal, complete_form=form)
+    return render_page(request, "crm/deal_detail.html", context, partial="next-action", status=422)
+
+
+@require_POST
+def deal_activity_create(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = selectors.deal_get_for_user(user=request.user, pk=pk)
+    _require_perm(request, "crm.add_deal")
+    form = ActivityForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.activity_create(by=request.user, deal=deal, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+            status = 422
+        else:
+            form = ActivityForm()
+            if not request.htmx:
+                return redirect("crm:deal-detail", pk=deal.pk)
+    else:
+        status = 422
+    context = _deal_context(request, deal, activity_form=form)
+    return render_page(request, "crm/deal_detail.html", context, partial="timeline", status=status)
+
+
+def _transition_form_context(deal: Deal, name: str, form: Any, *, next_url: str) -> dict[str, Any]:
+    return {
+        "deal": deal,
+        "transition": name,
+        "target": services.TRANSITION_TARGET[name],
+        "form": form,
+        "next_url": next_url,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def deal_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Fire a transition; a refusal answers the form for exactly the missing fields."""
+    deal = selectors.deal_get_for_user(user=request.user, pk=pk)
+    if name not in services.TRANSITIONS:
+        return HttpResponseBadRequest("Unknown transition.")
+    if name == "win":
+        return redirect(reverse("crm:deal-detail", args=[pk]) + "#handoff")
+    perm = "crm.reopen_deal" if name == "reopen" else "crm.change_deal"
+    _require_perm(request, perm, deal)
+    next_url = _safe_next(request, reverse("crm:deal-detail", args=[pk]))
+    form_class = TRANSITION_FORMS.get(name)
+    form = (
+        form_class(request.POST or None, initial=_transition_initial(deal, name))
+        if form_class
+        else None
+    )
+    if request.method == "GET":
+        return render_page(
+            request,
+            "crm/transition_form.html",
+            _transition_form_context(deal, name, form, next_url=next_url),
+            partial="transition-form",
+        )
+    params: dict[str, Any] = {}
+    if form is not None:
+        if not form.is_valid():
+            context = _transition_form_context(deal, name, form, next_url=next_url)
+            return render_page(
+                request, "crm/transition_form.html", context, partial="transition-form", status=422
+            )
+        params = dict(form.cleaned_data)
+        if name == "reopen":
+            params = {
+                "next_action": params["next_action"],
+                "next_action_due": form.next_action_due(request.user.zone),
+            }
+    try:
+        deal = services.deal_transition(deal=deal, by=request.user, name=name, params=params)
+    except EditConflict as error:
+        return _conflict(request, error, next_url)
+    except ValidationError as error:
+        if form_class is None:
+            messages.error(request, " ".join(error.messages))
+            return _refresh(request, next_url, status=422)
+        form = form_class(request.POST, initial=_transition_initial(deal, name))
+        form.is_valid()
+        _apply_errors(form, error)
+        context = _transition_form_context(deal, name, form, next_url=next_url)
+        return render_page(
+            request, "crm/transition_form.html", context, partial="transition-form", status=422
+        )
+    messages.success(request, f"“{deal.title}” moved to {deal.get_stage_display()}.")
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = next_url
+        return response
+    return redirect(next_url)
+
+
+def _transition_initial(deal: Deal, name: str) -> dict[str, Any]:
+    if name == "qualify":
+        return {"qualification_notes": deal.qualification_notes}
+    if name == "propose":
+        return {"amount": deal.amount or None, "expected_close_date": deal.expected_close_date}
+    return {}
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    candidate = request.POST.get("next") or request.GET.get("next")
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
+        return candidate
+    return default
+
+
+# Pipeline board ---------------------------------------------------------------------------
+
+
+def _board_filters(request: HttpRequest) -> tuple[BoardFilterForm, int | None, int | None]:
+    form = BoardFilterForm(request.GET or None)
+    owner_id = source_id = None
+    if form.is_valid():
+        owner_id = form.cleaned_data["owner"].pk if form.cleaned_data["owner"] else None
+        source_id = form.cleaned_data["source"].pk if form.cleaned_data["source"] else None
+    return form, owner_id, source_id
+
+
+@require_GET
+def pipeline(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "crm.add_deal")
+    form, owner_id, source_id = _board_filters(request)
+    page_for = {}
+    column = request.GET.get("column")
+    if column in Stage.values:
+        try:
+            page_for[column] = max(1, int(request.GET.get("page", "1")))
+        except ValueError:
+            page_for[column] = 1
+    columns = selectors.pipeline_board(
+        user=request.user, owner_id=owner_id, source_id=source_id, page_for=page_for
+    )
+    query = request.GET.copy()
+    for key in ("column", "page"):
+        query.pop(key, None)
+    context = {
+        "columns": columns,
+        "filter_form": form,
+        "filter_query": query.urlencode(),
+        "open_stages": OPEN_STAGES,
+        "stages": Stage,
+    }
+    if request.htmx and column in Stage.values:
+        context["column"] = next(c for c in columns if c.stage == column)
+        return render_page(request, "crm/pipeline.html", context, partial="board-column")
+    return render_page(request, "crm/pipeline.html", context, partial="board")
+
+
+@require_POST
+def pipeline_move(request: HttpRequest) -> HttpResponse:
+    """A card dropped on another column. Refused moves answer the form for the missing fields."""
+    try:
+        pk = int(request.POST.get("deal", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Which deal?")
+    deal = selectors.deal_get_for_user(user=request.user, pk=pk)
+    to_stage = request.POST.get("stage", "")
+    if to_stage == deal.stage:
+        return HttpResponse(status=204)
+    next_url = _safe_next(request, reverse("crm:pipeline"))
+    name = (
+        services.TRANSITION_FOR_MOVE.get((deal.stage, to_stage))
+        if to_stage in Stage.values
+        else None
+    )
+    if name == "win":
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("crm:deal-detail", args=[deal.pk]) + "#handoff"
+        return response
+    perm = "crm.reopen_deal" if name == "reopen" else "crm.change_deal"
+    if not request.user.has_perm(perm, deal):
+        messages.error(
+            request,
+            "You can only move your own deals."
+            if name != "reopen"
+            else "Only sales managers can reopen lost deals.",
+        )
+        return _refresh(request, next_url, status=403)
+    try:
+        deal = services.deal_move(deal=deal, by=request.user, to_stage=to_stage)
+    except EditConflict as error:
+        return _conflict(request, error, next_url)
+    except ValidationError as error:
+        if name in TRANSITION_FORMS:
+            form_class = TRANSITION_FORMS[name]
+            form = form_class(initial=_transition_initial(deal, name))
+            _apply_errors(form, error)
+            context = _transition_form_context(deal, name, form, next_url=next_url)
+            return render_page(
+                request, "crm/transition_form.html", context, partial="transition-form", status=422
+            )
+        messages.error(request, " ".join(error.messages))
+        return _refresh(request, next_url, status=422)
+    messages.success(request, f"“{deal.title}” moved to {deal.get_stage_display()}.")
+    return _refresh(request, next_url)
+
+
+def _refresh(request: HttpRequest, url: str, status: int = 200) -> HttpResponse:
+    if request.htmx:
+        response = HttpResponse(status=status if status != 200 else 204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+# Companies and contacts -------------------------------------------------------------------
+
+
+@require_GET
+def company_list(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "crm.view_company")
+    q = request.GET.get("q", "")[:200]
+    companies = selectors.company_list(user=request.user, q=q)
+    if wants_csv(request):
+        return csv_response(
+            "companies.csv",
+            ["id", "name", "domain", "industry", "owner", "open_deals", "created_at"],
+            (
+                [
+                    c.pk,
+                    c.name,
+                    c.domain,
+                    c.industry,
+                    c.owner.username,
+                    c.open_deals,
+                    c.created_at.isoformat(),
+                ]
+                for c in companies.iterator(chunk_size=2000)
+            ),
+        )
+    context = {"q": q, **paginate(request, companies)}
+    return render_page(request, "crm/company_list.html", context, partial="company-table")
+
+
+@require_http_methods(["GET", "POST"])
+def company_create(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "crm.add_company")
+    form = CompanyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            company = services.company_create(
+                by=request.user, name=data["name"], domain=data["domain"], industry=data["industry"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Company “{company.name}” created.")
+            return redirect("crm:company-detail", pk=company.pk)
+    status = 422 if request.method == "POST" else 200
+    return render_page(request, "crm/company_form.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    company = selectors.company_get_for_user(user=request.user, pk=pk)
+    _require_perm(request, "crm.change_company", company)
+    initial = {
+        "version": company.version,
+        "name": company.name,
+        "domain": company.domain,
+        "industry": company.industry,
+    }
+    form = CompanyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            company = services.company_update(
+                company=company,
+                by=request.user,
+                version=data["version"],
+                name=data["name"],
+                domain=data["domain"],
+                industry=data["industry"],
+            )
+        except EditConflict as error:
+            return _conflict(request, error, reverse("crm:company-detail", args=[pk]))
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Company saved.")
+            return redirect("crm:company-detail", pk=company.pk)
+    status = 422 if request.method == "POST" else 200
+    return render_page(
+        request, "crm/company_form.html", {"form": form, "company": company}, status=status
+    )
+
+
+@require_GET
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    company = selectors.company_get_for_user(user=request.user, pk=pk)
+    deals = list(
+        selectors.deal_visible_to(request.user).filter(company=company).order_by("-updated_at")[:50]
+    )
+    contacts = list(selectors.contact_list(user=request.user, company_id=company.pk)[:50])
+    activities = list(selectors.activity_list(company=company)[:30])
+    context = {
+        "company": company,
+        "deals": deals,
+        "contacts": contacts,
+        "activities": activities,
+        "can_edit": request.user.has_perm("crm.change_company", company),
+    }
+    return render_page(request, "crm/company_detail.html", context)
+
+
+@require_GET
+def company_check_domain(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "crm.add_company")
+    domain = services.normalize_domain(request.GET.get("domain", "")[:253])
+    exclude = request.GET.get("exclude")
+    existing = selectors.company_domain_taken(
+        domain, exclude_pk=int(exclude) if exclude and exclude.isdigit() else None
+    )
+    return render_page(
+        request, "crm/company_form.html", {"existing": existing}, partial="domain-warning"
+    )
+
+
+@require_GET
+def contact_list(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "crm.view_contact")
+    q = request.GET.get("q", "")[:200]
+    contacts = selectors.contact_list(user=request.user, q=q)
+    if wants_csv(request):
+        return csv_response(
+            "contacts.csv",
+            [
+                "id",
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "title",
+                "company",
+                "owner",
+                "created_at",
+            ],
+            (
+                [
+                    c.pk,
+                    c.first_name,
+                    c.last_name,
+                    c.email,
+                    c.phone,
+                    c.title,
+                    c.company.name if c.company else "",
+                    c.owner.username,
+                    c.created_at.isoformat(),
+                ]
+                for c in contacts.iterator(chunk_size=2000)
+            ),
+        )
+    context = {"q": q, **paginate(request, contacts)}
+    return render_page(request, "crm/contact_list.html", context, partial="contact-table")
+
+
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "crm.add_contact")
+    initial = {"company": request.GET.get("company")} if request.GET.get("company") else {}
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            contact = services.contact_create(by=request.user, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Contact “{contact.full_name}” created.")
+            return redirect("crm:contact-detail", pk=contact.pk)
+    status = 422 if request.method == "POST" else 200
+    return render_page(request, "crm/contact_form.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = selectors.contact_get_for_user(user=request.user, pk=pk)
+    _require_perm(request, "crm.change_contact", contact)
+    initial = {
+        "version": contact.version,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "email": contact.email,
+        "phone": contact.phone,
+        "title": contact.title,
+        "company": contact.company_id,
+    }
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            contact = services.contact_update(
+                contact=contact, by=request.user, version=version, **data
+            )
+        except EditConflict as error:
+            return _conflict(request, error, reverse("crm:contact-detail", args=[pk]))
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Contact saved.")
+            return redirect("crm:contact-detail", pk=contact.pk)
+    status = 422 if request.method == "POST" else 200
+    return render_page(
+        request, "crm/contact_form.html", {"form": form, "contact": contact}, status=status
+    )
+
+
+@require_GET
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = selectors.contact_get_for_user(user=request.user, pk=pk)
+    deals = list(
+        selectors.deal_visible_to(request.user).filter(contact=contact).order_by("-updated_at")[:50]
+    )
+    activities = list(selectors.activity_list(contact=contact)[:30])
+    context = {
+        "contact": contact,
+        "deals": deals,
+        "activities": activities,
+        "can_edit": request.user.has_perm("crm.change_contact", contact),
+    }
+    return render_page(request, "crm/contact_detail.html", context)
+
+
+@require_GET
+def contact_check_email(request: HttpRequest) -> HttpResponse:
+    _require_perm(request, "crm.add_contact")
+    exclude = request.GET.get("exclude")
+    existing = selectors.contact_email_taken(
+        request.GET.get("email", "")[:254],
+        exclude_pk=int(exclude) if exclude and exclude.isdigit() else None,
+    )
+    return render_page(
+        request, "crm/contact_form.html", {"existing": existing}, partial="email-warning"
+    )
