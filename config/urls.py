@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/v1/", api_urls),
     path("reminders/", include("reminders.urls")),
+    path("projects/", include("projects.urls")),
     path("healthz", healthz, name="healthz"),
     path("", include("crm.urls")),
     path("", include("dashboards.urls")),
