@@ -42,7 +42,8 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1366, "height": 860}}
 
 
-def worker_environment() -> dict[str, str]:
+def worker_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The worker's environment: the test database and broker, plus ``extra`` (EMAIL_URL...)."""
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     return {
@@ -51,15 +52,23 @@ def worker_environment() -> dict[str, str]:
         "DATABASE_URL": url,
         "REDIS_URL": settings.REDIS_URL,
         "PYTHONUNBUFFERED": "1",
+        **(extra or {}),
     }
 
 
 class WorkerProcess:
-    """A real `celery worker` subprocess against the test broker and database."""
+    """A real `celery worker` subprocess against the test broker and database.
 
-    def __init__(self, log_path: Path, concurrency: int = 1) -> None:
+    ``extra_env`` is added to its environment (for example ``EMAIL_URL``); it can be set
+    before ``start()``, and ``start()`` may be called again after ``kill()`` to restart.
+    """
+
+    def __init__(
+        self, log_path: Path, concurrency: int = 1, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.log_path = log_path
         self.concurrency = concurrency
+        self.extra_env = dict(extra_env or {})
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "WorkerProcess":
@@ -82,7 +91,7 @@ class WorkerProcess:
                 f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
             ],
             cwd=ROOT,
-            env=worker_environment(),
+            env=worker_environment(self.extra_env),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
