@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -431,6 +432,11 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     columns = selectors.pipeline_board(
         user=request.user, owner_id=owner_id, source_id=source_id, page_for=page_for
     )
+    user = request.user
+    for column_ in columns:
+        for deal in column_.deals:
+            perm = "crm.reopen_deal" if deal.stage == Stage.LOST else "crm.change_deal"
+            deal.can_move = user.has_perm(perm, deal)  # type: ignore[attr-defined]
     query = request.GET.copy()
     for key in ("column", "page"):
         query.pop(key, None)
@@ -470,21 +476,19 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
         return response
     perm = "crm.reopen_deal" if name == "reopen" else "crm.change_deal"
     if not request.user.has_perm(perm, deal):
-        messages.error(
-            request,
-            "You can only move your own deals."
-            if name != "reopen"
-            else "Only sales managers can reopen lost deals.",
+        raise PermissionDenied(
+            "Only sales managers can reopen lost deals."
+            if name == "reopen"
+            else "You can only move your own deals."
         )
-        return _refresh(request, next_url, status=403)
     try:
         deal = services.deal_move(deal=deal, by=request.user, to_stage=to_stage)
     except EditConflict as error:
         return _conflict(request, error, next_url)
     except ValidationError as error:
         if name in TRANSITION_FORMS:
-            form_class = TRANSITION_FORMS[name]
-            form = form_class(initial=_transition_initial(deal, name))
+            form = TRANSITION_FORMS[name](initial=_transition_initial(deal, name))
+            form.cleaned_data, form._errors = {}, ErrorDict()  # unbound, showing the refusal
             _apply_errors(form, error)
             context = _transition_form_context(deal, name, form, next_url=next_url)
             return render_page(

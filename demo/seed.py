@@ -10,6 +10,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create
+from demo.crm_seed import seed_crm
 
 DEMO_PASSWORD = "relay-demo"
 
@@ -35,6 +36,7 @@ DEMO_USERS = [
 @dataclass
 class SeedResult:
     users_created: int = 0
+    deals_created: int = 0
 
 
 @transaction.atomic
@@ -58,5 +60,6 @@ def seed_users(result: SeedResult) -> dict[str, User]:
 
 def seed(*, deals: int = 40) -> SeedResult:
     result = SeedResult()
-    seed_users(result)
+    users = seed_users(result)
+    result.deals_created = seed_crm(users=users, deals=deals)
     return result

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from crm.models import Company, Deal
 from demo.seed import DEMO_USERS
 
 pytestmark = pytest.mark.django_db
@@ -10,12 +11,14 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_runs_twice_and_changes_nothing_the_second_time(capsys):
     call_command("seed_demo")
     first = capsys.readouterr().out
-    counts = {"users": User.objects.count()}
+    counts = {"users": User.objects.count(), "deals": Deal.objects.count(), "companies": Company.objects.count()}
     call_command("seed_demo")
     second = capsys.readouterr().out
-    assert counts == {"users": User.objects.count()}
-    assert f"({len(DEMO_USERS)} new users)" in first
-    assert "(0 new users)" in second
+    assert counts == {"users": User.objects.count(), "deals": Deal.objects.count(), "companies": Company.objects.count()}
+    assert counts["deals"] == 40
+    assert counts["companies"] == 20
+    assert f"({len(DEMO_USERS)} new users, 40 new deals)" in first
+    assert "(0 new users, 0 new deals)" in second
     for demo in DEMO_USERS:
         assert f"  {demo.username:<8} {demo.role}" in second
         assert User.objects.get(username=demo.username).roles == frozenset({demo.role})

@@ -21,7 +21,7 @@
       Sortable.create(list, {
         group: "pipeline",
         animation: 120,
-        filter: "form, select, button, input",
+        filter: "form, select, button, input, .locked",
         preventOnFilter: false,
         onEnd: function (evt) {
           if (evt.from === evt.to) return;

@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         result = seed(deals=options["deals"])
-        self.stdout.write(f"Demo data ready ({result.users_created} new users).")
+        self.stdout.write(
+            f"Demo data ready ({result.users_created} new users, {result.deals_created} new deals)."
+        )
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for demo in DEMO_USERS:
             self.stdout.write(f"  {demo.username:<8} {demo.role}")
