@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from accounts.models import User
@@ -149,6 +149,7 @@ class DealOut(Schema):
 
 
 class TransitionIn(Schema):
+    version: int | None = Field(None, description="The version you read; 409 if it changed since.")
     lost_reason_id: int | None = None
     note: str = Field("", max_length=MAX_TEXT)
     override_reason: str = Field("", max_length=MAX_TEXT)
@@ -218,22 +219,21 @@ class DealFilterQuery(Schema):
 
 
 def parse_due(value: str | None, field: str = "next_action_due") -> dt.date | dt.datetime | None:
+    """A date (YYYY-MM-DD) or an ISO 8601 datetime with its offset."""
     if value is None or value == "":
         return None
     try:
-        moment = parse_datetime(value)
-        if moment is None:
+        if len(value) == 10:
             date = parse_date(value)
             if date is not None:
                 return date
+        moment = parse_datetime(value)
     except ValueError:
         moment = None
     if moment is None:
         raise ValidationError({field: ["Use a date (YYYY-MM-DD) or an ISO 8601 datetime."]})
     if timezone.is_naive(moment):
-        raise ValidationError(
-            {field: ["A datetime needs a UTC offset, e.g. 2026-12-01T09:30:00+01:00."]}
-        )
+        raise ValidationError({field: ["A datetime needs a UTC offset, e.g. 2026-12-01T09:30:00+01:00."]})
     return moment
 
 
@@ -320,9 +320,9 @@ def company_list(
 
 
 @router.post("companies", response={201: CompanyOut})
-def company_create(request: HttpRequest, payload: CompanyIn) -> tuple[int, Company]:
+def company_create(request: HttpRequest, payload: CompanyIn) -> Status:
     user = _require(request, "crm.add_company")
-    return 201, services.company_create(by=user, **payload.dict())
+    return Status(201, services.company_create(by=user, **payload.dict()))
 
 
 @router.get("companies/{int:company_id}", response=CompanyOut)
@@ -359,11 +359,11 @@ def contact_list(
 
 
 @router.post("contacts", response={201: ContactOut})
-def contact_create(request: HttpRequest, payload: ContactIn) -> tuple[int, Contact]:
+def contact_create(request: HttpRequest, payload: ContactIn) -> Status:
     user = _require(request, "crm.add_contact")
     data = payload.dict()
     data["company"] = _get(Company, data.pop("company_id"), "company_id")
-    return 201, services.contact_create(by=user, **data)
+    return Status(201, services.contact_create(by=user, **data))
 
 
 @router.get("contacts/{int:contact_id}", response=ContactOut)
@@ -423,13 +423,13 @@ def deal_list(request: HttpRequest, filters: Query[DealFilterQuery]) -> dict:
 
 
 @router.post("deals", response={201: DealOut})
-def deal_create(request: HttpRequest, payload: DealIn) -> tuple[int, dict]:
+def deal_create(request: HttpRequest, payload: DealIn) -> Status:
     user = _require(request, "crm.add_deal")
     fields = _deal_fields(payload.dict())
     if fields.get("company") is None:
         raise ValidationError({"company_id": ["A deal belongs to a company."]})
     deal = services.deal_create(by=user, **fields)
-    return 201, deal_out(deal)
+    return Status(201, deal_out(deal))
 
 
 @router.get("deals/{int:deal_id}", response=DealOut)
@@ -497,10 +497,10 @@ def deal_activities(request: HttpRequest, deal_id: int, limit: int = 50, offset:
 @router.post("deals/{int:deal_id}/activities", response={201: ActivityOut})
 def deal_activity_create(
     request: HttpRequest, deal_id: int, payload: ActivityIn
-) -> tuple[int, Activity]:
+) -> Status:
     user = current_user(request)
     deal = selectors.deal_get_for_user(user=user, pk=deal_id)
-    return 201, services.activity_create(by=user, deal=deal, **payload.dict())
+    return Status(201, services.activity_create(by=user, deal=deal, **payload.dict()))
 
 
 @router.get("deals/{int:deal_id}/timeline", response=list[TimelineOut])

@@ -477,7 +477,12 @@ def _fire(deal: Deal, *, by: User, name: str, override_reason: str = "") -> Deal
 
 @transaction.atomic
 def deal_move(
-    *, deal: Deal, by: User, to_stage: str, params: Mapping[str, Any] | None = None
+    *,
+    deal: Deal,
+    by: User,
+    to_stage: str,
+    params: Mapping[str, Any] | None = None,
+    version: int | None = None,
 ) -> Deal:
     """The board's drag and drop: the transition from the deal's stage to ``to_stage``."""
     if to_stage not in Stage.values:
@@ -492,7 +497,7 @@ def deal_move(
                 ]
             }
         )
-    return deal_transition(deal=deal, by=by, name=name, params=params)
+    return deal_transition(deal=deal, by=by, name=name, params=params, version=version)
 
 
 @transaction.atomic

@@ -481,8 +481,14 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
             if name == "reopen"
             else "You can only move your own deals."
         )
+    version = request.POST.get("version")
     try:
-        deal = services.deal_move(deal=deal, by=request.user, to_stage=to_stage)
+        deal = services.deal_move(
+            deal=deal,
+            by=request.user,
+            to_stage=to_stage,
+            version=int(version) if version and version.isdigit() else None,
+        )
     except EditConflict as error:
         return _conflict(request, error, next_url)
     except ValidationError as error:

@@ -29,7 +29,12 @@
           htmx.ajax("POST", board.dataset.moveUrl, {
             source: evt.item,
             target: "#dialog-body",
-            values: { deal: evt.item.dataset.deal, stage: evt.to.dataset.stage, next: board.dataset.next },
+            values: {
+              deal: evt.item.dataset.deal,
+              version: evt.item.dataset.version,
+              stage: evt.to.dataset.stage,
+              next: board.dataset.next,
+            },
           });
         },
       });
