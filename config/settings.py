@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reminders.tasks.plan_reminders",
         "schedule": crontab(minute="*/15"),
     },
+    "reminders-plan-mentions": {
+        "task": "reminders.tasks.plan_mentions",
+        "schedule": crontab(),
+    },
     "reminders-send-outbox": {
         "task": "reminders.tasks.send_outbox",
         "schedule": crontab(),

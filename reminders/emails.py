@@ -14,6 +14,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from reminders.models import Kind, OutboxEmail
@@ -84,10 +85,13 @@ def render_email(*, kind: str, user: User, subject: str, context: dict[str, Any]
         "preferences_url": preferences_url(),
         "unsubscribe_url": unsubscribe,
     }
+    with timezone.override(user.zone):  # datetimes show in the recipient's time zone
+        text = render_to_string(f"reminders/email/{kind}.txt", full_context).strip() + "\n"
+        html = render_to_string(f"reminders/email/{kind}.html", full_context)
     return RenderedEmail(
         subject=subject,
-        text=render_to_string(f"reminders/email/{kind}.txt", full_context).strip() + "\n",
-        html=render_to_string(f"reminders/email/{kind}.html", full_context),
+        text=text,
+        html=html,
         headers={
             # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs here.
             "List-Unsubscribe": f"<{unsubscribe}>",

@@ -3,11 +3,13 @@
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
 from accounts.models import User
 from accounts.roles import Role
 from crm.models import Deal, StageSetting
+from projects.models import Mention, Milestone, ProjectStatus, Task, TaskStatus
 from reminders.models import OutboxEmail, ReminderPreference
 
 #: A digest lists at most this many rows and then says how many more there are.
@@ -83,3 +85,53 @@ def stale_limits() -> dict[str, int]:
 
 def sales_managers(users: Iterable[User]) -> list[User]:
     return [user for user in users if user.has_role(Role.SALES_MANAGER)]
+
+
+#: Projects whose tasks and milestones still deserve reminders (not on hold, done or cancelled).
+ACTIVE_PROJECT_STATUSES = (ProjectStatus.PLANNING, ProjectStatus.ACTIVE)
+
+
+def overdue_tasks_for_assignee(*, assignee: User, today: dt.date) -> QuerySet[Task]:
+    """Open tasks of ``assignee`` whose planned finish day is over (``today`` is theirs)."""
+    return (
+        Task.objects.filter(
+            assignee=assignee,
+            planned_finish__lt=today,
+            project__status__in=ACTIVE_PROJECT_STATUSES,
+        )
+        .exclude(status=TaskStatus.DONE)
+        .select_related("project")
+        .order_by("planned_finish", "pk")
+    )
+
+
+def approvals_ready_for(*, approver: User) -> QuerySet[Milestone]:
+    """Milestones waiting for ``approver``: approval required, not given, no open tasks left.
+
+    A milestone with open tasks cannot be approved yet (R9), so it is not reminded about.
+    """
+    return (
+        Milestone.objects.filter(
+            approver=approver,
+            requires_approval=True,
+            approved_at__isnull=True,
+            project__status__in=ACTIVE_PROJECT_STATUSES,
+        )
+        .annotate(open_tasks=Count("tasks", filter=~Q(tasks__status=TaskStatus.DONE)))
+        .filter(open_tasks=0)
+        .select_related("project")
+        .order_by("due_date", "pk")
+    )
+
+
+def mentions_to_notify(*, since: dt.datetime) -> QuerySet[Mention]:
+    """Mentions made since ``since`` of active users with an email, not yet in the outbox."""
+    key = Concat(Value("mention:"), Cast("pk", CharField()), output_field=CharField())
+    return (
+        Mention.objects.filter(created_at__gte=since, user__is_active=True)
+        .exclude(user__email="")
+        .alias(key=key)
+        .exclude(Exists(OutboxEmail.objects.filter(idempotency_key=OuterRef("key"))))
+        .select_related("user__reminder_preference", "comment__author", "comment__task__project")
+        .order_by("created_at", "pk")
+    )

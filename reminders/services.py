@@ -270,8 +270,62 @@ def build_stale_deals(user: User, now: dt.datetime, local: dt.datetime) -> Built
     }
 
 
+def build_tasks(user: User, now: dt.datetime, local: dt.datetime) -> Built:
+    tasks = selectors.overdue_tasks_for_assignee(assignee=user, today=local.date())
+    rows = list(tasks[: selectors.DIGEST_ROW_LIMIT])
+    if not rows:
+        return None
+    total = len(rows) if len(rows) < selectors.DIGEST_ROW_LIMIT else tasks.count()
+    items = [
+        {
+            "title": task.title,
+            "project": task.project.name,
+            "status": task.get_status_display(),
+            "planned_finish": task.planned_finish,
+            "url": emails.task_url(task.pk),
+        }
+        for task in rows
+    ]
+    subject = f"Relay: {_plural(total, 'overdue task')}"
+    return subject, {
+        "items": items,
+        "total": total,
+        "more": _more(total, len(rows)),
+        "day": local.date(),
+        "list_url": emails.absolute("/"),
+    }
+
+
+def build_approvals(user: User, now: dt.datetime, local: dt.datetime) -> Built:
+    milestones = selectors.approvals_ready_for(approver=user)
+    rows = list(milestones[: selectors.DIGEST_ROW_LIMIT])
+    if not rows:
+        return None
+    total = len(rows) if len(rows) < selectors.DIGEST_ROW_LIMIT else milestones.count()
+    items = [
+        {
+            "name": milestone.name,
+            "project": milestone.project.name,
+            "due_date": milestone.due_date,
+            "url": emails.project_url(milestone.project_id),
+        }
+        for milestone in rows
+    ]
+    verb = "awaits" if total == 1 else "await"
+    subject = f"Relay: {_plural(total, 'milestone')} {verb} your approval"
+    return subject, {
+        "items": items,
+        "total": total,
+        "more": _more(total, len(rows)),
+        "day": local.date(),
+        "list_url": emails.absolute("/"),
+    }
+
+
 DIGESTS: list[Digest] = [
     Digest(Kind.NEXT_ACTIONS, weekly=False, applies_to=lambda u: True, build=build_next_actions),
+    Digest(Kind.TASKS, weekly=False, applies_to=lambda u: True, build=build_tasks),
+    Digest(Kind.APPROVALS, weekly=False, applies_to=lambda u: True, build=build_approvals),
     Digest(
         Kind.STALE_DEALS,
         weekly=True,
@@ -282,6 +336,56 @@ DIGESTS: list[Digest] = [
 
 
 def reminders_plan(*, now: dt.datetime | None = None) -> list[OutboxEmail]:
+    """Everything due now: the digests, then the mention notifications; the new rows."""
+    now = now or timezone.now()
+    return digests_plan(now=now) + mentions_plan(now=now)
+
+
+#: Mentions older than this are not notified any more (say, after a long outage or when
+#: reminders are first switched on over an old database).
+MENTION_WINDOW = dt.timedelta(days=7)
+MENTION_EXCERPT = 1000
+
+
+def mentions_plan(*, now: dt.datetime | None = None) -> list[OutboxEmail]:
+    """One email per new @mention (key ``mention:<id>``), at any hour."""
+    now = now or timezone.now()
+    created = []
+    for mention in selectors.mentions_to_notify(since=now - MENTION_WINDOW):
+        user = mention.user
+        if not selectors.preference_for(user).wants(Kind.MENTIONS):
+            continue
+        comment = mention.comment
+        task = comment.task
+        author = comment.author.display_name
+        body = comment.body
+        if len(body) > MENTION_EXCERPT:
+            body = body[:MENTION_EXCERPT].rstrip() + "…"
+        try:
+            with transaction.atomic():
+                email, was_created = outbox_enqueue(
+                    recipient=user,
+                    kind=Kind.MENTIONS,
+                    key=clock.mention_key(mention.pk),
+                    subject=f"Relay: {author} mentioned you on “{task.title}”",
+                    context={
+                        "author": author,
+                        "task": task.title,
+                        "project": task.project.name,
+                        "body": body,
+                        "at": comment.created_at,
+                        "url": emails.task_url(task.pk),
+                    },
+                )
+        except Exception:
+            logger.exception("Could not plan the email for mention %s.", mention.pk)
+            continue
+        if was_created:
+            created.append(email)
+    return created
+
+
+def digests_plan(*, now: dt.datetime | None = None) -> list[OutboxEmail]:
     """Decide which digests are due now and write them to the outbox; the new rows.
 
     A daily digest is due from 07:00 in its recipient's time zone and made at the first run

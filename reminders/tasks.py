@@ -8,13 +8,22 @@ with ``reject_on_worker_lost`` redelivers a task whose worker died; beat's every
 
 from celery import shared_task
 
-from reminders.services import outbox_send_due, reminders_plan
+from reminders.services import mentions_plan, outbox_send_due, reminders_plan
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def plan_reminders() -> int:
     """Write the digests that are due to the outbox, then start sending them."""
     created = reminders_plan()
+    if created:
+        send_outbox.delay()
+    return len(created)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def plan_mentions() -> int:
+    """Write an email for each new @mention, then start sending them."""
+    created = mentions_plan()
     if created:
         send_outbox.delay()
     return len(created)

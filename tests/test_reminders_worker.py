@@ -24,9 +24,11 @@ from django.utils import timezone
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from crm.models import Stage
+from projects.models import Comment, Mention, ProjectStatus
+from projects.tests.factories import MilestoneFactory, ProjectFactory, TaskFactory
 from reminders.models import Kind, OutboxEmail, Status
 from reminders.services import reminders_plan
-from reminders.tasks import plan_reminders, send_outbox
+from reminders.tasks import plan_mentions, plan_reminders, send_outbox
 from reminders.tests.factories import CompanyFactory, DealFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -122,6 +124,8 @@ def test_digests_arrive_through_a_real_worker_and_smtp_and_a_second_run_sends_no
     zone = noon_zone()
     rep = UserFactory.create(username="rep", role=Role.SALES_REP, time_zone=zone)
     manager = UserFactory.create(username="manager", role=Role.SALES_MANAGER, time_zone=zone)
+    lead = UserFactory.create(username="lead", role=Role.DELIVERY_LEAD, time_zone=zone)
+    member = UserFactory.create(username="member", role=Role.DELIVERY_MEMBER, time_zone=zone)
     acme = CompanyFactory.create(name="Acme")
     deal = DealFactory.create(
         owner=rep, company=acme, title="Website", next_action_due_date=overdue_date(zone)
@@ -133,23 +137,40 @@ def test_digests_arrive_through_a_real_worker_and_smtp_and_a_second_run_sends_no
         stage=Stage.PROPOSAL,
         next_action_due_date=overdue_date(zone) + dt.timedelta(days=30),
     )
+    project = ProjectFactory.create(
+        name="Acme site", delivery_lead=lead, status=ProjectStatus.ACTIVE
+    )
+    task = TaskFactory.create(
+        project=project, title="Wireframes", assignee=member, planned_finish=overdue_date(zone)
+    )
+    MilestoneFactory.create(project=project, name="Design", requires_approval=True, approver=lead)
+    comment = Comment.objects.create(task=task, author=lead, body="@member please look")
+    mention = Mention.objects.create(comment=comment, user=member)
 
     worker.start()
     plan_reminders.delay()
-    wait_until(lambda: handler.count() >= 2 and all_sent(), worker, "two digests")
+    wait_until(lambda: handler.count() >= 5 and all_sent(), worker, "five emails")
 
-    today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone)).date()
-    year, week, _ = today.isocalendar()
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone)).date().isoformat()
+    year, week, _ = timezone.now().astimezone(zoneinfo.ZoneInfo(zone)).isocalendar()
     assert handler.keys() == Counter(
-        {
-            f"next_actions:{rep.pk}:{today.isoformat()}": 1,
-            f"stale_deals:{manager.pk}:{year}-W{week:02d}": 1,
-        }
+        [
+            f"next_actions:{rep.pk}:{today}",
+            f"stale_deals:{manager.pk}:{year}-W{week:02d}",
+            f"tasks:{member.pk}:{today}",
+            f"approvals:{lead.pk}:{today}",
+            f"mention:{mention.pk}",
+        ]
     )
-    by_to = {str(m["To"]): m for m in handler.messages}
-    assert sorted(by_to) == ["manager@example.com", "rep@example.com"]
-    digest = by_to["rep@example.com"]
-    assert str(digest["Subject"]) == "Relay: 1 overdue next action"
+    received = sorted((str(m["To"]), str(m["Subject"])) for m in handler.messages)
+    assert received == [
+        ("lead@example.com", "Relay: 1 milestone awaits your approval"),
+        ("manager@example.com", f"Relay: 1 stale deal, week {year}-W{week:02d}"),
+        ("member@example.com", "Relay: 1 overdue task"),
+        ("member@example.com", f"Relay: {lead.display_name} mentioned you on “Wireframes”"),
+        ("rep@example.com", "Relay: 1 overdue next action"),
+    ]
+    [digest] = [m for m in handler.messages if m["To"] == "rep@example.com"]
     assert str(digest["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
     assert str(digest["List-Unsubscribe"]).startswith(
         "<http://127.0.0.1:8000/reminders/unsubscribe/"
@@ -158,14 +179,13 @@ def test_digests_arrive_through_a_real_worker_and_smtp_and_a_second_run_sends_no
     html = digest.get_body(preferencelist=("html",)).get_content()
     assert f"http://127.0.0.1:8000/deals/{deal.pk}/" in text
     assert f'<a href="http://127.0.0.1:8000/deals/{deal.pk}/">Website</a>' in html
-    stale = by_to["manager@example.com"]
-    assert str(stale["Subject"]) == f"Relay: 1 stale deal, week {year}-W{week:02d}"
 
-    # The second run: the planner finds today's keys and the sender finds nothing due.
+    # The second run: the planners find every key and the sender finds nothing due.
     assert plan_reminders.apply_async(ignore_result=False).get(timeout=TIMEOUT) == 0
+    assert plan_mentions.apply_async(ignore_result=False).get(timeout=TIMEOUT) == 0
     assert send_outbox.apply_async(ignore_result=False).get(timeout=TIMEOUT) == 0
-    assert handler.count() == 2
-    assert OutboxEmail.objects.count() == 2
+    assert handler.count() == 5
+    assert OutboxEmail.objects.count() == 5
 
 
 def test_a_worker_killed_mid_batch_and_restarted_sends_every_email_exactly_once(worker, smtp):
