@@ -135,3 +135,52 @@ def mentions_to_notify(*, since: dt.datetime) -> QuerySet[Mention]:
         .select_related("user__reminder_preference", "comment__author", "comment__task__project")
         .order_by("created_at", "pk")
     )
+
+
+# "Who has anything to report?" One query per kind (per local date for tasks), so a planner
+# run costs the same few queries however many users there are; the digest builders then
+# run only for these users.
+
+
+def owners_with_overdue_deals(*, owner_ids: list[int], now: dt.datetime) -> set[int]:
+    return set(
+        Deal.objects.overdue(now)
+        .filter(owner_id__in=owner_ids)
+        .order_by()
+        .values_list("owner_id", flat=True)
+        .distinct()
+    )
+
+
+def assignees_with_overdue_tasks(*, assignee_ids: list[int], today: dt.date) -> set[int]:
+    return set(
+        Task.objects.filter(
+            assignee_id__in=assignee_ids,
+            planned_finish__lt=today,
+            project__status__in=ACTIVE_PROJECT_STATUSES,
+        )
+        .exclude(status=TaskStatus.DONE)
+        .order_by()
+        .values_list("assignee_id", flat=True)
+        .distinct()
+    )
+
+
+def approvers_with_ready_milestones(*, approver_ids: list[int]) -> set[int]:
+    return set(
+        Milestone.objects.filter(
+            approver_id__in=approver_ids,
+            requires_approval=True,
+            approved_at__isnull=True,
+            project__status__in=ACTIVE_PROJECT_STATUSES,
+        )
+        .annotate(open_tasks=Count("tasks", filter=~Q(tasks__status=TaskStatus.DONE)))
+        .filter(open_tasks=0)
+        .order_by()
+        .values_list("approver_id", flat=True)
+        .distinct()
+    )
+
+
+def any_stale_deals(*, now: dt.datetime) -> bool:
+    return Deal.objects.open().filter(stale_deals_q(now)).exists()

@@ -187,6 +187,8 @@ class Digest:
     kind: Kind
     weekly: bool
     applies_to: Callable[[User], bool]
+    #: Of these (user, local now) pairs, the ids of users with something to report.
+    who: Callable[[list[tuple[User, dt.datetime]], dt.datetime], set[int]]
     build: Callable[[User, dt.datetime, dt.datetime], Built]
 
     def due(self, local: dt.datetime) -> bool:
@@ -322,14 +324,53 @@ def build_approvals(user: User, now: dt.datetime, local: dt.datetime) -> Built:
     }
 
 
+def _ids(pairs: list[tuple[User, dt.datetime]]) -> list[int]:
+    return [user.pk for user, _ in pairs]
+
+
+def who_next_actions(pairs: list[tuple[User, dt.datetime]], now: dt.datetime) -> set[int]:
+    return selectors.owners_with_overdue_deals(owner_ids=_ids(pairs), now=now)
+
+
+def who_tasks(pairs: list[tuple[User, dt.datetime]], now: dt.datetime) -> set[int]:
+    by_day: dict[dt.date, list[int]] = {}
+    for user, local in pairs:
+        by_day.setdefault(local.date(), []).append(user.pk)
+    found: set[int] = set()
+    for day, ids in by_day.items():  # at most two or three local dates at any moment
+        found |= selectors.assignees_with_overdue_tasks(assignee_ids=ids, today=day)
+    return found
+
+
+def who_approvals(pairs: list[tuple[User, dt.datetime]], now: dt.datetime) -> set[int]:
+    return selectors.approvers_with_ready_milestones(approver_ids=_ids(pairs))
+
+
+def who_stale_deals(pairs: list[tuple[User, dt.datetime]], now: dt.datetime) -> set[int]:
+    return set(_ids(pairs)) if selectors.any_stale_deals(now=now) else set()
+
+
 DIGESTS: list[Digest] = [
-    Digest(Kind.NEXT_ACTIONS, weekly=False, applies_to=lambda u: True, build=build_next_actions),
-    Digest(Kind.TASKS, weekly=False, applies_to=lambda u: True, build=build_tasks),
-    Digest(Kind.APPROVALS, weekly=False, applies_to=lambda u: True, build=build_approvals),
+    Digest(
+        Kind.NEXT_ACTIONS,
+        weekly=False,
+        applies_to=lambda u: True,
+        who=who_next_actions,
+        build=build_next_actions,
+    ),
+    Digest(Kind.TASKS, weekly=False, applies_to=lambda u: True, who=who_tasks, build=build_tasks),
+    Digest(
+        Kind.APPROVALS,
+        weekly=False,
+        applies_to=lambda u: True,
+        who=who_approvals,
+        build=build_approvals,
+    ),
     Digest(
         Kind.STALE_DEALS,
         weekly=True,
         applies_to=lambda u: u.has_role(Role.SALES_MANAGER),
+        who=who_stale_deals,
         build=build_stale_deals,
     ),
 ]
@@ -392,21 +433,29 @@ def digests_plan(*, now: dt.datetime | None = None) -> list[OutboxEmail]:
     that finds something to report; a weekly one from Monday 07:00 local. At most one per
     kind, user and local day (ISO week): the idempotency key says so. One user's failure is
     logged and does not stop the others.
+
+    Cost: users, their groups and the existing keys, then one "who has anything" query per
+    kind; the builders (one query each) and inserts run only for digests actually made.
     """
     now = now or timezone.now()
     users = list(selectors.recipients())
-    candidates: list[tuple[User, Digest, dt.datetime, str]] = []
+    due: dict[Kind, list[tuple[User, dt.datetime, str]]] = {d.kind: [] for d in DIGESTS}
     for user in users:
         local = clock.local_now(now, user.zone)
         preference = selectors.preference_for(user)
         for digest in DIGESTS:
             if digest.due(local) and preference.wants(digest.kind) and digest.applies_to(user):
-                candidates.append((user, digest, local, digest.key(user, local)))
-    done = selectors.existing_keys(key for *_, key in candidates)
+                due[digest.kind].append((user, local, digest.key(user, local)))
+    done = selectors.existing_keys(key for rows in due.values() for *_, key in rows)
+    candidates: list[tuple[User, Digest, dt.datetime, str]] = []
+    for digest in DIGESTS:
+        waiting = [(user, local, key) for user, local, key in due[digest.kind] if key not in done]
+        if not waiting:
+            continue
+        who = digest.who([(user, local) for user, local, _ in waiting], now)
+        candidates += [(u, digest, local, key) for u, local, key in waiting if u.pk in who]
     created = []
     for user, digest, local, key in candidates:
-        if key in done:
-            continue
         try:
             with transaction.atomic():
                 built = digest.build(user, now, local)

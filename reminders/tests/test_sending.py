@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 
+from accounts.tests.factories import UserFactory
 from reminders import emails
 from reminders.models import Kind, OutboxEmail, Status
 from reminders.services import MAX_ATTEMPTS, backoff, outbox_send_due, reminders_plan
@@ -226,3 +227,38 @@ def call_command_output() -> str:
     out = StringIO()
     call_command("send_reminders", stdout=out, no_color=True)
     return out.getvalue()
+
+
+def test_a_second_planner_run_costs_the_same_few_queries_however_many_users(
+    time_machine, django_assert_num_queries
+):
+    time_machine.move_to(NOW, tick=False)
+    for n in range(5):
+        DealFactory.create(
+            owner=UserFactory.create(username=f"u{n}"), next_action_due_date=dt.date(2025, 3, 7)
+        )
+    assert len(reminders_plan()) == 5
+    # Users, their groups, today's existing keys; "who has anything" for next actions (the
+    # companies' owners have no digest yet), tasks and approvals; new mentions.
+    with django_assert_num_queries(7):
+        assert reminders_plan() == []
+    for n in range(5, 10):
+        owner = UserFactory.create(username=f"u{n}")
+        DealFactory.create(owner=owner, next_action_due_date=dt.date(2025, 3, 7))
+    assert len(reminders_plan()) == 5
+    with django_assert_num_queries(7):
+        assert reminders_plan() == []
+
+
+def test_sending_costs_a_constant_number_of_queries_per_email(
+    time_machine, django_assert_num_queries
+):
+    time_machine.move_to(NOW, tick=False)
+    for n in range(3):
+        DealFactory.create(
+            owner=UserFactory.create(username=f"u{n}"), next_action_due_date=dt.date(2025, 3, 7)
+        )
+    reminders_plan()
+    # Per email: savepoint, claim, update, release; then one claim that finds nothing.
+    with django_assert_num_queries(3 * 4 + 3):
+        assert len(outbox_send_due().sent) == 3
