@@ -2,6 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from crm import selectors as crm_selectors
+from projects import selectors as project_selectors
 
 
 def my_work(request: HttpRequest) -> HttpResponse:
@@ -9,6 +10,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     if request.user.has_perm("crm.add_deal"):
         context["next_actions"] = crm_selectors.my_next_actions(user=request.user)
         context["recent_activity"] = crm_selectors.recent_activity(user=request.user)
+    context.update(project_selectors.my_work_context(request.user))
     return render(request, "dashboards/my_work.html", context)
 
 

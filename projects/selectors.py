@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
@@ -381,3 +382,18 @@ def tasks_blocked_ids(project: Project) -> set[int]:
         )
         .values_list("pk", flat=True)
     )
+
+
+def my_work_context(user: User | AnonymousUser) -> dict[str, Any]:
+    """The delivery part of My work: my open tasks and the approvals waiting for me."""
+    if not isinstance(user, User):
+        return {"show_delivery": False}
+    tasks = my_open_tasks(user)
+    approvals = approvals_waiting_for(user)
+    return {
+        "show_delivery": bool(tasks or approvals)
+        or user.has_role(Role.DELIVERY_LEAD, Role.DELIVERY_MEMBER, Role.ADMIN),
+        "my_tasks": tasks,
+        "my_approvals": approvals,
+        "delivery_today": timezone.localdate(),
+    }

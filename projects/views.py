@@ -1,0 +1,524 @@
+"""Delivery screens: HTTP only. Selectors find (404), services decide (403, form errors)."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from projects import gantt, selectors, services
+from projects import rules as project_rules
+from projects.exceptions import EditConflict
+from projects.forms import (
+    ApproveForm,
+    ChecklistItemForm,
+    CommentForm,
+    DependencyForm,
+    MilestoneForm,
+    ProjectFilterForm,
+    ProjectForm,
+    TaskForm,
+    TaskStatusForm,
+    apply_errors,
+)
+from projects.models import Holiday, Milestone, Project, Task, TaskStatus
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, False):
+        return target
+    return default
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _partial(request: HttpRequest, template: str, partial: str) -> str:
+    return f"{template}#{partial}" if _is_htmx(request) else template
+
+
+# Projects list and create ------------------------------------------------------------------
+
+
+def project_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = ProjectFilterForm(request.GET or None, leads=selectors.delivery_leads())
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "q": data["q"] or None,
+            "status": data["status"] or None,
+            "lead_id": data["lead"].pk if data["lead"] else None,
+            "at_risk": {"yes": True, "no": False}.get(data["at_risk"]),
+        }
+    page = Paginator(selectors.project_list_for_user(user, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page_obj": page,
+        "projects": page.object_list,
+        "query_without_page": query.urlencode(),
+        "can_create": project_rules.can_create_project.test(user),
+    }
+    return render(
+        request, _partial(request, "projects/project_list.html", "project-table"), context
+    )
+
+
+def project_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not project_rules.can_create_project.test(user):
+        raise PermissionDenied("Only delivery leads create projects.")
+    form = ProjectForm(
+        request.POST or None,
+        leads=selectors.delivery_leads(),
+        people=selectors.delivery_users(),
+        initial={"delivery_lead": user.pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {
+            "by": user,
+            "name": data["name"],
+            "start_date": data["start_date"],
+            "delivery_lead": data["delivery_lead"],
+            "members": list(data["members"]),
+            "promised_date": data["promised_date"],
+            "description": data["description"],
+        }
+        try:
+            if data["template"]:
+                project = services.project_create_from_template(template=data["template"], **fields)
+            else:
+                project = services.project_create(**fields)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Project “{project.name}” created.")
+            return redirect("projects:project-detail", pk=project.pk)
+    return render(request, "projects/project_form.html", {"form": form, "project": None})
+
+
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    project = selectors.project_get_for_user(user, pk)
+    if not project_rules.can_manage_project.test(user, project):
+        raise PermissionDenied("Only the project's lead can change it.")
+    form = ProjectForm(
+        request.POST or None,
+        leads=selectors.delivery_leads(),
+        people=selectors.delivery_users(),
+        editing=True,
+        initial=ProjectForm.initial_for(project),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.project_update(
+                by=user,
+                project=project,
+                version=data["version"],
+                name=data["name"],
+                start_date=data["start_date"],
+                delivery_lead=data["delivery_lead"],
+                members=list(data["members"]),
+                promised_date=data["promised_date"],
+                status=data["status"],
+                description=data["description"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except EditConflict as error:
+            form.add_error(None, error.detail)
+        else:
+            messages.success(request, "Project saved.")
+            return redirect("projects:project-detail", pk=project.pk)
+    return render(request, "projects/project_form.html", {"form": form, "project": project})
+
+
+@require_POST
+def project_baseline(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get_for_user(_user(request), pk)
+    services.project_set_baseline(by=_user(request), project=project)
+    messages.success(request, "The current plan is now the baseline.")
+    return redirect("projects:project-detail", pk=pk)
+
+
+# The project page --------------------------------------------------------------------------
+
+
+def _plan(user: User, project: Project) -> dict[str, Any]:
+    """Tasks with blocked/can-change flags, links and the project's people (fixed queries)."""
+    tasks = list(selectors.project_tasks(project))
+    links = list(selectors.project_dependencies(project))
+    by_id = {task.pk: task for task in tasks}
+    for task in tasks:
+        task.project = project
+        task.blockers = []  # type: ignore[attr-defined]
+    for link in links:
+        pred, succ = by_id.get(link.predecessor_id), by_id.get(link.successor_id)
+        if pred and succ and link.kind == "FS" and pred.status != TaskStatus.DONE:
+            succ.blockers.append(pred.title)  # type: ignore[attr-defined]
+    for task in tasks:
+        task.can_change_status = project_rules.can_change_task_status.test(user, task)  # type: ignore[attr-defined]
+    return {
+        "tasks": tasks,
+        "links": links,
+        "people": selectors.project_people(project),
+        "can_manage": project_rules.can_manage_project.test(user, project),
+        "status_choices": TaskStatus.choices,
+    }
+
+
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    project = selectors.project_get_for_user(user, pk)
+    context = {"project": project, "tab": "overview", **_plan(user, project)}
+    milestones = list(selectors.project_milestones(project))
+    for milestone in milestones:
+        milestone.project = project
+        milestone.can_approve = project_rules.can_approve.test(user, milestone)  # type: ignore[attr-defined]
+    context.update(
+        milestones=milestones,
+        checklist=list(selectors.project_checklist(project)),
+        can_tick=project_rules.can_tick_checklist.test(user, project),
+        approve_form=ApproveForm(),
+    )
+    if context["can_manage"]:
+        context.update(
+            task_form=TaskForm(
+                people=selectors.delivery_users(),
+                milestones=Milestone.objects.filter(project=project),
+            ),
+            milestone_form=MilestoneForm(people=selectors.delivery_users()),
+            checklist_form=ChecklistItemForm(),
+        )
+    return render(request, "projects/project_detail.html", context)
+
+
+def _board_context(user: User, project: Project) -> dict[str, Any]:
+    context = {"project": project, "tab": "board", **_plan(user, project)}
+    context["columns"] = [
+        {
+            "status": value,
+            "label": label,
+            "tasks": [t for t in context["tasks"] if t.status == value],
+        }
+        for value, label in TaskStatus.choices
+    ]
+    return context
+
+
+def project_board(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    project = selectors.project_get_for_user(user, pk)
+    return render(
+        request,
+        _partial(request, "projects/project_board.html", "task-board"),
+        _board_context(user, project),
+    )
+
+
+def project_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    project = selectors.project_get_for_user(user, pk)
+    plan = _plan(user, project)
+    holidays = Holiday.objects.filter(
+        date__gte=project.start_date, date__lte=project.planned_finish or project.start_date
+    ).values_list("date", flat=True)
+    chart = gantt.layout(
+        plan["tasks"],
+        plan["links"],
+        holidays=list(holidays),
+        url_for=lambda task: reverse("projects:task-detail", args=[task.pk]),
+    )
+    context = {"project": project, "tab": "timeline", "gantt": chart, **plan}
+    context["critical"] = [t for t in plan["tasks"] if t.is_critical]
+    return render(request, "projects/project_timeline.html", context)
+
+
+# Tasks -------------------------------------------------------------------------------------
+
+
+@require_POST
+def task_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    project = selectors.project_get_for_user(user, pk)
+    if not project_rules.can_manage_project.test(user, project):
+        raise PermissionDenied("Only the project's lead can add tasks.")
+    form = TaskForm(
+        request.POST, people=selectors.delivery_users(), milestones=project.milestones.all()
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            task = services.task_create(
+                by=user,
+                project=project,
+                title=data["title"],
+                duration_days=data["duration_days"],
+                assignee=data["assignee"],
+                start_no_earlier_than=data["start_no_earlier_than"],
+                milestone=data["milestone"],
+                description=data["description"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Task “{task.title}” added.")
+            return redirect(_next(request, reverse("projects:project-detail", args=[pk])))
+    return render(request, "projects/task_form.html", {"form": form, "project": project})
+
+
+def _task_context(user: User, task: Task) -> dict[str, Any]:
+    predecessors, successors = selectors.task_links(task)
+    others = Task.objects.filter(project=task.project).exclude(pk=task.pk).order_by("title")
+    blockers = [
+        link.predecessor.title
+        for link in predecessors
+        if link.kind == "FS" and link.predecessor.status != TaskStatus.DONE
+    ]
+    can_manage = project_rules.can_manage_project.test(user, task)
+    context: dict[str, Any] = {
+        "task": task,
+        "project": task.project,
+        "predecessors": predecessors,
+        "successors": successors,
+        "blockers": blockers,
+        "comments": list(selectors.task_comments(task)),
+        "comment_form": CommentForm(),
+        "can_manage": can_manage,
+        "can_comment": project_rules.can_comment.test(user, task),
+        "can_change_status": project_rules.can_change_task_status.test(user, task),
+        "status_choices": TaskStatus.choices,
+    }
+    if can_manage:
+        context["edit_form"] = TaskForm(
+            initial=TaskForm.initial_for(task),
+            people=selectors.delivery_users(),
+            milestones=Milestone.objects.filter(project=task.project),
+        )
+        context["dependency_form"] = DependencyForm(tasks=others)
+    return context
+
+
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    task = selectors.task_get_for_user(user, pk)
+    return render(request, "projects/task_detail.html", _task_context(user, task))
+
+
+@require_POST
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    task = selectors.task_get_for_user(user, pk)
+    if not project_rules.can_manage_project.test(user, task):
+        raise PermissionDenied("Only the project's lead can edit tasks.")
+    form = TaskForm(
+        request.POST,
+        people=selectors.delivery_users(),
+        milestones=Milestone.objects.filter(project=task.project),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.task_update(
+                by=user,
+                task=task,
+                version=data["version"],
+                title=data["title"],
+                duration_days=data["duration_days"],
+                assignee=data["assignee"],
+                start_no_earlier_than=data["start_no_earlier_than"],
+                milestone=data["milestone"],
+                description=data["description"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except EditConflict as error:
+            form.add_error(None, error.detail)
+        else:
+            messages.success(request, "Task saved.")
+            return redirect("projects:task-detail", pk=pk)
+    task.refresh_from_db()
+    context = _task_context(user, task)
+    context["edit_form"] = form
+    return render(request, "projects/task_detail.html", context)
+
+
+@require_POST
+def task_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a task's status from the list, the board (drag or select) or the task page."""
+    user = _user(request)
+    task = selectors.task_get_for_user(user, pk)
+    form = TaskStatusForm(request.POST)
+    error = ""
+    if not form.is_valid():
+        error = "Choose a status."
+    else:
+        try:
+            services.task_set_status(by=user, task=task, status=form.cleaned_data["status"])
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+    if _is_htmx(request) and request.POST.get("view") == "board":
+        context = _board_context(user, task.project)
+        context.update(board_error=error, moved_task_id=task.pk)
+        return render(request, "projects/project_board.html#task-board", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"“{task.title}” is now {task.get_status_display().lower()}.")
+    return redirect(_next(request, reverse("projects:task-detail", args=[pk])))
+
+
+@require_POST
+def task_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    task = selectors.task_get_for_user(user, pk)
+    project_id = task.project_id
+    services.task_delete(by=user, task=task)
+    messages.success(request, f"Task “{task.title}” deleted.")
+    return redirect("projects:project-detail", pk=project_id)
+
+
+@require_POST
+def dependency_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    task = selectors.task_get_for_user(user, pk)
+    if not project_rules.can_manage_project.test(user, task):
+        raise PermissionDenied("Only the project's lead can link tasks.")
+    others = Task.objects.filter(project=task.project).exclude(pk=task.pk).order_by("title")
+    form = DependencyForm(request.POST, tasks=others)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.dependency_create(
+                by=user,
+                successor=task,
+                predecessor=data["predecessor"],
+                kind=data["kind"],
+                lag_days=data["lag_days"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"“{task.title}” now waits on “{data['predecessor']}”.")
+            return redirect("projects:task-detail", pk=pk)
+    context = _task_context(user, task)
+    context["dependency_form"] = form
+    return render(request, "projects/task_detail.html", context)
+
+
+@require_POST
+def dependency_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    dependency = selectors.dependency_get_for_user(user, pk)
+    services.dependency_delete(by=user, dependency=dependency)
+    messages.success(request, "Link removed.")
+    return redirect(_next(request, reverse("projects:task-detail", args=[dependency.successor_id])))
+
+
+@require_POST
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    task = selectors.task_get_for_user(user, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_create(by=user, task=task, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return redirect(reverse("projects:task-detail", args=[pk]) + "#comments")
+    context = _task_context(user, task)
+    context["comment_form"] = form
+    return render(request, "projects/task_detail.html", context)
+
+
+# Milestones and checklist ------------------------------------------------------------------
+
+
+@require_POST
+def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    project = selectors.project_get_for_user(user, pk)
+    if not project_rules.can_manage_project.test(user, project):
+        raise PermissionDenied("Only the project's lead can add milestones.")
+    form = MilestoneForm(request.POST, people=selectors.delivery_users())
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.milestone_create(
+                by=user,
+                project=project,
+                name=data["name"],
+                due_date=data["due_date"],
+                requires_approval=data["requires_approval"],
+                approver=data["approver"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Milestone added.")
+            return redirect(reverse("projects:project-detail", args=[pk]) + "#milestones")
+    return render(request, "projects/milestone_form.html", {"form": form, "project": project})
+
+
+@require_POST
+def milestone_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    milestone = selectors.milestone_get_for_user(user, pk)
+    form = ApproveForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        services.milestone_approve(by=user, milestone=milestone, comment=comment)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, f"Milestone “{milestone.name}” approved.")
+    default = reverse("projects:project-detail", args=[milestone.project_id]) + "#milestones"
+    return redirect(_next(request, default))
+
+
+@require_POST
+def checklist_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    project = selectors.project_get_for_user(user, pk)
+    form = ChecklistItemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.checklist_item_create(by=user, project=project, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    elif not project_rules.can_manage_project.test(user, project):
+        raise PermissionDenied("Only the project's lead can do this.")
+    else:
+        messages.error(request, "Write the checklist item first.")
+    return redirect(reverse("projects:project-detail", args=[pk]) + "#checklist")
+
+
+@require_POST
+def checklist_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    item = selectors.checklist_item_get_for_user(user, pk)
+    services.checklist_item_set_done(by=user, item=item, done=request.POST.get("done") == "1")
+    return redirect(reverse("projects:project-detail", args=[item.project_id]) + "#checklist")

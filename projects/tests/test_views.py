@@ -1,0 +1,449 @@
+"""Delivery screens: role matrix, fragments, forms through the services, pinned query counts."""
+
+import re
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Role
+from projects import services
+from projects.models import Dependency, Milestone, Project, Task, TaskStatus
+from projects.tests.factories import MONDAY, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(lead, member):
+    project = services.project_create(
+        by=lead, name="Website", delivery_lead=lead, start_date=MONDAY, members=[member]
+    )
+    design = services.task_create(by=lead, project=project, title="Design", duration_days=3)
+    build = services.task_create(
+        by=lead, project=project, title="Build", duration_days=2, assignee=member
+    )
+    link = services.dependency_create(by=lead, successor=build, predecessor=design)
+    signoff = services.milestone_create(
+        by=lead, project=project, name="Sign-off", requires_approval=True, approver=member
+    )
+    item = services.checklist_item_create(by=lead, project=project, text="Book kickoff")
+    return {
+        "project": project,
+        "design": design,
+        "build": build,
+        "link": link,
+        "signoff": signoff,
+        "item": item,
+    }
+
+
+USERS = ["lead", "other_lead", "member", "outsider", "rep", "admin", "no_role"]
+
+
+@pytest.fixture
+def people(lead, member, rep, admin_user, no_role):
+    return {
+        "lead": lead,
+        "other_lead": make_user("other_lead", Role.DELIVERY_LEAD),
+        "member": member,
+        "outsider": make_user("outsider", Role.DELIVERY_MEMBER),
+        "rep": rep,
+        "admin": admin_user,
+        "no_role": no_role,
+    }
+
+
+def row(**codes: int) -> list[int]:
+    return [codes[name] for name in USERS]
+
+
+SEE = row(lead=200, other_lead=200, member=200, outsider=404, rep=404, admin=200, no_role=404)
+MANAGE_POST = row(
+    lead=302, other_lead=403, member=403, outsider=404, rep=404, admin=302, no_role=404
+)
+MANAGE_GET = row(
+    lead=200, other_lead=403, member=403, outsider=404, rep=404, admin=200, no_role=404
+)
+
+VIEWS = {
+    # name: (method, url name, arg key, data, expected)
+    "project list": (
+        "get",
+        "projects:project-list",
+        None,
+        None,
+        row(lead=200, other_lead=200, member=200, outsider=200, rep=200, admin=200, no_role=200),
+    ),
+    "project create form": (
+        "get",
+        "projects:project-create",
+        None,
+        None,
+        row(lead=200, other_lead=200, member=403, outsider=403, rep=403, admin=200, no_role=403),
+    ),
+    "project detail": ("get", "projects:project-detail", "project", None, SEE),
+    "project board": ("get", "projects:project-board", "project", None, SEE),
+    "project timeline": ("get", "projects:project-timeline", "project", None, SEE),
+    "project edit": ("get", "projects:project-edit", "project", None, MANAGE_GET),
+    "project baseline": ("post", "projects:project-baseline", "project", {}, MANAGE_POST),
+    "task create": (
+        "post",
+        "projects:task-create",
+        "project",
+        {"title": "T", "duration_days": 1},
+        MANAGE_POST,
+    ),
+    "milestone create": (
+        "post",
+        "projects:milestone-create",
+        "project",
+        {"name": "M"},
+        MANAGE_POST,
+    ),
+    "checklist create": (
+        "post",
+        "projects:checklist-create",
+        "project",
+        {"text": "X"},
+        MANAGE_POST,
+    ),
+    "task detail": ("get", "projects:task-detail", "design", None, SEE),
+    "task edit": (
+        "post",
+        "projects:task-edit",
+        "design",
+        {"title": "D", "duration_days": 2},
+        MANAGE_POST,
+    ),
+    "task status (lead's task)": (
+        "post",
+        "projects:task-status",
+        "design",
+        {"status": "in_progress"},
+        MANAGE_POST,
+    ),
+    "task status (member's task)": (
+        "post",
+        "projects:task-status",
+        "build",
+        {"status": "todo"},
+        row(lead=302, other_lead=403, member=302, outsider=404, rep=404, admin=302, no_role=404),
+    ),
+    "task delete": ("post", "projects:task-delete", "design", {}, MANAGE_POST),
+    "dependency create": (
+        "post",
+        "projects:dependency-create",
+        "design",
+        {"predecessor": "{other}", "kind": "FS", "lag_days": 0},
+        MANAGE_POST,
+    ),
+    "dependency delete": ("post", "projects:dependency-delete", "link", {}, MANAGE_POST),
+    "comment create": (
+        "post",
+        "projects:comment-create",
+        "build",
+        {"body": "Hi"},
+        row(lead=302, other_lead=302, member=302, outsider=404, rep=404, admin=302, no_role=404),
+    ),
+    "milestone approve": (
+        "post",
+        "projects:milestone-approve",
+        "signoff",
+        {"comment": "ok"},
+        row(lead=403, other_lead=403, member=302, outsider=404, rep=404, admin=403, no_role=404),
+    ),
+    "checklist toggle": (
+        "post",
+        "projects:checklist-toggle",
+        "item",
+        {"done": "1"},
+        row(lead=302, other_lead=403, member=302, outsider=404, rep=404, admin=302, no_role=404),
+    ),
+}
+
+
+@pytest.mark.parametrize("user_name", USERS)
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_role_matrix(client, lead, world, people, view, user_name):
+    _, name, key, data, expected = VIEWS[view]
+    other = services.task_create(by=lead, project=world["project"], title="Other")
+    url = reverse(name, args=[world[key].pk]) if key else reverse(name)
+    client.force_login(people[user_name])
+    if data is not None:
+        data = {k: (other.pk if v == "{other}" else v) for k, v in data.items()}
+        response = client.post(url, data)
+    else:
+        response = client.get(url)
+    assert response.status_code == expected[USERS.index(user_name)]
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, world):
+    response = client.get(reverse("projects:project-detail", args=[world["project"].pk]))
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+# List --------------------------------------------------------------------------------------
+
+
+def test_the_list_shows_visible_projects_with_filters(client, lead, member, world):
+    services.project_create(by=lead, name="Intranet", delivery_lead=lead, start_date=MONDAY)
+    services.project_update(by=lead, project=world["project"], promised_date=MONDAY)
+    client.force_login(member)
+    body = client.get(reverse("projects:project-list")).content.decode()
+    assert "Website" in body and "Intranet" not in body
+    assert "At risk" in body
+    client.force_login(lead)
+    body = client.get(reverse("projects:project-list") + "?at_risk=no").content.decode()
+    assert "Intranet" in body and ">Website<" not in body
+
+
+def test_the_list_answers_a_fragment_to_htmx(client, lead, world):
+    client.force_login(lead)
+    response = client.get(
+        reverse("projects:project-list") + "?q=web", headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="project-table"')
+    assert "<html" not in body
+    assert ">Website</a>" in body
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_list_query_count_is_constant(client, lead, count, django_assert_num_queries):
+    for i in range(count):
+        services.project_create(by=lead, name=f"P{i:02}", delivery_lead=lead, start_date=MONDAY)
+    client.force_login(lead)
+    # session, user, roles, filter's lead choices, count, page
+    with django_assert_num_queries(6):
+        response = client.get(reverse("projects:project-list"))
+    assert response.status_code == 200
+    assert len(re.findall(r'href="/projects/\d+/"', response.content.decode())) == min(count, 25)
+
+
+# Project page ------------------------------------------------------------------------------
+
+
+def _grow(world, lead, count: int) -> None:
+    project = world["project"]
+    previous = world["build"]
+    for i in range(count - 2):
+        task = services.task_create(
+            by=lead, project=project, title=f"Step {i}", milestone=world["signoff"]
+        )
+        services.dependency_create(by=lead, successor=task, predecessor=previous)
+        previous = task
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_project_page_query_count_is_constant(
+    client, lead, world, count, django_assert_num_queries
+):
+    _grow(world, lead, count)
+    client.force_login(lead)
+    url = reverse("projects:project-detail", args=[world["project"].pk])
+    # session, user, roles, project, members, tasks, links, milestones, checklist,
+    # assignee and milestone choices (task form), approver choices (milestone form)
+    with django_assert_num_queries(12):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count('class="status-form"') == count
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_board_and_timeline_query_counts_are_constant(
+    client, lead, world, count, django_assert_num_queries
+):
+    _grow(world, lead, count)
+    client.force_login(lead)
+    project = world["project"]
+    # session, user, roles, project, members, tasks, links
+    with django_assert_num_queries(7):
+        board = client.get(reverse("projects:project-board", args=[project.pk]))
+    assert board.content.decode().count('class="task-card') == count
+    # ... plus holidays
+    with django_assert_num_queries(8):
+        timeline = client.get(reverse("projects:project-timeline", args=[project.pk]))
+    assert timeline.content.decode().count('<path class="arrow') == count - 1
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_task_page_query_count_is_constant(
+    client, lead, member, world, count, django_assert_num_queries
+):
+    _grow(world, lead, count)
+    task = world["build"]
+    for i in range(count):
+        services.comment_create(by=member, task=task, body=f"Note {i} @lead")
+    client.force_login(lead)
+    # session, user, roles, task, members, links, comments, mentions,
+    # assignee choices, milestone choices, link choices
+    with django_assert_num_queries(11):
+        response = client.get(reverse("projects:task-detail", args=[task.pk]))
+    assert response.content.decode().count("mentions @lead") == count
+
+
+def test_the_project_page_shows_the_plan(client, lead, member, world):
+    client.force_login(member)
+    body = client.get(reverse("projects:project-detail", args=[world["project"].pk])).content
+    text = body.decode()
+    assert 'id="handoff-context"' in text
+    assert "Blocked" in text
+    assert "Approve Sign-off" in text  # the member is the approver
+    assert "Add a task" not in text
+    client.force_login(lead)
+    text = client.get(reverse("projects:project-detail", args=[world["project"].pk])).content
+    assert b"Add a task" in text and b"Approve Sign-off" not in text
+
+
+def test_the_timeline_draws_bars_arrows_and_the_critical_path(client, lead, world):
+    services.task_create(by=lead, project=world["project"], title="Side job", duration_days=1)
+    client.force_login(lead)
+    body = client.get(reverse("projects:project-timeline", args=[world["project"].pk])).content
+    text = body.decode()
+    assert text.count('<rect class="bar critical') == 2
+    assert text.count('<rect class="bar status-todo"') == 1
+    assert re.findall(r'<path class="arrow critical" d="([^"]+)"', text) == [
+        "M294,59 H302 V119 H298"
+    ]
+    assert "the critical path is Design, Build." in text
+
+
+# Board and status ------------------------------------------------------------------------
+
+
+def test_a_refused_move_on_the_board_re_renders_the_board_with_the_reason(client, member, world):
+    client.force_login(member)
+    response = client.post(
+        reverse("projects:task-status", args=[world["build"].pk]),
+        {"status": "in_progress", "view": "board"},
+        headers={"HX-Request": "true"},
+    )
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert text.lstrip().startswith('<div id="task-board"')
+    assert "“Build” cannot start before “Design” is finished (finish-to-start)." in text
+    world["build"].refresh_from_db()
+    assert world["build"].status == TaskStatus.TODO
+
+
+def test_a_move_on_the_board_goes_through(client, lead, world):
+    client.force_login(lead)
+    response = client.post(
+        reverse("projects:task-status", args=[world["design"].pk]),
+        {"status": "done", "view": "board"},
+        headers={"HX-Request": "true"},
+    )
+    assert 'role="alert"' not in response.content.decode()
+    world["design"].refresh_from_db()
+    assert world["design"].status == TaskStatus.DONE
+
+
+def test_a_refused_status_without_htmx_redirects_with_the_message(client, member, world):
+    client.force_login(member)
+    url = reverse("projects:task-status", args=[world["build"].pk])
+    response = client.post(url, {"status": "done", "next": "/projects/"}, follow=True)
+    assert response.redirect_chain == [("/projects/", 302)]
+    assert "cannot start or finish before “Design”" in response.content.decode()
+
+
+def test_next_must_stay_on_this_site(client, lead, world):
+    client.force_login(lead)
+    url = reverse("projects:task-status", args=[world["design"].pk])
+    response = client.post(url, {"status": "done", "next": "https://evil.example/"})
+    assert response.url == reverse("projects:task-detail", args=[world["design"].pk])
+
+
+# Forms -------------------------------------------------------------------------------------
+
+
+def test_creating_a_project_from_the_template(client, lead, member, standard_template):
+    client.force_login(lead)
+    response = client.post(
+        reverse("projects:project-create"),
+        {
+            "name": "Acme rollout",
+            "template": standard_template.pk,
+            "start_date": "2026-03-02",
+            "delivery_lead": lead.pk,
+            "members": [member.pk],
+        },
+    )
+    project = Project.objects.get()
+    assert response.url == reverse("projects:project-detail", args=[project.pk])
+    assert project.planned_finish == date(2026, 4, 1)
+    assert Task.objects.filter(project=project).count() == 9
+
+
+def test_a_form_error_from_the_service_lands_on_its_field(client, lead, world):
+    client.force_login(lead)
+    response = client.post(
+        reverse("projects:milestone-create", args=[world["project"].pk]),
+        {"name": "Go", "requires_approval": "on"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"approver": ["Name the approver of this milestone."]}
+    assert Milestone.objects.count() == 1
+
+
+def test_a_cycle_from_the_link_form_is_shown_on_the_field(client, lead, world):
+    client.force_login(lead)
+    response = client.post(
+        reverse("projects:dependency-create", args=[world["design"].pk]),
+        {"predecessor": world["build"].pk, "kind": "FS", "lag_days": 0},
+    )
+    assert response.status_code == 200
+    assert response.context["dependency_form"].errors == {
+        "predecessor": ["This link would close a cycle: “Design” → “Build” → “Design”."]
+    }
+    assert Dependency.objects.count() == 1
+
+
+def test_editing_a_task_reschedules(client, lead, world):
+    client.force_login(lead)
+    response = client.post(
+        reverse("projects:task-edit", args=[world["design"].pk]),
+        {"title": "Design", "duration_days": 5, "version": 1},
+    )
+    assert response.status_code == 302
+    world["build"].refresh_from_db()
+    assert world["build"].planned_start.isoformat() == "2026-03-09"
+
+
+def test_approving_from_the_page(client, member, world):
+    client.force_login(member)
+    response = client.post(
+        reverse("projects:milestone-approve", args=[world["signoff"].pk]),
+        {"comment": "Fine"},
+        follow=True,
+    )
+    assert "Milestone “Sign-off” approved." in response.content.decode()
+    milestone = Milestone.objects.get()
+    assert (milestone.approved_by, milestone.approval_comment) == (member, "Fine")
+
+
+def test_comments_with_mentions_on_the_task_page(client, lead, member, world):
+    client.force_login(member)
+    url = reverse("projects:comment-create", args=[world["build"].pk])
+    response = client.post(url, {"body": "Waiting on @lead"}, follow=True)
+    assert "mentions @lead" in response.content.decode()
+    response = client.post(url, {"body": "  "})
+    assert response.context["comment_form"].errors == {"body": ["This field is required."]}
+
+
+# My work -----------------------------------------------------------------------------------
+
+
+def test_my_work_lists_my_open_tasks_and_approvals(client, member, world):
+    client.force_login(member)
+    text = client.get("/").content.decode()
+    assert 'id="my-tasks"' in text
+    assert ">Build</a>" in text and ">Design</a>" not in text
+    assert ">Sign-off</a> in Website" in text
+    assert "Ready to approve" in text
+
+
+def test_my_work_has_no_delivery_section_for_sales(client, rep):
+    client.force_login(rep)
+    assert 'id="my-tasks"' not in client.get("/").content.decode()
