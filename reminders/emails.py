@@ -5,8 +5,10 @@ Links are built from ``settings.SITE_URL`` and the literal paths of the screens
 worker without a request and without depending on other apps' URL names.
 """
 
+import email.policy
 import hashlib
 from dataclasses import dataclass
+from email.policy import Policy
 from typing import Any
 
 from django.conf import settings
@@ -113,19 +115,32 @@ def message_id(idempotency_key: str) -> str:
     return f"<reminder.{digest}@{domain or 'relay'}>"
 
 
-def build_message(email: OutboxEmail) -> EmailMultiAlternatives:
+class ReminderMessage(EmailMultiAlternatives):
+    """Serialised with lines of up to 998 characters (RFC 5322's limit) instead of 78.
+
+    At 78, Python's email package cannot fold a long ``List-Unsubscribe`` URL (it has no
+    spaces) and falls back to RFC 2047 encoded words, which mail clients do not decode in
+    that structured header, so the unsubscribe button would break.
+    """
+
+    def message(self, *, policy: Policy | None = None) -> Any:
+        base = policy if policy is not None else email.policy.default
+        return super().message(policy=base.clone(max_line_length=998))
+
+
+def build_message(row: OutboxEmail) -> EmailMultiAlternatives:
     """The email message for one outbox row (plain text with an HTML alternative)."""
-    message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body_text,
+    message = ReminderMessage(
+        subject=row.subject,
+        body=row.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to_address],
+        to=[row.to_address],
         headers={
-            **email.headers,
-            "Message-ID": message_id(email.idempotency_key),
-            "X-Relay-Idempotency-Key": email.idempotency_key,
+            **row.headers,
+            "Message-ID": message_id(row.idempotency_key),
+            "X-Relay-Idempotency-Key": row.idempotency_key,
         },
     )
-    if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
+    if row.body_html:
+        message.attach_alternative(row.body_html, "text/html")
     return message

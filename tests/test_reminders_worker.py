@@ -41,6 +41,7 @@ class RecordingSMTPHandler:
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []
         self.lock = threading.Lock()
         self.hold_rcpt: str | None = None
         self.holding = threading.Event()
@@ -60,6 +61,7 @@ class RecordingSMTPHandler:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)
+            self.raw.append(envelope.original_content or envelope.content)
         return "250 Message accepted for delivery"
 
     def keys(self) -> Counter[str]:
@@ -175,6 +177,8 @@ def test_digests_arrive_through_a_real_worker_and_smtp_and_a_second_run_sends_no
     assert str(digest["List-Unsubscribe"]).startswith(
         "<http://127.0.0.1:8000/reminders/unsubscribe/"
     )
+    # On the wire as a plain URL (not an RFC 2047 encoded word), so mail clients can use it.
+    assert all(b"\r\nList-Unsubscribe: <http://127.0.0.1:8000/" in raw for raw in handler.raw)
     text = digest.get_body(preferencelist=("plain",)).get_content()
     html = digest.get_body(preferencelist=("html",)).get_content()
     assert f"http://127.0.0.1:8000/deals/{deal.pk}/" in text

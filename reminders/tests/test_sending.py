@@ -262,3 +262,19 @@ def test_sending_costs_a_constant_number_of_queries_per_email(
     # Per email: savepoint, claim, update, release; then one claim that finds nothing.
     with django_assert_num_queries(3 * 4 + 3):
         assert len(outbox_send_due().sent) == 3
+
+
+def test_the_unsubscribe_header_goes_on_the_wire_as_a_plain_url(rep, overdue, time_machine):
+    """Folded at 78 characters, the long URL would become an RFC 2047 encoded word."""
+    import email.policy
+
+    from reminders.emails import build_message
+
+    time_machine.move_to(NOW, tick=False)
+    [row] = reminders_plan()
+    wire = build_message(row).message(policy=email.policy.SMTP).as_bytes()
+    header = f"List-Unsubscribe: {row.headers['List-Unsubscribe']}\r\n".encode()
+    assert row.headers["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/reminders/")
+    assert len(header) > 78
+    assert header in wire
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in wire
