@@ -1,4 +1,6 @@
-"""Fixtures shared by every app's tests: one user per role."""
+"""Fixtures shared by every app's tests: one user per role, and reference data."""
+
+from importlib import import_module
 
 import pytest
 
@@ -39,3 +41,29 @@ def admin_user(db):
 @pytest.fixture
 def no_role(db):
     return UserFactory(username="norole")
+
+
+# The data migrations that ship reference rows (roles, lead sources, lost reasons, stage
+# settings, the ready template). A transactional test's flush empties those tables, so
+# they are laid again (idempotently) before every transactional test.
+REFERENCE_DATA = [
+    ("accounts.migrations.0002_roles", "create_roles"),
+    ("crm.migrations.0002_defaults", "seed_defaults"),
+    ("projects.migrations.0002_standard_delivery_template", "create_template"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module, function in REFERENCE_DATA:
+        try:
+            seed = getattr(import_module(module), function)
+        except ModuleNotFoundError:
+            continue
+        seed(apps, None)

@@ -233,7 +233,9 @@ def parse_due(value: str | None, field: str = "next_action_due") -> dt.date | dt
     if moment is None:
         raise ValidationError({field: ["Use a date (YYYY-MM-DD) or an ISO 8601 datetime."]})
     if timezone.is_naive(moment):
-        raise ValidationError({field: ["A datetime needs a UTC offset, e.g. 2026-12-01T09:30:00+01:00."]})
+        raise ValidationError(
+            {field: ["A datetime needs a UTC offset, e.g. 2026-12-01T09:30:00+01:00."]}
+        )
     return moment
 
 
@@ -276,7 +278,7 @@ def deal_out(deal: Deal, project_id: int | None = None) -> dict[str, Any]:
     }
 
 
-def _get(model: type, pk: int | None, field: str) -> Any:
+def _get(model: Any, pk: int | None, field: str) -> Any:
     """A related object named in the body: 422 naming the field when it does not exist."""
     if pk is None:
         return None
@@ -495,9 +497,7 @@ def deal_activities(request: HttpRequest, deal_id: int, limit: int = 50, offset:
 
 
 @router.post("deals/{int:deal_id}/activities", response={201: ActivityOut})
-def deal_activity_create(
-    request: HttpRequest, deal_id: int, payload: ActivityIn
-) -> Status:
+def deal_activity_create(request: HttpRequest, deal_id: int, payload: ActivityIn) -> Status:
     user = current_user(request)
     deal = selectors.deal_get_for_user(user=user, pk=deal_id)
     return Status(201, services.activity_create(by=user, deal=deal, **payload.dict()))

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.http import AuthenticatedHttpRequest
 from crm import services
 from crm.exceptions import EditConflict
 from crm.models import (
@@ -63,7 +64,7 @@ class ContactAdmin(admin.ModelAdmin):
 class DealAdminForm(forms.ModelForm):
     """Admin edits go through ``deal_create`` / ``deal_update``; their refusals show here."""
 
-    request: HttpRequest
+    request: AuthenticatedHttpRequest
 
     class Meta:
         model = Deal
@@ -101,7 +102,7 @@ class DealAdminForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         try:
@@ -126,7 +127,9 @@ class DealAdminForm(forms.ModelForm):
         return data
 
 
-def _save_deal(request: HttpRequest, deal: Deal | None, kwargs: dict[str, Any]) -> Deal:
+def _save_deal(
+    request: AuthenticatedHttpRequest, deal: Deal | None, kwargs: dict[str, Any]
+) -> Deal:
     if deal is None:
         return services.deal_create(by=request.user, **kwargs)
     return services.deal_update(deal=deal, by=request.user, **kwargs)
@@ -147,20 +150,22 @@ class DealAdmin(admin.ModelAdmin):
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
         form_class = super().get_form(request, obj, change=change, **kwargs)
-        form_class.request = request
+        form_class.request = request  # type: ignore[attr-defined]
         return form_class
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"owner": request.user.pk}
 
-    def save_model(self, request: HttpRequest, obj: Deal, form: Any, change: bool) -> None:
+    def save_model(self, request: Any, obj: Deal, form: Any, change: bool) -> None:
         saved = _save_deal(
             request, Deal.objects.get(pk=obj.pk) if change else None, form.service_kwargs()
         )
         obj.pk = saved.pk
         obj._state.adding = False
 
-    def _transition(self, request: HttpRequest, queryset: QuerySet[Deal], name: str) -> None:
+    def _transition(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Deal], name: str
+    ) -> None:
         done = 0
         for deal in queryset:
             try:
@@ -175,15 +180,15 @@ class DealAdmin(admin.ModelAdmin):
             self.message_user(request, f"{done} deal(s) moved.", messages.SUCCESS)
 
     @admin.action(description="Qualify selected deals")
-    def qualify(self, request: HttpRequest, queryset: QuerySet[Deal]) -> None:
+    def qualify(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Deal]) -> None:
         self._transition(request, queryset, "qualify")
 
     @admin.action(description="Propose selected deals")
-    def propose(self, request: HttpRequest, queryset: QuerySet[Deal]) -> None:
+    def propose(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Deal]) -> None:
         self._transition(request, queryset, "propose")
 
     @admin.action(description="Move selected deals to negotiation")
-    def negotiate(self, request: HttpRequest, queryset: QuerySet[Deal]) -> None:
+    def negotiate(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Deal]) -> None:
         self._transition(request, queryset, "negotiate")
 
 

@@ -4,10 +4,11 @@ import secrets
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from crm import imports
 from crm.forms import CsvImportForm
 
@@ -20,7 +21,7 @@ LIST_URL = {
 
 
 @require_http_methods(["GET", "POST"])
-def csv_import(request: HttpRequest) -> HttpResponse:
+def csv_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.has_perm("crm.import_csv"):
         raise PermissionDenied
     kind = request.GET.get("kind") if request.GET.get("kind") in imports.COLUMNS else "companies"

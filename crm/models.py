@@ -3,6 +3,7 @@
 import datetime as dt
 import zoneinfo
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -278,7 +279,7 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
         field=stage,
         source=Stage.LEAD,
         target=Stage.QUALIFIED,
-        conditions=[lambda d: not qualification_missing(d)],
+        conditions=[lambda d: not qualification_missing(cast("Deal", d))],
     )
     def qualify(self) -> None:
         pass
@@ -287,7 +288,7 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
         field=stage,
         source=Stage.QUALIFIED,
         target=Stage.PROPOSAL,
-        conditions=[lambda d: not proposal_missing(d)],
+        conditions=[lambda d: not proposal_missing(cast("Deal", d))],
     )
     def propose(self) -> None:
         pass
@@ -310,7 +311,7 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
         field=stage,
         source=list(OPEN_STAGES),
         target=Stage.LOST,
-        conditions=[lambda d: not lose_missing(d)],
+        conditions=[lambda d: not lose_missing(cast("Deal", d))],
     )
     def lose(self) -> None:
         self.lost_at = timezone.now()

@@ -72,7 +72,7 @@ class DealFilters:
     sort: str = "-updated_at"
 
 
-DEAL_SORTS = {
+DEAL_SORTS: dict[str, tuple[Any, ...]] = {
     "-updated_at": ("-updated_at", "-pk"),
     "title": ("title", "pk"),
     "-amount": ("-amount", "pk"),
@@ -193,7 +193,7 @@ def pipeline_totals(
             ),
         )
     }
-    empty = {"count": 0, "total": Decimal("0.00"), "weighted": Decimal("0.00")}
+    empty: dict[str, Any] = {"count": 0, "total": Decimal("0.00"), "weighted": Decimal("0.00")}
     return {
         stage: {
             "count": rows.get(stage, empty)["count"],
@@ -295,13 +295,13 @@ def contact_get_for_user(*, user: User, pk: int) -> Contact:
 def company_domain_taken(domain: str, *, exclude_pk: int | None = None) -> Company | None:
     if not domain:
         return None
-    return Company.objects.filter(domain__iexact=domain).exclude(pk=exclude_pk).first()
+    return Company.objects.filter(domain__iexact=domain).exclude(pk=exclude_pk or 0).first()
 
 
 def contact_email_taken(email: str, *, exclude_pk: int | None = None) -> Contact | None:
     if not email:
         return None
-    return Contact.objects.filter(email__iexact=email.strip()).exclude(pk=exclude_pk).first()
+    return Contact.objects.filter(email__iexact=email.strip()).exclude(pk=exclude_pk or 0).first()
 
 
 def activity_list(

@@ -6,11 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.utils import ErrorDict
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from crm import selectors, services
 from crm.exceptions import EditConflict
 from crm.forms import (
@@ -22,12 +24,13 @@ from crm.forms import (
     ContactForm,
     DealFilterForm,
     DealForm,
+    ReopenForm,
 )
 from crm.http import csv_response, paginate, render_page, wants_csv
 from crm.models import OPEN_STAGES, Deal, Stage
 
 
-def _require_perm(request: HttpRequest, perm: str, obj: Any = None) -> None:
+def _require_perm(request: AuthenticatedHttpRequest, perm: str, obj: Any = None) -> None:
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied
 
@@ -49,7 +52,7 @@ def _apply_errors(form: Any, error: ValidationError, aliases: dict[str, str] | N
             form.add_error(name if name in form.fields else None, message)
 
 
-def _conflict(request: HttpRequest, error: EditConflict, url: str) -> HttpResponse:
+def _conflict(request: AuthenticatedHttpRequest, error: EditConflict, url: str) -> HttpResponse:
     messages.error(request, error.detail)
     if getattr(request, "htmx", False):
         response = HttpResponse(status=409)
@@ -62,7 +65,7 @@ def _conflict(request: HttpRequest, error: EditConflict, url: str) -> HttpRespon
 
 
 @require_GET
-def deal_list(request: HttpRequest) -> HttpResponse:
+def deal_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     _require_perm(request, "crm.add_deal")
     form = DealFilterForm(request.GET or None)
     filters = selectors.DealFilters()
@@ -125,7 +128,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def deal_create(request: HttpRequest) -> HttpResponse:
+def deal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_perm(request, "crm.add_deal")
     can_reassign = request.user.has_perm("crm.reassign_deal")
     initial = {}
@@ -157,7 +160,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
     return render_page(request, "crm/deal_form.html", {"form": form}, status=status)
 
 
-def _deal_context(request: HttpRequest, deal: Deal, **extra: Any) -> dict[str, Any]:
+def _deal_context(request: AuthenticatedHttpRequest, deal: Deal, **extra: Any) -> dict[str, Any]:
     user = request.user
     can_edit = user.has_perm("crm.change_deal", deal)
     transitions = []
@@ -198,13 +201,13 @@ def _stage_index(deal: Deal) -> int:
 
 
 @require_GET
-def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = selectors.deal_get_for_user(user=request.user, pk=pk)
     return render_page(request, "crm/deal_detail.html", _deal_context(request, deal))
 
 
 @require_http_methods(["GET", "POST"])
-def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = selectors.deal_get_for_user(user=request.user, pk=pk)
     _require_perm(request, "crm.change_deal", deal)
     can_reassign = request.user.has_perm("crm.reassign_deal")
@@ -263,7 +266,7 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def deal_complete_next_action(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_complete_next_action(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = selectors.deal_get_for_user(user=request.user, pk=pk)
     _require_perm(request, "crm.change_deal", deal)
     form = CompleteNextActionForm(request.POST)
@@ -298,7 +301,7 @@ def deal_complete_next_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def deal_activity_create(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_activity_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = selectors.deal_get_for_user(user=request.user, pk=pk)
     _require_perm(request, "crm.add_deal")
     form = ActivityForm(request.POST)
@@ -330,7 +333,7 @@ def _transition_form_context(deal: Deal, name: str, form: Any, *, next_url: str)
 
 
 @require_http_methods(["GET", "POST"])
-def deal_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     """Fire a transition; a refusal answers the form for exactly the missing fields."""
     deal = selectors.deal_get_for_user(user=request.user, pk=pk)
     if name not in services.TRANSITIONS:
@@ -361,7 +364,7 @@ def deal_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 request, "crm/transition_form.html", context, partial="transition-form", status=422
             )
         params = dict(form.cleaned_data)
-        if name == "reopen":
+        if isinstance(form, ReopenForm):
             params = {
                 "next_action": params["next_action"],
                 "next_action_due": form.next_action_due(request.user.zone),
@@ -397,7 +400,7 @@ def _transition_initial(deal: Deal, name: str) -> dict[str, Any]:
     return {}
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
+def _safe_next(request: AuthenticatedHttpRequest, default: str) -> str:
     from django.utils.http import url_has_allowed_host_and_scheme
 
     candidate = request.POST.get("next") or request.GET.get("next")
@@ -409,7 +412,9 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 # Pipeline board ---------------------------------------------------------------------------
 
 
-def _board_filters(request: HttpRequest) -> tuple[BoardFilterForm, int | None, int | None]:
+def _board_filters(
+    request: AuthenticatedHttpRequest,
+) -> tuple[BoardFilterForm, int | None, int | None]:
     form = BoardFilterForm(request.GET or None)
     owner_id = source_id = None
     if form.is_valid():
@@ -419,7 +424,7 @@ def _board_filters(request: HttpRequest) -> tuple[BoardFilterForm, int | None, i
 
 
 @require_GET
-def pipeline(request: HttpRequest) -> HttpResponse:
+def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_perm(request, "crm.add_deal")
     form, owner_id, source_id = _board_filters(request)
     page_for = {}
@@ -454,7 +459,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def pipeline_move(request: HttpRequest) -> HttpResponse:
+def pipeline_move(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A card dropped on another column. Refused moves answer the form for the missing fields."""
     try:
         pk = int(request.POST.get("deal", ""))
@@ -466,7 +471,7 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=204)
     next_url = _safe_next(request, reverse("crm:pipeline"))
     name = (
-        services.TRANSITION_FOR_MOVE.get((deal.stage, to_stage))
+        services.TRANSITION_FOR_MOVE.get((Stage(deal.stage), Stage(to_stage)))
         if to_stage in Stage.values
         else None
     )
@@ -494,7 +499,7 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         if name in TRANSITION_FORMS:
             form = TRANSITION_FORMS[name](initial=_transition_initial(deal, name))
-            form.cleaned_data, form._errors = {}, ErrorDict()  # unbound, showing the refusal
+            form.cleaned_data, form._errors = {}, ErrorDict()  # type: ignore[attr-defined]
             _apply_errors(form, error)
             context = _transition_form_context(deal, name, form, next_url=next_url)
             return render_page(
@@ -506,7 +511,7 @@ def pipeline_move(request: HttpRequest) -> HttpResponse:
     return _refresh(request, next_url)
 
 
-def _refresh(request: HttpRequest, url: str, status: int = 200) -> HttpResponse:
+def _refresh(request: AuthenticatedHttpRequest, url: str, status: int = 200) -> HttpResponse:
     if request.htmx:
         response = HttpResponse(status=status if status != 200 else 204)
         response["HX-Redirect"] = url
@@ -518,7 +523,7 @@ def _refresh(request: HttpRequest, url: str, status: int = 200) -> HttpResponse:
 
 
 @require_GET
-def company_list(request: HttpRequest) -> HttpResponse:
+def company_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     _require_perm(request, "crm.view_company")
     q = request.GET.get("q", "")[:200]
     companies = selectors.company_list(user=request.user, q=q)
@@ -533,7 +538,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
                     c.domain,
                     c.industry,
                     c.owner.username,
-                    c.open_deals,
+                    c.open_deals,  # type: ignore[attr-defined]
                     c.created_at.isoformat(),
                 ]
                 for c in companies.iterator(chunk_size=2000)
@@ -544,7 +549,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def company_create(request: HttpRequest) -> HttpResponse:
+def company_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_perm(request, "crm.add_company")
     form = CompanyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -563,7 +568,7 @@ def company_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def company_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     company = selectors.company_get_for_user(user=request.user, pk=pk)
     _require_perm(request, "crm.change_company", company)
     initial = {
@@ -598,7 +603,7 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def company_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     company = selectors.company_get_for_user(user=request.user, pk=pk)
     deals = list(
         selectors.deal_visible_to(request.user).filter(company=company).order_by("-updated_at")[:50]
@@ -616,7 +621,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def company_check_domain(request: HttpRequest) -> HttpResponse:
+def company_check_domain(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_perm(request, "crm.add_company")
     domain = services.normalize_domain(request.GET.get("domain", "")[:253])
     exclude = request.GET.get("exclude")
@@ -629,7 +634,7 @@ def company_check_domain(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     _require_perm(request, "crm.view_contact")
     q = request.GET.get("q", "")[:200]
     contacts = selectors.contact_list(user=request.user, q=q)
@@ -667,7 +672,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def contact_create(request: HttpRequest) -> HttpResponse:
+def contact_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_perm(request, "crm.add_contact")
     initial = {"company": request.GET.get("company")} if request.GET.get("company") else {}
     form = ContactForm(request.POST or None, initial=initial)
@@ -685,7 +690,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get_for_user(user=request.user, pk=pk)
     _require_perm(request, "crm.change_contact", contact)
     initial = {
@@ -719,7 +724,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get_for_user(user=request.user, pk=pk)
     deals = list(
         selectors.deal_visible_to(request.user).filter(contact=contact).order_by("-updated_at")[:50]
@@ -735,7 +740,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def contact_check_email(request: HttpRequest) -> HttpResponse:
+def contact_check_email(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_perm(request, "crm.add_contact")
     exclude = request.GET.get("exclude")
     existing = selectors.contact_email_taken(

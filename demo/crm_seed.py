@@ -11,16 +11,78 @@ from accounts.models import User
 from crm import services
 from crm.models import Company, Deal, LeadSource, LostReason, Stage
 
-INDUSTRIES = ["Retail", "Healthcare", "Logistics", "Finance", "Education", "Manufacturing", "Hospitality"]
-NAMES = [
-    "Northwind", "Contoso", "Fabrikam", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay",
-    "Stark Logistics", "Wayne Health", "Acme Retail", "Soylent Foods", "Tyrell Systems",
-    "Cyberdyne Schools", "Wonka Hotels", "Pied Piper", "Massive Dynamic", "Oscorp Finance",
+INDUSTRIES = [
+    "Retail",
+    "Healthcare",
+    "Logistics",
+    "Finance",
+    "Education",
+    "Manufacturing",
+    "Hospitality",
 ]
-FIRST = ["Anna", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kira", "Luca"]
-LAST = ["Meyer", "Okafor", "Lindqvist", "Rossi", "Tanaka", "Novak", "Garcia", "Schmidt", "Dubois", "Kowalski"]
-WORK = ["Website relaunch", "CRM rollout", "Data platform", "Mobile app", "Cloud migration", "Security audit", "Intranet"]
-NEXT = ["Call about budget", "Send proposal", "Book a demo", "Follow up on contract", "Meet the CTO", "Share references"]
+NAMES = [
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Vandelay",
+    "Stark Logistics",
+    "Wayne Health",
+    "Acme Retail",
+    "Soylent Foods",
+    "Tyrell Systems",
+    "Cyberdyne Schools",
+    "Wonka Hotels",
+    "Pied Piper",
+    "Massive Dynamic",
+    "Oscorp Finance",
+]
+FIRST = [
+    "Anna",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kira",
+    "Luca",
+]
+LAST = [
+    "Meyer",
+    "Okafor",
+    "Lindqvist",
+    "Rossi",
+    "Tanaka",
+    "Novak",
+    "Garcia",
+    "Schmidt",
+    "Dubois",
+    "Kowalski",
+]
+WORK = [
+    "Website relaunch",
+    "CRM rollout",
+    "Data platform",
+    "Mobile app",
+    "Cloud migration",
+    "Security audit",
+    "Intranet",
+]
+NEXT = [
+    "Call about budget",
+    "Send proposal",
+    "Book a demo",
+    "Follow up on contract",
+    "Meet the CTO",
+    "Share references",
+]
 
 
 def seed_crm(*, users: dict[str, User], deals: int) -> int:
@@ -39,7 +101,9 @@ def seed_crm(*, users: dict[str, User], deals: int) -> int:
             name = NAMES[i % len(NAMES)] + (f" {i // len(NAMES) + 1}" if i >= len(NAMES) else "")
             owner = reps[i % 2]
             company = services.company_create(
-                by=owner, name=name, domain=f"{name.lower().replace(' ', '-')}.demo",
+                by=owner,
+                name=name,
+                domain=f"{name.lower().replace(' ', '-')}.demo",
                 industry=INDUSTRIES[i % len(INDUSTRIES)],
             )
             contacts = []
@@ -47,7 +111,9 @@ def seed_crm(*, users: dict[str, User], deals: int) -> int:
                 first, last = FIRST[(i + j) % len(FIRST)], LAST[(i * 3 + j) % len(LAST)]
                 contacts.append(
                     services.contact_create(
-                        by=owner, first_name=first, last_name=last,
+                        by=owner,
+                        first_name=first,
+                        last_name=last,
                         email=f"{first.lower()}.{last.lower()}.{i}{j}@{company.domain}",
                         title=["CEO", "CTO", "Head of Operations", "Marketing lead"][(i + j) % 4],
                         company=company,
@@ -69,18 +135,38 @@ def seed_crm(*, users: dict[str, User], deals: int) -> int:
                 next_action=NEXT[n % len(NEXT)],
                 next_action_due=due,
             )
-            target = [Stage.LEAD, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION, Stage.LOST][n % 5]
-            steps = {"lead": [], "qualified": ["qualify"], "proposal": ["qualify", "propose"],
-                     "negotiation": ["qualify", "propose", "negotiate"], "lost": ["qualify", "lose"]}[target]
+            target = [Stage.LEAD, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION, Stage.LOST][
+                n % 5
+            ]
+            steps = {
+                "lead": [],
+                "qualified": ["qualify"],
+                "proposal": ["qualify", "propose"],
+                "negotiation": ["qualify", "propose", "negotiate"],
+                "lost": ["qualify", "lose"],
+            }[target]
             for step in steps:
-                params = {"qualification_notes": "Budget approved; decision by the CEO."} if step == "qualify" else {}
+                params: dict[str, object] = (
+                    {"qualification_notes": "Budget approved; decision by the CEO."}
+                    if step == "qualify"
+                    else {}
+                )
                 if step == "lose":
-                    params = {"lost_reason": reasons[n % len(reasons)], "note": "Chose a cheaper offer."}
+                    params = {
+                        "lost_reason": reasons[n % len(reasons)],
+                        "note": "Chose a cheaper offer.",
+                    }
                 deal = services.deal_transition(deal=deal, by=owner, name=step, params=params)
             for k in range(3):
                 services.activity_create(
-                    by=owner, deal=deal, kind=["call", "email", "meeting"][k],
-                    body=["Intro call, good fit.", "Sent our references.", "Workshop with their team."][k],
+                    by=owner,
+                    deal=deal,
+                    kind=["call", "email", "meeting"][k],
+                    body=[
+                        "Intro call, good fit.",
+                        "Sent our references.",
+                        "Workshop with their team.",
+                    ][k],
                     occurred_at=timezone.now() - dt.timedelta(days=10 - k * 3, hours=n % 7),
                 )
     return Deal.objects.count()

@@ -123,3 +123,10 @@ def celery_worker_process(tmp_path) -> Iterator[WorkerProcess]:
     worker = WorkerProcess(tmp_path / "worker.log")
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def page(page):
+    """Fail fast: a browser step waits at most 10 seconds."""
+    page.set_default_timeout(10_000)
+    return page

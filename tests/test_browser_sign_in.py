@@ -6,7 +6,10 @@ from playwright.sync_api import Page, expect
 from accounts.roles import Role
 from accounts.tests.factories import PASSWORD, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_sign_in_and_see_my_work(page: Page, live_server):

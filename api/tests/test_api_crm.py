@@ -25,10 +25,16 @@ class Api:
         return self.client.get(f"/api/v1/{path}")
 
     def post(self, path, body=None, raw=None):
-        return self.client.post(f"/api/v1/{path}", raw if raw is not None else json.dumps(body or {}), content_type="application/json")
+        return self.client.post(
+            f"/api/v1/{path}",
+            raw if raw is not None else json.dumps(body or {}),
+            content_type="application/json",
+        )
 
     def patch(self, path, body):
-        return self.client.patch(f"/api/v1/{path}", json.dumps(body), content_type="application/json")
+        return self.client.patch(
+            f"/api/v1/{path}", json.dumps(body), content_type="application/json"
+        )
 
 
 @pytest.fixture
@@ -37,16 +43,38 @@ def company(rep):
 
 
 def new_deal_body(company, **extra):
-    return {"title": "Website", "company_id": company.pk, "next_action": "Call", "next_action_due": "2026-12-01", **extra}
+    return {
+        "title": "Website",
+        "company_id": company.pk,
+        "next_action": "Call",
+        "next_action_due": "2026-12-01",
+        **extra,
+    }
 
 
 def test_create_a_deal_defaults_the_owner_to_the_caller(rep, company):
     response = Api(rep).post("deals", new_deal_body(company, amount="1500.50"))
     assert response.status_code == 201
     body = response.json()
-    assert {k: body[k] for k in ("owner_id", "stage", "probability", "amount", "weighted_amount", "next_action_due", "project_id")} == {
-        "owner_id": rep.pk, "stage": "lead", "probability": 10, "amount": "1500.50", "weighted_amount": "150.05",
-        "next_action_due": "2026-12-01", "project_id": None,
+    assert {
+        k: body[k]
+        for k in (
+            "owner_id",
+            "stage",
+            "probability",
+            "amount",
+            "weighted_amount",
+            "next_action_due",
+            "project_id",
+        )
+    } == {
+        "owner_id": rep.pk,
+        "stage": "lead",
+        "probability": 10,
+        "amount": "1500.50",
+        "weighted_amount": "150.05",
+        "next_action_due": "2026-12-01",
+        "project_id": None,
     }
 
 
@@ -58,10 +86,15 @@ def test_create_without_a_next_action_is_422_naming_the_fields(rep, company):
 
 
 def test_a_datetime_due_keeps_its_time(rep, company):
-    response = Api(rep).post("deals", new_deal_body(company, next_action_due="2026-12-01T09:30:00+00:00"))
+    response = Api(rep).post(
+        "deals", new_deal_body(company, next_action_due="2026-12-01T09:30:00+00:00")
+    )
     assert response.status_code == 201
     deal = Deal.objects.get()
-    assert (deal.next_action_due_date, deal.next_action_due_time) == (dt.date(2026, 12, 1), dt.time(9, 30))
+    assert (deal.next_action_due_date, deal.next_action_due_time) == (
+        dt.date(2026, 12, 1),
+        dt.time(9, 30),
+    )
     assert response.json()["next_action_due"] == "2026-12-01T09:30:00+00:00"
 
 
@@ -88,7 +121,10 @@ def test_bad_input_names_the_field(rep, company, body, status, field):
 def test_malformed_json_is_400(rep):
     response = Api(rep).post("deals", raw="{not json")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Malformed JSON in the request body.", "errors": {"body": ["Malformed JSON."]}}
+    assert response.json() == {
+        "detail": "Malformed JSON in the request body.",
+        "errors": {"body": ["Malformed JSON."]},
+    }
 
 
 def test_stage_is_read_only(rep):
@@ -104,17 +140,33 @@ def test_transitions_with_conditions_field_by_field(rep):
     api = Api(rep)
     response = api.post(f"deals/{deal.pk}/transitions/qualify")
     assert response.status_code == 422
-    assert response.json()["errors"] == {"qualification_notes": ["Qualification notes are required to qualify a deal."]}
-    assert api.post(f"deals/{deal.pk}/transitions/qualify", {"qualification_notes": "Budget ok"}).json()["stage"] == "qualified"
+    assert response.json()["errors"] == {
+        "qualification_notes": ["Qualification notes are required to qualify a deal."]
+    }
+    assert (
+        api.post(
+            f"deals/{deal.pk}/transitions/qualify", {"qualification_notes": "Budget ok"}
+        ).json()["stage"]
+        == "qualified"
+    )
     response = api.post(f"deals/{deal.pk}/transitions/propose")
     assert response.status_code == 422
     assert set(response.json()["errors"]) == {"amount", "expected_close_date"}
-    response = api.post(f"deals/{deal.pk}/transitions/propose", {"amount": "9000", "expected_close_date": "2027-01-15"})
-    assert (response.status_code, response.json()["stage"], response.json()["probability"]) == (200, "proposal", 50)
+    response = api.post(
+        f"deals/{deal.pk}/transitions/propose",
+        {"amount": "9000", "expected_close_date": "2027-01-15"},
+    )
+    assert (response.status_code, response.json()["stage"], response.json()["probability"]) == (
+        200,
+        "proposal",
+        50,
+    )
     response = api.post(f"deals/{deal.pk}/transitions/lose")
     assert response.json()["errors"] == {"lost_reason_id": ["Choose a lost reason."]}
     reason = LostReason.objects.get(name="Price")
-    response = api.post(f"deals/{deal.pk}/transitions/lose", {"lost_reason_id": reason.pk, "note": "Too dear"})
+    response = api.post(
+        f"deals/{deal.pk}/transitions/lose", {"lost_reason_id": reason.pk, "note": "Too dear"}
+    )
     assert (response.json()["stage"], response.json()["lost_reason_id"]) == ("lost", reason.pk)
     assert api.post(f"deals/{deal.pk}/transitions/reopen").status_code == 403
     assert api.post(f"deals/{deal.pk}/transitions/fly").status_code == 404
@@ -130,31 +182,49 @@ def test_win_without_a_handoff_is_refused(rep):
 
 def test_manager_reopens_with_a_next_action(manager, rep):
     deal = DealFactory(owner=rep, lost=True)
-    response = Api(manager).post(f"deals/{deal.pk}/transitions/reopen", {"next_action": "Call", "next_action_due": "2026-12-02"})
+    response = Api(manager).post(
+        f"deals/{deal.pk}/transitions/reopen",
+        {"next_action": "Call", "next_action_due": "2026-12-02"},
+    )
     assert (response.status_code, response.json()["stage"]) == (200, "lead")
 
 
 def test_complete_next_action_records_the_outcome(rep):
     deal = DealFactory(owner=rep, next_action="Send deck")
     api = Api(rep)
-    response = api.post(f"deals/{deal.pk}/next-action/complete", {"outcome": "Sent", "next_action": "Demo", "next_action_due": "2026-12-03"})
+    response = api.post(
+        f"deals/{deal.pk}/next-action/complete",
+        {"outcome": "Sent", "next_action": "Demo", "next_action_due": "2026-12-03"},
+    )
     assert (response.status_code, response.json()["next_action"]) == (200, "Demo")
     timeline = api.get(f"deals/{deal.pk}/timeline").json()
-    assert [(e["kind"], e["text"], e["user_id"]) for e in timeline] == [("note", "Done: Send deck\nSent", rep.pk)]
-    response = api.post(f"deals/{deal.pk}/next-action/complete", {"outcome": "x", "next_action": "", "next_action_due": ""})
-    assert response.status_code == 422 and set(response.json()["errors"]) == {"next_action", "next_action_due"}
+    assert [(e["kind"], e["text"], e["user_id"]) for e in timeline] == [
+        ("note", "Done: Send deck\nSent", rep.pk)
+    ]
+    response = api.post(
+        f"deals/{deal.pk}/next-action/complete",
+        {"outcome": "x", "next_action": "", "next_action_due": ""},
+    )
+    assert response.status_code == 422 and set(response.json()["errors"]) == {
+        "next_action",
+        "next_action_due",
+    }
 
 
 def test_activities_and_timeline_newest_first(rep):
     deal = DealFactory(owner=rep, qualification_notes="ok")
     api = Api(rep)
-    response = api.post(f"deals/{deal.pk}/activities", {"kind": "call", "body": "Intro", "occurred_at": "2026-11-20T10:00:00+00:00"})
+    response = api.post(
+        f"deals/{deal.pk}/activities",
+        {"kind": "call", "body": "Intro", "occurred_at": "2026-11-20T10:00:00+00:00"},
+    )
     assert response.status_code == 201 and response.json()["author_id"] == rep.pk
     assert api.post(f"deals/{deal.pk}/activities", {"kind": "fax", "body": "x"}).status_code == 400
     api.post(f"deals/{deal.pk}/transitions/qualify")
     timeline = api.get(f"deals/{deal.pk}/timeline").json()
     assert [(e["kind"], e["from_stage"], e["to_stage"]) for e in timeline] == [
-        ("stage_change", "lead", "qualified"), ("call", None, None)
+        ("stage_change", "lead", "qualified"),
+        ("call", None, None),
     ]
     assert api.get(f"deals/{deal.pk}/activities").json()["count"] == 1
 
@@ -173,15 +243,26 @@ def test_deal_list_filters(rep, other_rep):
 def test_companies_and_contacts(rep, other_rep):
     api = Api(rep)
     response = api.post("companies", {"name": "Globex", "domain": "https://www.globex.example/"})
-    assert (response.status_code, response.json()["domain"], response.json()["owner_id"]) == (201, "globex.example", rep.pk)
+    assert (response.status_code, response.json()["domain"], response.json()["owner_id"]) == (
+        201,
+        "globex.example",
+        rep.pk,
+    )
     company_id = response.json()["id"]
     dup = api.post("companies", {"name": "Globex 2", "domain": "GLOBEX.example"})
     assert dup.status_code == 422 and list(dup.json()["errors"]) == ["domain"]
-    response = api.post("contacts", {"first_name": "Ann", "email": "ann@globex.example", "company_id": company_id})
+    response = api.post(
+        "contacts", {"first_name": "Ann", "email": "ann@globex.example", "company_id": company_id}
+    )
     assert response.status_code == 201
-    assert api.post("contacts", {"first_name": "Ann", "company_id": 99999}).json()["errors"] == {"company_id": ["No company with id 99999."]}
+    assert api.post("contacts", {"first_name": "Ann", "company_id": 99999}).json()["errors"] == {
+        "company_id": ["No company with id 99999."]
+    }
     assert Api(other_rep).patch(f"companies/{company_id}", {"name": "Hijack"}).status_code == 403
-    assert api.patch(f"companies/{company_id}", {"name": "Globex Inc", "version": 1}).json()["name"] == "Globex Inc"
+    assert (
+        api.patch(f"companies/{company_id}", {"name": "Globex Inc", "version": 1}).json()["name"]
+        == "Globex Inc"
+    )
     assert api.patch(f"companies/{company_id}", {"name": "Stale", "version": 1}).status_code == 409
 
 
@@ -205,11 +286,66 @@ def test_reference_lists_and_pipeline_report(rep):
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("rep", {"list": 200, "get_open": 200, "get_won": 200, "patch_other": 403, "companies": 200, "create": 201, "report": 200}),
-        ("manager", {"list": 200, "get_open": 200, "get_won": 200, "patch_other": 200, "companies": 200, "create": 201, "report": 200}),
-        ("lead", {"list": 200, "get_open": 404, "get_won": 200, "patch_other": 404, "companies": 200, "create": 403, "report": 403}),
-        ("member", {"list": 200, "get_open": 404, "get_won": 200, "patch_other": 404, "companies": 200, "create": 403, "report": 403}),
-        ("no_role", {"list": 200, "get_open": 404, "get_won": 404, "patch_other": 404, "companies": 403, "create": 403, "report": 403}),
+        (
+            "rep",
+            {
+                "list": 200,
+                "get_open": 200,
+                "get_won": 200,
+                "patch_other": 403,
+                "companies": 200,
+                "create": 201,
+                "report": 200,
+            },
+        ),
+        (
+            "manager",
+            {
+                "list": 200,
+                "get_open": 200,
+                "get_won": 200,
+                "patch_other": 200,
+                "companies": 200,
+                "create": 201,
+                "report": 200,
+            },
+        ),
+        (
+            "lead",
+            {
+                "list": 200,
+                "get_open": 404,
+                "get_won": 200,
+                "patch_other": 404,
+                "companies": 200,
+                "create": 403,
+                "report": 403,
+            },
+        ),
+        (
+            "member",
+            {
+                "list": 200,
+                "get_open": 404,
+                "get_won": 200,
+                "patch_other": 404,
+                "companies": 200,
+                "create": 403,
+                "report": 403,
+            },
+        ),
+        (
+            "no_role",
+            {
+                "list": 200,
+                "get_open": 404,
+                "get_won": 404,
+                "patch_other": 404,
+                "companies": 403,
+                "create": 403,
+                "report": 403,
+            },
+        ),
     ],
 )
 def test_api_role_matrix(request, other_rep, role, expected):
@@ -229,8 +365,15 @@ def test_api_role_matrix(request, other_rep, role, expected):
     }
     assert got == expected
     visible = {d["id"] for d in api.get("deals").json()["items"]}
-    assert visible == {"rep": {open_deal.pk, won.pk}, "manager": {open_deal.pk, won.pk}, "lead": {won.pk},
-                       "member": {won.pk}, "no_role": set()}[role] | ({d.pk for d in Deal.objects.filter(title="Website")} if expected["create"] == 201 else set())
+    assert visible == {
+        "rep": {open_deal.pk, won.pk},
+        "manager": {open_deal.pk, won.pk},
+        "lead": {won.pk},
+        "member": {won.pk},
+        "no_role": set(),
+    }[role] | (
+        {d.pk for d in Deal.objects.filter(title="Website")} if expected["create"] == 201 else set()
+    )
 
 
 def test_anonymous_api_is_401(company):
@@ -241,15 +384,22 @@ def test_anonymous_api_is_401(company):
 def test_session_writes_need_the_csrf_token(rep, company):
     client = Client(enforce_csrf_checks=True)
     client.force_login(rep)
-    response = client.post("/api/v1/deals", json.dumps(new_deal_body(company)), content_type="application/json")
+    response = client.post(
+        "/api/v1/deals", json.dumps(new_deal_body(company)), content_type="application/json"
+    )
     assert response.status_code == 403
     client.get("/")  # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
-    response = client.post("/api/v1/deals", json.dumps(new_deal_body(company)), content_type="application/json", headers={"X-CSRFToken": token})
+    response = client.post(
+        "/api/v1/deals",
+        json.dumps(new_deal_body(company)),
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
     assert response.status_code == 201
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_people_moving_the_same_deal_one_wins_the_other_gets_409(rep, manager):
     deal = DealFactory(owner=rep, qualification_notes="ok")
     apis = [Api(rep), Api(manager)]
@@ -260,7 +410,9 @@ def test_two_people_moving_the_same_deal_one_wins_the_other_gets_409(rep, manage
         try:
             version = api.get(f"deals/{deal.pk}").json()["version"]
             barrier.wait()
-            results.append(api.post(f"deals/{deal.pk}/transitions/qualify", {"version": version}).status_code)
+            results.append(
+                api.post(f"deals/{deal.pk}/transitions/qualify", {"version": version}).status_code
+            )
         finally:
             connection.close()
 

@@ -42,13 +42,17 @@ class DealFactory(factory.django.DjangoModelFactory):
             stage=Stage.PROPOSAL,
             qualification_notes="Budget confirmed.",
             amount=Decimal("10000.00"),
-            expected_close_date=factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=30)),
+            expected_close_date=factory.LazyFunction(
+                lambda: timezone.localdate() + dt.timedelta(days=30)
+            ),
         )
         negotiation = factory.Trait(
             stage=Stage.NEGOTIATION,
             qualification_notes="Budget confirmed.",
             amount=Decimal("10000.00"),
-            expected_close_date=factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=30)),
+            expected_close_date=factory.LazyFunction(
+                lambda: timezone.localdate() + dt.timedelta(days=30)
+            ),
         )
         lost = factory.Trait(
             stage=Stage.LOST,

@@ -56,11 +56,19 @@ def test_detail_pages_are_flat(client, rep):
     client.force_login(rep)
     company, deals = make_rows(rep, 3)
     deal = deals[0]
-    small = (count(client, f"/deals/{deal.pk}/"), count(client, f"/companies/{company.pk}/"), count(client, f"/contacts/{deal.contact_id}/"))
+    small = (
+        count(client, f"/deals/{deal.pk}/"),
+        count(client, f"/companies/{company.pk}/"),
+        count(client, f"/contacts/{deal.contact_id}/"),
+    )
     for _ in range(27):
         ActivityFactory(deal=deal)
         DealFactory(owner=rep, company=company, contact=deal.contact)
-    big = (count(client, f"/deals/{deal.pk}/"), count(client, f"/companies/{company.pk}/"), count(client, f"/contacts/{deal.contact_id}/"))
+    big = (
+        count(client, f"/deals/{deal.pk}/"),
+        count(client, f"/companies/{company.pk}/"),
+        count(client, f"/contacts/{deal.contact_id}/"),
+    )
     assert small == big == (6, 7, 6)
 
 

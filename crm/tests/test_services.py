@@ -21,8 +21,13 @@ TOMORROW = dt.date(2026, 11, 27)
 def snapshot(deal: Deal) -> dict:
     fresh = Deal.objects.get(pk=deal.pk)
     return {
-        f.attname: getattr(fresh, f.attname) for f in Deal._meta.concrete_fields if f.attname != "updated_at"
-    } | {"changes": StageChange.objects.filter(deal=deal).count(), "activities": Activity.objects.filter(deal=deal).count()}
+        f.attname: getattr(fresh, f.attname)
+        for f in Deal._meta.concrete_fields
+        if f.attname != "updated_at"
+    } | {
+        "changes": StageChange.objects.filter(deal=deal).count(),
+        "activities": Activity.objects.filter(deal=deal).count(),
+    }
 
 
 def errors_of(excinfo) -> dict[str, list[str]]:
@@ -43,7 +48,12 @@ def test_owner_defaults_to_the_creator(rep):
 def test_a_rep_cannot_create_a_deal_for_someone_else(rep, other_rep):
     with pytest.raises(PermissionDenied):
         services.deal_create(
-            by=rep, title="X", company=CompanyFactory(), owner=other_rep, next_action="Call", next_action_due=TOMORROW
+            by=rep,
+            title="X",
+            company=CompanyFactory(),
+            owner=other_rep,
+            next_action="Call",
+            next_action_due=TOMORROW,
         )
     assert Deal.objects.count() == 0
 
@@ -89,7 +99,13 @@ def test_a_rep_cannot_edit_another_reps_deal(rep, other_rep):
 )
 def test_a_deal_cannot_be_created_without_a_next_action(rep, next_action, due, fields):
     with pytest.raises(ValidationError) as excinfo:
-        services.deal_create(by=rep, title="X", company=CompanyFactory(), next_action=next_action, next_action_due=due)
+        services.deal_create(
+            by=rep,
+            title="X",
+            company=CompanyFactory(),
+            next_action=next_action,
+            next_action_due=due,
+        )
     assert sorted(errors_of(excinfo)) == fields
     assert Deal.objects.count() == 0
 
@@ -114,7 +130,11 @@ def test_the_database_refuses_an_open_deal_without_a_next_action(rep):
 @time_machine.travel(dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC), tick=False)
 def test_a_past_due_date_is_accepted_and_overdue_at_once(rep):
     deal = services.deal_create(
-        by=rep, title="Late", company=CompanyFactory(), next_action="Call", next_action_due=dt.date(2026, 11, 20)
+        by=rep,
+        title="Late",
+        company=CompanyFactory(),
+        next_action="Call",
+        next_action_due=dt.date(2026, 11, 20),
     )
     assert deal.is_overdue()
     assert list(Deal.objects.overdue()) == [deal]
@@ -125,7 +145,11 @@ def test_overdue_is_due_before_now_in_the_owners_time_zone(rep):
     rep.time_zone = "Asia/Tokyo"  # 21:00 there
     rep.save()
     today = services.deal_create(
-        by=rep, title="Today", company=CompanyFactory(), next_action="Call", next_action_due=dt.date(2026, 11, 26)
+        by=rep,
+        title="Today",
+        company=CompanyFactory(),
+        next_action="Call",
+        next_action_due=dt.date(2026, 11, 26),
     )
     timed = services.deal_create(
         by=rep,
@@ -143,18 +167,29 @@ def test_overdue_is_due_before_now_in_the_owners_time_zone(rep):
 def test_completing_the_next_action_records_it_and_sets_the_next(rep):
     deal = DealFactory(owner=rep, next_action="Send deck")
     deal = services.deal_complete_next_action(
-        deal=deal, by=rep, kind="email", outcome="Sent, they liked it.", next_action="Book demo", next_action_due=TOMORROW
+        deal=deal,
+        by=rep,
+        kind="email",
+        outcome="Sent, they liked it.",
+        next_action="Book demo",
+        next_action_due=TOMORROW,
     )
     assert (deal.next_action, deal.next_action_due_date) == ("Book demo", TOMORROW)
     activity = Activity.objects.get(deal=deal)
-    assert (activity.kind, activity.body, activity.author) == ("email", "Done: Send deck\nSent, they liked it.", rep)
+    assert (activity.kind, activity.body, activity.author) == (
+        "email",
+        "Done: Send deck\nSent, they liked it.",
+        rep,
+    )
 
 
 def test_completing_without_the_next_one_is_refused_and_changes_nothing(rep):
     deal = DealFactory(owner=rep)
     before = snapshot(deal)
     with pytest.raises(ValidationError) as excinfo:
-        services.deal_complete_next_action(deal=deal, by=rep, outcome="", next_action="", next_action_due=None)
+        services.deal_complete_next_action(
+            deal=deal, by=rep, outcome="", next_action="", next_action_due=None
+        )
     assert sorted(errors_of(excinfo)) == ["next_action", "next_action_due", "outcome"]
     assert snapshot(deal) == before
 
@@ -176,21 +211,46 @@ def test_deal_update_refuses_a_stage(rep):
 
 
 def test_forward_one_step_at_a_time_recording_each_move(rep):
-    deal = DealFactory(owner=rep, qualification_notes="Real need", amount=Decimal("5000"), expected_close_date=TOMORROW)
+    deal = DealFactory(
+        owner=rep,
+        qualification_notes="Real need",
+        amount=Decimal("5000"),
+        expected_close_date=TOMORROW,
+    )
     deal = services.deal_transition(deal=deal, by=rep, name="qualify")
     deal = services.deal_transition(deal=deal, by=rep, name="propose")
     deal = services.deal_transition(deal=deal, by=rep, name="negotiate")
-    assert (deal.stage, deal.probability, deal.weighted_amount) == ("negotiation", 75, Decimal("3750.00"))
-    moves = list(StageChange.objects.filter(deal=deal).order_by("pk").values_list("from_stage", "to_stage", "by"))
-    assert moves == [("lead", "qualified", rep.pk), ("qualified", "proposal", rep.pk), ("proposal", "negotiation", rep.pk)]
+    assert (deal.stage, deal.probability, deal.weighted_amount) == (
+        "negotiation",
+        75,
+        Decimal("3750.00"),
+    )
+    moves = list(
+        StageChange.objects.filter(deal=deal)
+        .order_by("pk")
+        .values_list("from_stage", "to_stage", "by")
+    )
+    assert moves == [
+        ("lead", "qualified", rep.pk),
+        ("qualified", "proposal", rep.pk),
+        ("proposal", "negotiation", rep.pk),
+    ]
 
 
 @pytest.mark.parametrize(
     ("trait", "name"),
-    [({}, "propose"), ({}, "negotiate"), ({"qualified": True}, "negotiate"), ({"qualified": True}, "qualify"), ({"lost": True}, "qualify")],
+    [
+        ({}, "propose"),
+        ({}, "negotiate"),
+        ({"qualified": True}, "negotiate"),
+        ({"qualified": True}, "qualify"),
+        ({"lost": True}, "qualify"),
+    ],
 )
 def test_skipping_or_repeating_a_stage_is_refused(rep, trait, name):
-    deal = DealFactory(owner=rep, qualification_notes="x", amount=Decimal(1), expected_close_date=TOMORROW, **trait)
+    deal = DealFactory(
+        owner=rep, qualification_notes="x", amount=Decimal(1), expected_close_date=TOMORROW, **trait
+    )
     before = snapshot(deal)
     with pytest.raises(ValidationError) as excinfo:
         services.deal_transition(deal=deal, by=rep, name=name)
@@ -221,7 +281,10 @@ def test_reopen_is_for_managers_only_and_needs_a_next_action(rep, manager):
         services.deal_transition(deal=deal, by=manager, name="reopen")
     assert sorted(errors_of(excinfo)) == ["next_action"]
     deal = services.deal_transition(
-        deal=deal, by=manager, name="reopen", params={"next_action": "Call again", "next_action_due": TOMORROW}
+        deal=deal,
+        by=manager,
+        name="reopen",
+        params={"next_action": "Call again", "next_action_due": TOMORROW},
     )
     assert (deal.stage, deal.lost_reason, deal.next_action) == ("lead", None, "Call again")
     assert StageChange.objects.filter(deal=deal, to_stage="lead", by=manager).count() == 1
@@ -246,13 +309,17 @@ def test_qualify_needs_qualification_notes(rep):
     before = snapshot(deal)
     with pytest.raises(ValidationError) as excinfo:
         services.deal_transition(deal=deal, by=rep, name="qualify")
-    assert errors_of(excinfo) == {"qualification_notes": ["Qualification notes are required to qualify a deal."]}
+    assert errors_of(excinfo) == {
+        "qualification_notes": ["Qualification notes are required to qualify a deal."]
+    }
     assert snapshot(deal) == before
 
 
 def test_qualify_with_the_missing_notes_in_the_same_step(rep):
     deal = DealFactory(owner=rep, qualification_notes="")
-    deal = services.deal_transition(deal=deal, by=rep, name="qualify", params={"qualification_notes": "Budget 20k"})
+    deal = services.deal_transition(
+        deal=deal, by=rep, name="qualify", params={"qualification_notes": "Budget 20k"}
+    )
     assert (deal.stage, deal.qualification_notes) == ("qualified", "Budget 20k")
 
 
@@ -290,8 +357,15 @@ def test_lose_needs_a_lost_reason(rep):
     assert list(errors_of(excinfo)) == ["lost_reason_id"]
     assert snapshot(deal) == before
     reason = LostReason.objects.get(name="Price")
-    deal = services.deal_transition(deal=deal, by=rep, name="lose", params={"lost_reason_id": reason.pk, "note": "Too dear"})
-    assert (deal.stage, deal.lost_reason, deal.lost_note, deal.probability) == ("lost", reason, "Too dear", 0)
+    deal = services.deal_transition(
+        deal=deal, by=rep, name="lose", params={"lost_reason_id": reason.pk, "note": "Too dear"}
+    )
+    assert (deal.stage, deal.lost_reason, deal.lost_note, deal.probability) == (
+        "lost",
+        reason,
+        "Too dear",
+        0,
+    )
     assert deal.lost_at is not None
 
 
@@ -336,7 +410,12 @@ def test_a_deal_contact_must_belong_to_its_company(rep):
     contact = ContactFactory()
     with pytest.raises(ValidationError) as excinfo:
         services.deal_create(
-            by=rep, title="X", company=CompanyFactory(), contact=contact, next_action="Call", next_action_due=TOMORROW
+            by=rep,
+            title="X",
+            company=CompanyFactory(),
+            contact=contact,
+            next_action="Call",
+            next_action_due=TOMORROW,
         )
     assert list(errors_of(excinfo)) == ["contact_id"]
 

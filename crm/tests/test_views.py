@@ -17,8 +17,13 @@ DUE = "2026-12-01"
 @pytest.fixture
 def users(rep, other_rep, manager, lead, member, no_role, admin_user):
     return {
-        "rep": rep, "other_rep": other_rep, "manager": manager, "lead": lead,
-        "member": member, "no_role": no_role, "admin": admin_user,
+        "rep": rep,
+        "other_rep": other_rep,
+        "manager": manager,
+        "lead": lead,
+        "member": member,
+        "no_role": no_role,
+        "admin": admin_user,
     }
 
 
@@ -41,32 +46,160 @@ def status_for(client, user, method, url, data=None):
 
 # url name, args key, method, data, expected per role (rep owns everything)
 MATRIX = [
-    ("crm:pipeline", None, "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403)),
-    ("crm:deal-list", None, "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403)),
-    ("crm:deal-create", None, "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403)),
-    ("crm:deal-detail", "deal", "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=404, member=404, no_role=404)),
-    ("crm:deal-detail", "won", "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=200, no_role=404)),
-    ("crm:deal-edit", "deal", "get", None, dict(rep=200, other_rep=403, manager=200, admin=200, lead=404, member=404, no_role=404)),
-    ("crm:deal-edit", "won", "get", None, dict(rep=200, other_rep=403, manager=200, admin=200, lead=403, member=403, no_role=404)),
-    ("crm:deal-complete-next-action", "deal", "post", {}, dict(rep=422, other_rep=403, manager=422, admin=422, lead=404, member=404, no_role=404)),
-    ("crm:deal-activity-create", "deal", "post", {"kind": "note", "body": "Hi"}, dict(rep=302, other_rep=302, manager=302, admin=302, lead=404, member=404, no_role=404)),
-    ("crm:company-list", None, "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=200, no_role=403)),
-    ("crm:company-create", None, "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403)),
-    ("crm:company-detail", "company", "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=200, no_role=404)),
-    ("crm:company-edit", "company", "get", None, dict(rep=200, other_rep=403, manager=200, admin=200, lead=403, member=403, no_role=404)),
-    ("crm:company-check-domain", None, "get", None, dict(rep=200, manager=200, lead=403, no_role=403)),
-    ("crm:contact-list", None, "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=200, no_role=403)),
-    ("crm:contact-create", None, "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403)),
-    ("crm:contact-detail", "contact", "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=200, no_role=404)),
-    ("crm:contact-edit", "contact", "get", None, dict(rep=200, other_rep=403, manager=200, admin=200, lead=403, member=403, no_role=404)),
-    ("crm:contact-check-email", None, "get", None, dict(rep=200, manager=200, lead=403, no_role=403)),
-    ("crm:csv-import", None, "get", None, dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403)),
+    (
+        "crm:pipeline",
+        None,
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403),
+    ),
+    (
+        "crm:deal-list",
+        None,
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403),
+    ),
+    (
+        "crm:deal-create",
+        None,
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403),
+    ),
+    (
+        "crm:deal-detail",
+        "deal",
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=404, member=404, no_role=404),
+    ),
+    (
+        "crm:deal-detail",
+        "won",
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=200, no_role=404),
+    ),
+    (
+        "crm:deal-edit",
+        "deal",
+        "get",
+        None,
+        dict(rep=200, other_rep=403, manager=200, admin=200, lead=404, member=404, no_role=404),
+    ),
+    (
+        "crm:deal-edit",
+        "won",
+        "get",
+        None,
+        dict(rep=200, other_rep=403, manager=200, admin=200, lead=403, member=403, no_role=404),
+    ),
+    (
+        "crm:deal-complete-next-action",
+        "deal",
+        "post",
+        {},
+        dict(rep=422, other_rep=403, manager=422, admin=422, lead=404, member=404, no_role=404),
+    ),
+    (
+        "crm:deal-activity-create",
+        "deal",
+        "post",
+        {"kind": "note", "body": "Hi"},
+        dict(rep=302, other_rep=302, manager=302, admin=302, lead=404, member=404, no_role=404),
+    ),
+    (
+        "crm:company-list",
+        None,
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=200, no_role=403),
+    ),
+    (
+        "crm:company-create",
+        None,
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403),
+    ),
+    (
+        "crm:company-detail",
+        "company",
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=200, no_role=404),
+    ),
+    (
+        "crm:company-edit",
+        "company",
+        "get",
+        None,
+        dict(rep=200, other_rep=403, manager=200, admin=200, lead=403, member=403, no_role=404),
+    ),
+    (
+        "crm:company-check-domain",
+        None,
+        "get",
+        None,
+        dict(rep=200, manager=200, lead=403, no_role=403),
+    ),
+    (
+        "crm:contact-list",
+        None,
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=200, no_role=403),
+    ),
+    (
+        "crm:contact-create",
+        None,
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403),
+    ),
+    (
+        "crm:contact-detail",
+        "contact",
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=200, no_role=404),
+    ),
+    (
+        "crm:contact-edit",
+        "contact",
+        "get",
+        None,
+        dict(rep=200, other_rep=403, manager=200, admin=200, lead=403, member=403, no_role=404),
+    ),
+    (
+        "crm:contact-check-email",
+        None,
+        "get",
+        None,
+        dict(rep=200, manager=200, lead=403, no_role=403),
+    ),
+    (
+        "crm:csv-import",
+        None,
+        "get",
+        None,
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403),
+    ),
     ("dashboards:search", None, "get", None, dict(rep=200, lead=200, no_role=200)),
-    ("dashboards:my-work", None, "get", None, dict(rep=200, manager=200, lead=200, member=200, no_role=200)),
+    (
+        "dashboards:my-work",
+        None,
+        "get",
+        None,
+        dict(rep=200, manager=200, lead=200, member=200, no_role=200),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "key", "method", "data", "expected"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX])
+@pytest.mark.parametrize(
+    ("name", "key", "method", "data", "expected"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX]
+)
 def test_role_matrix(client, users, world, name, key, method, data, expected):
     url = reverse(name, args=[world[key].pk]) if key else reverse(name)
     got = {role: status_for(client, users[role], method, url, data) for role in expected}
@@ -90,7 +223,10 @@ def test_transition_role_matrix(client, users, world, transition, key, expected)
 def test_move_role_matrix(client, users, world):
     url = reverse("crm:pipeline-move")
     data = {"deal": world["deal"].pk, "stage": "qualified"}
-    got = {role: status_for(client, users[role], "post", url, data) for role in ("other_rep", "lead", "no_role")}
+    got = {
+        role: status_for(client, users[role], "post", url, data)
+        for role in ("other_rep", "lead", "no_role")
+    }
     assert got == {"other_rep": 403, "lead": 404, "no_role": 404}
     assert Deal.objects.get(pk=world["deal"].pk).stage == "lead"
 
@@ -99,19 +235,30 @@ def test_create_a_deal_through_the_form(client, rep, world):
     client.force_login(rep)
     response = client.post(
         reverse("crm:deal-create"),
-        {"title": "New site", "company": world["company"].pk, "amount": "1200", "next_action": "Call Ann",
-         "next_action_due_date": DUE, "next_action_due_time": "09:30"},
+        {
+            "title": "New site",
+            "company": world["company"].pk,
+            "amount": "1200",
+            "next_action": "Call Ann",
+            "next_action_due_date": DUE,
+            "next_action_due_time": "09:30",
+        },
     )
     deal = Deal.objects.get(title="New site")
     assert response.status_code == 302 and response["Location"] == f"/deals/{deal.pk}/"
     assert (deal.owner, deal.next_action, deal.next_action_due_date, deal.next_action_due_time) == (
-        rep, "Call Ann", dt.date(2026, 12, 1), dt.time(9, 30)
+        rep,
+        "Call Ann",
+        dt.date(2026, 12, 1),
+        dt.time(9, 30),
     )
 
 
 def test_the_form_refuses_a_deal_without_a_next_action(client, rep, world):
     client.force_login(rep)
-    response = client.post(reverse("crm:deal-create"), {"title": "No plan", "company": world["company"].pk})
+    response = client.post(
+        reverse("crm:deal-create"), {"title": "No plan", "company": world["company"].pk}
+    )
     assert response.status_code == 422
     assert response.context["form"].errors["next_action"] == ["This field is required."]
     assert response.context["form"].errors["next_action_due_date"] == ["This field is required."]
@@ -122,26 +269,62 @@ def test_bad_input_never_500s(client, rep, world):
     client.force_login(rep)
     response = client.post(
         reverse("crm:deal-create"),
-        {"title": "x" * 5000, "company": "abc", "amount": "lots", "next_action": "Call", "next_action_due_date": "2026-13-45"},
+        {
+            "title": "x" * 5000,
+            "company": "abc",
+            "amount": "lots",
+            "next_action": "Call",
+            "next_action_due_date": "2026-13-45",
+        },
     )
     assert response.status_code == 422
-    assert set(response.context["form"].errors) == {"title", "company", "amount", "next_action_due_date"}
-    assert client.get(reverse("crm:deal-list") + "?owner=abc&stage=zzz&page=-4&sort=evil").status_code == 200
+    assert set(response.context["form"].errors) == {
+        "title",
+        "company",
+        "amount",
+        "next_action_due_date",
+    }
+    assert (
+        client.get(reverse("crm:deal-list") + "?owner=abc&stage=zzz&page=-4&sort=evil").status_code
+        == 200
+    )
     assert client.get(reverse("crm:pipeline") + "?column=lead&page=x&owner=0").status_code == 200
     assert client.post(reverse("crm:pipeline-move"), {"deal": "x"}).status_code == 400
-    assert client.post(reverse("crm:pipeline-move"), {"deal": world["deal"].pk, "stage": "zzz"}).status_code == 302
+    assert (
+        client.post(
+            reverse("crm:pipeline-move"), {"deal": world["deal"].pk, "stage": "zzz"}
+        ).status_code
+        == 302
+    )
 
 
 def test_edit_with_a_stale_version_is_a_conflict(client, rep, world):
     deal = world["deal"]
     client.force_login(rep)
-    base = {"title": "Changed", "company": deal.company_id, "amount": "0", "next_action": "Call",
-            "next_action_due_date": DUE}
-    assert client.post(reverse("crm:deal-edit", args=[deal.pk]), {**base, "version": deal.version}).status_code == 302
-    response = client.post(reverse("crm:deal-edit", args=[deal.pk]), {**base, "title": "Overwrite", "version": deal.version})
+    base = {
+        "title": "Changed",
+        "company": deal.company_id,
+        "amount": "0",
+        "next_action": "Call",
+        "next_action_due_date": DUE,
+    }
+    assert (
+        client.post(
+            reverse("crm:deal-edit", args=[deal.pk]), {**base, "version": deal.version}
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        reverse("crm:deal-edit", args=[deal.pk]),
+        {**base, "title": "Overwrite", "version": deal.version},
+    )
     assert response.status_code == 302
     assert Deal.objects.get(pk=deal.pk).title == "Changed"
-    htmx = client.post(reverse("crm:deal-edit", args=[deal.pk]), {**base, "title": "Overwrite", "version": deal.version}, headers={"HX-Request": "true"})
+    htmx = client.post(
+        reverse("crm:deal-edit", args=[deal.pk]),
+        {**base, "title": "Overwrite", "version": deal.version},
+        headers={"HX-Request": "true"},
+    )
     assert htmx.status_code == 409
 
 
@@ -150,24 +333,41 @@ def test_complete_and_set_the_next_action_in_one_step(client, rep, world):
     client.force_login(rep)
     response = client.post(
         reverse("crm:deal-complete-next-action", args=[deal.pk]),
-        {"kind": "call", "outcome": "They said yes", "next_action": "Send contract", "next_action_due_date": DUE, "version": deal.version},
+        {
+            "kind": "call",
+            "outcome": "They said yes",
+            "next_action": "Send contract",
+            "next_action_due_date": DUE,
+            "version": deal.version,
+        },
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
     assert b'id="deal-main"' in response.content and b"<html" not in response.content
     deal.refresh_from_db()
     assert deal.next_action == "Send contract"
-    assert Activity.objects.filter(deal=deal, kind="call", body="Done: Call to follow up\nThey said yes").count() == 1
+    assert (
+        Activity.objects.filter(
+            deal=deal, kind="call", body="Done: Call to follow up\nThey said yes"
+        ).count()
+        == 1
+    )
 
 
 def test_refused_transition_answers_the_form_for_exactly_the_missing_fields(client, rep, world):
     deal = world["deal"]
     client.force_login(rep)
-    response = client.post(reverse("crm:pipeline-move"), {"deal": deal.pk, "stage": "qualified"}, headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("crm:pipeline-move"),
+        {"deal": deal.pk, "stage": "qualified"},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 422
     form = response.context["form"]
     assert list(form.fields) == ["qualification_notes"]
-    assert form.errors == {"qualification_notes": ["Qualification notes are required to qualify a deal."]}
+    assert form.errors == {
+        "qualification_notes": ["Qualification notes are required to qualify a deal."]
+    }
     assert b'id="transition-form"' in response.content and b"<html" not in response.content
     assert Deal.objects.get(pk=deal.pk).stage == "lead"
     response = client.post(
@@ -178,7 +378,11 @@ def test_refused_transition_answers_the_form_for_exactly_the_missing_fields(clie
     assert response.status_code == 204 and response["HX-Redirect"] == "/pipeline/"
     deal.refresh_from_db()
     assert (deal.stage, deal.qualification_notes) == ("qualified", "Budget 50k, CTO decides")
-    response = client.post(reverse("crm:pipeline-move"), {"deal": deal.pk, "stage": "proposal"}, headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("crm:pipeline-move"),
+        {"deal": deal.pk, "stage": "proposal"},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 422
     assert list(response.context["form"].fields) == ["amount", "expected_close_date"]
     assert set(response.context["form"].errors) == {"amount", "expected_close_date"}
@@ -187,7 +391,11 @@ def test_refused_transition_answers_the_form_for_exactly_the_missing_fields(clie
 def test_board_move_without_fields_moves_and_records(client, rep):
     deal = DealFactory(owner=rep, proposal=True)
     client.force_login(rep)
-    response = client.post(reverse("crm:pipeline-move"), {"deal": deal.pk, "stage": "negotiation"}, headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("crm:pipeline-move"),
+        {"deal": deal.pk, "stage": "negotiation"},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 204
     assert Deal.objects.get(pk=deal.pk).stage == "negotiation"
     assert StageChange.objects.get(deal=deal).to_stage == "negotiation"
@@ -196,7 +404,11 @@ def test_board_move_without_fields_moves_and_records(client, rep):
 def test_board_drop_on_won_opens_the_handoff(client, rep):
     deal = DealFactory(owner=rep, proposal=True)
     client.force_login(rep)
-    response = client.post(reverse("crm:pipeline-move"), {"deal": deal.pk, "stage": "won"}, headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("crm:pipeline-move"),
+        {"deal": deal.pk, "stage": "won"},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 204
     assert response["HX-Redirect"] == f"/deals/{deal.pk}/#handoff"
     assert Deal.objects.get(pk=deal.pk).stage == "proposal"
@@ -206,9 +418,14 @@ def test_lose_form_lists_reasons_and_loses(client, rep, world):
     deal = world["deal"]
     reason = LostReason.objects.get(name="Timing")
     client.force_login(rep)
-    response = client.get(reverse("crm:deal-transition", args=[deal.pk, "lose"]), headers={"HX-Request": "true"})
+    response = client.get(
+        reverse("crm:deal-transition", args=[deal.pk, "lose"]), headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200 and b"Lost reason" in response.content
-    response = client.post(reverse("crm:deal-transition", args=[deal.pk, "lose"]), {"lost_reason": reason.pk, "note": "Next year"})
+    response = client.post(
+        reverse("crm:deal-transition", args=[deal.pk, "lose"]),
+        {"lost_reason": reason.pk, "note": "Next year"},
+    )
     assert response.status_code == 302
     deal.refresh_from_db()
     assert (deal.stage, deal.lost_reason, deal.lost_note) == ("lost", reason, "Next year")
@@ -219,7 +436,11 @@ def test_pipeline_columns_have_counts_and_totals(client, rep):
     DealFactory(owner=rep, proposal=True, amount=Decimal("3000"))
     client.force_login(rep)
     columns = {c.stage: c for c in client.get(reverse("crm:pipeline")).context["columns"]}
-    assert (columns["lead"].count, columns["lead"].total, columns["lead"].weighted) == (1, Decimal("1000.00"), Decimal("100.00"))
+    assert (columns["lead"].count, columns["lead"].total, columns["lead"].weighted) == (
+        1,
+        Decimal("1000.00"),
+        Decimal("100.00"),
+    )
     assert (columns["proposal"].count, columns["proposal"].weighted) == (1, Decimal("1500.00"))
     assert columns["won"].count == 0
 
@@ -229,17 +450,26 @@ def test_pipeline_pages_a_column_past_50_cards(client, rep):
     for _ in range(52):
         DealFactory(owner=rep, company=company)
     client.force_login(rep)
-    lead = next(c for c in client.get(reverse("crm:pipeline")).context["columns"] if c.stage == "lead")
+    lead = next(
+        c for c in client.get(reverse("crm:pipeline")).context["columns"] if c.stage == "lead"
+    )
     assert (len(lead.deals), lead.has_more, lead.count) == (50, True, 52)
-    response = client.get(reverse("crm:pipeline") + "?column=lead&page=2", headers={"HX-Request": "true"})
+    response = client.get(
+        reverse("crm:pipeline") + "?column=lead&page=2", headers={"HX-Request": "true"}
+    )
     assert b'id="column-lead"' in response.content and b"<html" not in response.content
-    assert (len(response.context["column"].deals), response.context["column"].has_more) == (52, False)
+    assert (len(response.context["column"].deals), response.context["column"].has_more) == (
+        52,
+        False,
+    )
 
 
 def test_deal_list_filters_and_fragment(client, rep, other_rep, world):
     DealFactory(owner=other_rep, title="Theirs")
     client.force_login(rep)
-    response = client.get(reverse("crm:deal-list") + f"?owner={rep.pk}&stage=open", headers={"HX-Request": "true"})
+    response = client.get(
+        reverse("crm:deal-list") + f"?owner={rep.pk}&stage=open", headers={"HX-Request": "true"}
+    )
     assert [d.title for d in response.context["object_list"]] == ["Acme relaunch"]
     assert b'id="deal-table"' in response.content and b"<html" not in response.content
     full = client.get(reverse("crm:deal-list") + "?q=theirs")
@@ -260,26 +490,41 @@ def test_deal_list_csv_export_honours_filters(client, rep, world):
 def test_csv_export_neutralises_formulas(client, rep):
     CompanyFactory(owner=rep, name="=HYPERLINK(1)", domain="")
     client.force_login(rep)
-    body = b"".join(client.get(reverse("crm:company-list") + "?format=csv").streaming_content).decode()
+    body = b"".join(
+        client.get(reverse("crm:company-list") + "?format=csv").streaming_content
+    ).decode()
     assert "'=HYPERLINK(1)" in body
 
 
 def test_duplicate_warnings(client, rep, world):
     client.force_login(rep)
-    response = client.get(reverse("crm:company-check-domain") + "?domain=https://www.ACME.example/", headers={"HX-Request": "true"})
+    response = client.get(
+        reverse("crm:company-check-domain") + "?domain=https://www.ACME.example/",
+        headers={"HX-Request": "true"},
+    )
     assert b"already exists" in response.content and b"Acme" in response.content
-    response = client.get(reverse("crm:company-check-domain") + f"?domain=acme.example&exclude={world['company'].pk}")
+    response = client.get(
+        reverse("crm:company-check-domain") + f"?domain=acme.example&exclude={world['company'].pk}"
+    )
     assert b"already exists" not in response.content
-    response = client.get(reverse("crm:contact-check-email") + f"?email={world['contact'].email.upper()}")
+    response = client.get(
+        reverse("crm:contact-check-email") + f"?email={world['contact'].email.upper()}"
+    )
     assert b"already exists" in response.content
 
 
 def test_create_company_and_contact_with_duplicates_refused(client, rep, world):
     client.force_login(rep)
-    response = client.post(reverse("crm:company-create"), {"name": "Other", "domain": "ACME.example"})
+    response = client.post(
+        reverse("crm:company-create"), {"name": "Other", "domain": "ACME.example"}
+    )
     assert response.status_code == 422
-    assert response.context["form"].errors == {"domain": ["A company with this web domain already exists."]}
-    response = client.post(reverse("crm:contact-create"), {"first_name": "Bo", "email": world["contact"].email})
+    assert response.context["form"].errors == {
+        "domain": ["A company with this web domain already exists."]
+    }
+    response = client.post(
+        reverse("crm:contact-create"), {"first_name": "Bo", "email": world["contact"].email}
+    )
     assert response.status_code == 422
     assert Company.objects.count() == 1 and Contact.objects.count() == 1
 
@@ -288,7 +533,11 @@ def test_company_page_shows_deals_contacts_and_history(client, rep, world):
     ActivityFactory(deal=world["deal"], body="Kickoff call")
     client.force_login(rep)
     response = client.get(reverse("crm:company-detail", args=[world["company"].pk]))
-    assert [d.title for d in response.context["deals"]] == ["Acme lost", "Acme won", "Acme relaunch"]
+    assert [d.title for d in response.context["deals"]] == [
+        "Acme lost",
+        "Acme won",
+        "Acme relaunch",
+    ]
     assert [c.pk for c in response.context["contacts"]] == [world["contact"].pk]
     assert [a.body for a in response.context["activities"]] == ["Kickoff call"]
 
@@ -298,7 +547,9 @@ def test_search_finds_companies_contacts_and_deals(client, rep, world):
     results = client.get(reverse("dashboards:search") + "?q=acme").context["results"]
     assert [c.name for c in results["companies"]] == ["Acme"]
     assert {d.title for d in results["deals"]} == {"Acme relaunch", "Acme won", "Acme lost"}
-    results = client.get(reverse("dashboards:search") + f"?q={world['contact'].first_name}").context["results"]
+    results = client.get(
+        reverse("dashboards:search") + f"?q={world['contact'].first_name}"
+    ).context["results"]
     assert [c.pk for c in results["contacts"]] == [world["contact"].pk]
 
 

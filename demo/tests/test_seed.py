@@ -11,10 +11,18 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_runs_twice_and_changes_nothing_the_second_time(capsys):
     call_command("seed_demo")
     first = capsys.readouterr().out
-    counts = {"users": User.objects.count(), "deals": Deal.objects.count(), "companies": Company.objects.count()}
+    counts = {
+        "users": User.objects.count(),
+        "deals": Deal.objects.count(),
+        "companies": Company.objects.count(),
+    }
     call_command("seed_demo")
     second = capsys.readouterr().out
-    assert counts == {"users": User.objects.count(), "deals": Deal.objects.count(), "companies": Company.objects.count()}
+    assert counts == {
+        "users": User.objects.count(),
+        "deals": Deal.objects.count(),
+        "companies": Company.objects.count(),
+    }
     assert counts["deals"] == 40
     assert counts["companies"] == 20
     assert f"({len(DEMO_USERS)} new users, 40 new deals)" in first

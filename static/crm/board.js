@@ -21,6 +21,7 @@
       Sortable.create(list, {
         group: "pipeline",
         animation: 120,
+        forceFallback: true,
         filter: "form, select, button, input, .locked",
         preventOnFilter: false,
         onEnd: function (evt) {
