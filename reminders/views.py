@@ -18,7 +18,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # LoginRequiredMiddleware
     preference = selectors.preference_for(user)
-    form = PreferenceForm(request.POST or None, instance=preference)
+    # Not `request.POST or None`: with every box unchecked the POST is empty but still a save.
+    data = request.POST if request.method == "POST" else None
+    form = PreferenceForm(data, instance=preference)
     if request.method == "POST" and form.is_valid():
         preferences_update(user=user, by=user, **form.cleaned_data)
         messages.success(request, "Your reminder settings are saved.")

@@ -46,19 +46,14 @@ def test_a_planned_digest_is_sent_with_text_html_and_unsubscribe_headers(
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"
     assert f'<a href="http://127.0.0.1:8000/deals/{overdue.pk}/">Website</a>' in str(html)
-    unsubscribe = emails.unsubscribe_url(user_id=rep.pk, kind=Kind.NEXT_ACTIONS)
     key = f"next_actions:{rep.pk}:2025-03-10"
-    assert message.extra_headers["List-Unsubscribe"].startswith(
-        "<http://127.0.0.1:8000/reminders/unsubscribe/"
-    )
-    assert emails.read_unsubscribe_token(
-        message.extra_headers["List-Unsubscribe"].strip("<>").split("/")[-2]
-    ) == (rep.pk, Kind.NEXT_ACTIONS)
-    assert unsubscribe.startswith("http://127.0.0.1:8000/reminders/unsubscribe/")
+    prefix, token, suffix = message.extra_headers["List-Unsubscribe"].rsplit("/", 2)
+    assert (prefix, suffix) == ("<http://127.0.0.1:8000/reminders/unsubscribe", ">")
+    assert emails.read_unsubscribe_token(token) == (rep.pk, Kind.NEXT_ACTIONS)
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message.extra_headers["X-Relay-Idempotency-Key"] == key
     assert message.extra_headers["Message-ID"] == emails.message_id(key)
-    assert message.message()["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert emails.message_id(key).endswith("@127.0.0.1>")
 
     email = OutboxEmail.objects.get()
     assert [e.pk for e in report.sent] == [email.pk]

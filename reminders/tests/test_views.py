@@ -47,6 +47,14 @@ def test_saving_preferences_turns_unchecked_reminders_off(client, rep):
     }
 
 
+def test_unchecking_every_box_turns_every_reminder_off(client, rep):
+    client.force_login(rep)
+    response = client.post(URL, {})
+    assert response.status_code == 302
+    preference = ReminderPreference.objects.get(user=rep)
+    assert [preference.wants(kind) for kind in Kind.values] == [False] * 5
+
+
 def test_only_the_user_changes_their_preferences(rep, manager):
     with pytest.raises(PermissionError):
         preferences_update(user=rep, by=manager, next_actions=False)
