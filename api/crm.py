@@ -16,6 +16,7 @@ from accounts.models import User
 from api.auth import current_user
 from api.pagination import Page, paginate
 from crm import selectors, services
+from crm.exceptions import EditConflict
 from crm.models import (
     Activity,
     ActivityKind,
@@ -25,6 +26,8 @@ from crm.models import (
     LeadSource,
     Stage,
 )
+from handoff import services as handoff_services
+from handoff.models import Handoff
 
 router = Router(tags=["crm"])
 MAX_TEXT = 5000
@@ -243,6 +246,15 @@ def _money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'))}"
 
 
+def project_ids(deal_ids: list[int]) -> dict[int, int]:
+    """The kickoff project of each won deal (one query for a page of deals)."""
+    return dict(
+        Handoff.objects.filter(deal_id__in=deal_ids, project__isnull=False).values_list(
+            "deal_id", "project_id"
+        )
+    )
+
+
 def deal_out(deal: Deal, project_id: int | None = None) -> dict[str, Any]:
     due: str | None = None
     if deal.next_action_due_date:
@@ -420,7 +432,8 @@ def deal_list(request: HttpRequest, filters: Query[DealFilterQuery]) -> dict:
         ),
     )
     page = paginate(qs, limit=filters.limit, offset=filters.offset)
-    page["items"] = [deal_out(d) for d in page["items"]]
+    projects = project_ids([d.pk for d in page["items"]])
+    page["items"] = [deal_out(d, projects.get(d.pk)) for d in page["items"]]
     return page
 
 
@@ -436,7 +449,8 @@ def deal_create(request: HttpRequest, payload: DealIn) -> Status:
 
 @router.get("deals/{int:deal_id}", response=DealOut)
 def deal_get(request: HttpRequest, deal_id: int) -> dict:
-    return deal_out(selectors.deal_get_for_user(user=current_user(request), pk=deal_id))
+    deal = selectors.deal_get_for_user(user=current_user(request), pk=deal_id)
+    return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
 
 
 @router.patch("deals/{int:deal_id}", response=DealOut)
@@ -465,10 +479,21 @@ def deal_transition(
     if name not in services.TRANSITIONS:
         raise Http404
     params = payload.dict(exclude_unset=True) if payload else {}
+    version = params.pop("version", None)
     if "next_action_due" in params:
         params["next_action_due"] = parse_due(params["next_action_due"])
-    deal = services.deal_transition(deal=deal, by=user, name=name, params=params)
-    return deal_out(deal)
+    if name == "win":
+        # The handoff gate is the only way to win (R5-R7, and R6's project).
+        if version is not None and version != deal.version:
+            raise EditConflict("This deal was changed by someone else; reload and try again.")
+        deal = handoff_services.deal_win(
+            deal=deal, by=user, override_reason=params.get("override_reason", "")
+        )
+    else:
+        deal = services.deal_transition(
+            deal=deal, by=user, name=name, params=params, version=version
+        )
+    return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
 
 
 @router.post("deals/{int:deal_id}/next-action/complete", response=DealOut)

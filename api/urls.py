@@ -1,7 +1,7 @@
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 
-from api import accounts, crm
+from api import accounts, crm, handoff
 from api import projects as projects_api
 from api.auth import api_auth
 from api.errors import install_error_handlers
@@ -17,6 +17,7 @@ install_error_handlers(api)
 api.add_router("", accounts.router)
 api.add_router("", projects_api.router)
 api.add_router("", crm.router)
+api.add_router("", handoff.router)
 
 
 def _login_not_required(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("healthz", healthz, name="healthz"),
     path("", include("crm.urls")),
+    path("", include("handoff.urls")),
     path("", include("dashboards.urls")),
 ]
 

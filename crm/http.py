@@ -4,6 +4,8 @@ import csv
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -65,3 +67,22 @@ def csv_response(
 
 def wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("format") == "csv"
+
+
+def apply_errors(
+    form: forms.BaseForm, error: ValidationError, aliases: dict[str, str] | None = None
+) -> None:
+    """Show a service's field errors on the form's fields (or on the form as a whole)."""
+    aliases = {
+        "next_action_due": "next_action_due_date",
+        "company_id": "company",
+        "contact_id": "contact",
+        "owner_id": "owner",
+        "source_id": "source",
+        "lost_reason_id": "lost_reason",
+        **(aliases or {}),
+    }
+    for field, messages_ in error.message_dict.items():
+        name = aliases.get(field, field)
+        for message in messages_:
+            form.add_error(name if name in form.fields else None, message)

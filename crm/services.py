@@ -6,6 +6,7 @@ one function here; nothing else changes a deal's owner, next action or stage.
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -500,15 +501,22 @@ def deal_move(
     return deal_transition(deal=deal, by=by, name=name, params=params, version=version)
 
 
+@dataclass(frozen=True)
+class WinPermit:
+    """The handoff gate's proof that R5-R7 passed for this win (see ``deal_win``)."""
+
+    handoff_id: int
+
+
 @transaction.atomic
-def deal_win(*, deal: Deal, by: User, override_reason: str = "", permit: object) -> Deal:
+def deal_win(*, deal: Deal, by: User, override_reason: str = "", permit: WinPermit | None) -> Deal:
     """Fire the ``win`` transition. Only the handoff gate calls this, with its permit.
 
     The permit is the handoff's proof that R5-R7 passed; without it the model's own
     ``win`` condition refuses, so no path reaches "won" around the gate.
     """
     _require(by, "crm.change_deal", deal, "Only the deal's owner or a sales manager can win it.")
-    if permit is None:
+    if not isinstance(permit, WinPermit):
         raise ValidationError({"handoff": ["Winning a deal goes through the handoff."]})
     locked = _lock(deal)
     locked._win_permit = permit  # type: ignore[attr-defined]

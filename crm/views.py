@@ -26,30 +26,14 @@ from crm.forms import (
     DealForm,
     ReopenForm,
 )
-from crm.http import csv_response, paginate, render_page, wants_csv
+from crm.http import apply_errors, csv_response, paginate, render_page, wants_csv
 from crm.models import OPEN_STAGES, Deal, Stage
+from crm.panels import deal_panels
 
 
 def _require_perm(request: AuthenticatedHttpRequest, perm: str, obj: Any = None) -> None:
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied
-
-
-def _apply_errors(form: Any, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """Show a service's field errors on the form's fields (or on the form as a whole)."""
-    aliases = {
-        "next_action_due": "next_action_due_date",
-        "company_id": "company",
-        "contact_id": "contact",
-        "owner_id": "owner",
-        "source_id": "source",
-        "lost_reason_id": "lost_reason",
-        **(aliases or {}),
-    }
-    for field, messages_ in error.message_dict.items():
-        name = aliases.get(field, field)
-        for message in messages_:
-            form.add_error(name if name in form.fields else None, message)
 
 
 def _conflict(request: AuthenticatedHttpRequest, error: EditConflict, url: str) -> HttpResponse:
@@ -152,7 +136,7 @@ def deal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 next_action_due=form.next_action_due(request.user.zone),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Deal “{deal.title}” created.")
             return redirect("crm:deal-detail", pk=deal.pk)
@@ -182,6 +166,7 @@ def _deal_context(request: AuthenticatedHttpRequest, deal: Deal, **extra: Any) -
     )
     context = {
         "deal": deal,
+        "panels": deal_panels(request, deal),
         "stage_steps": stage_steps,
         "currency": settings.RELAY_CURRENCY,
         "can_edit": can_edit,
@@ -246,7 +231,7 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except EditConflict as error:
             return _conflict(request, error, reverse("crm:deal-detail", args=[pk]))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Deal saved.")
             if request.htmx:
@@ -285,7 +270,7 @@ def deal_complete_next_action(request: AuthenticatedHttpRequest, pk: int) -> Htt
         except EditConflict as error:
             return _conflict(request, error, reverse("crm:deal-detail", args=[pk]))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Done. The next action is set.")
             if request.htmx:
@@ -310,7 +295,7 @@ def deal_activity_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         try:
             services.activity_create(by=request.user, deal=deal, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             status = 422
         else:
             form = ActivityForm()
@@ -379,7 +364,7 @@ def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> Ht
             return _refresh(request, next_url, status=422)
         form = form_class(request.POST, initial=_transition_initial(deal, name))
         form.is_valid()
-        _apply_errors(form, error)
+        apply_errors(form, error)
         context = _transition_form_context(deal, name, form, next_url=next_url)
         return render_page(
             request, "crm/transition_form.html", context, partial="transition-form", status=422
@@ -500,7 +485,7 @@ def pipeline_move(request: AuthenticatedHttpRequest) -> HttpResponse:
         if name in TRANSITION_FORMS:
             form = TRANSITION_FORMS[name](initial=_transition_initial(deal, name))
             form.cleaned_data, form._errors = {}, ErrorDict()  # type: ignore[attr-defined]
-            _apply_errors(form, error)
+            apply_errors(form, error)
             context = _transition_form_context(deal, name, form, next_url=next_url)
             return render_page(
                 request, "crm/transition_form.html", context, partial="transition-form", status=422
@@ -559,7 +544,7 @@ def company_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 by=request.user, name=data["name"], domain=data["domain"], industry=data["industry"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Company “{company.name}” created.")
             return redirect("crm:company-detail", pk=company.pk)
@@ -592,7 +577,7 @@ def company_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except EditConflict as error:
             return _conflict(request, error, reverse("crm:company-detail", args=[pk]))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Company saved.")
             return redirect("crm:company-detail", pk=company.pk)
@@ -681,7 +666,7 @@ def contact_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             contact = services.contact_create(by=request.user, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Contact “{contact.full_name}” created.")
             return redirect("crm:contact-detail", pk=contact.pk)
@@ -713,7 +698,7 @@ def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except EditConflict as error:
             return _conflict(request, error, reverse("crm:contact-detail", args=[pk]))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Contact saved.")
             return redirect("crm:contact-detail", pk=contact.pk)

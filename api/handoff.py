@@ -1,0 +1,126 @@
+"""/api/v1 endpoints for the handoff: the R5 fields, the promise check (R7), winning."""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from accounts.models import User
+from api.auth import current_user
+from crm import selectors as crm_selectors
+from crm.models import Contact, Deal
+from handoff import services
+from handoff.models import Handoff
+from projects.models import ProjectTemplate
+
+router = Router(tags=["handoff"])
+
+
+class HandoffIn(Schema):
+    scope_summary: str | None = Field(None, max_length=5000)
+    promised_date: dt.date | None = None
+    promised_timeline: str | None = Field(None, max_length=5000)
+    key_constraints: str | None = Field(None, max_length=5000)
+    main_stakeholder_id: int | None = None
+    kickoff_date: dt.date | None = None
+    template_id: int | None = None
+    delivery_lead_id: int | None = None
+    version: int | None = None
+
+
+class HandoffOut(Schema):
+    deal_id: int
+    scope_summary: str
+    promised_date: dt.date | None
+    promised_timeline: str
+    key_constraints: str
+    main_stakeholder_id: int | None
+    kickoff_date: dt.date | None
+    template_id: int | None
+    delivery_lead_id: int | None
+    override_reason: str
+    project_id: int | None
+    missing: list[str]
+    version: int | None
+
+
+class PromiseCheckOut(Schema):
+    planned_finish: dt.date | None
+    promised_date: dt.date | None
+    ok: bool | None
+
+
+def handoff_out(handoff: Handoff, deal: Deal) -> dict[str, Any]:
+    return {
+        "deal_id": deal.pk,
+        "scope_summary": handoff.scope_summary,
+        "promised_date": handoff.promised_date,
+        "promised_timeline": handoff.promised_timeline,
+        "key_constraints": handoff.key_constraints,
+        "main_stakeholder_id": handoff.main_stakeholder_id,
+        "kickoff_date": handoff.kickoff_date,
+        "template_id": handoff.template_id,
+        "delivery_lead_id": handoff.delivery_lead_id,
+        "override_reason": handoff.override_reason,
+        "project_id": handoff.project_id,
+        "missing": services.handoff_missing(handoff),
+        "version": handoff.version if handoff.pk else None,
+    }
+
+
+def _related(model: Any, pk: int | None, field: str) -> Any:
+    if pk is None:
+        return None
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise ValidationError({field: [f"No {model._meta.verbose_name} with id {pk}."]})
+    return obj
+
+
+def handoff_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The API's ids as objects for the service (a missing one: 422 naming the field)."""
+    fields = dict(data)
+    for key, model in (
+        ("main_stakeholder_id", Contact),
+        ("template_id", ProjectTemplate),
+        ("delivery_lead_id", User),
+    ):
+        if key in fields:
+            fields[key.removesuffix("_id")] = _related(model, fields.pop(key), key)
+    return fields
+
+
+@router.get("deals/{int:deal_id}/handoff", response=HandoffOut)
+def handoff_get(request: HttpRequest, deal_id: int) -> dict:
+    deal = crm_selectors.deal_get_for_user(user=current_user(request), pk=deal_id)
+    return handoff_out(services.handoff_for(deal), deal)
+
+
+@router.put("deals/{int:deal_id}/handoff", response=HandoffOut)
+def handoff_put(request: HttpRequest, deal_id: int, payload: HandoffIn) -> dict:
+    user = current_user(request)
+    deal = crm_selectors.deal_get_for_user(user=user, pk=deal_id)
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version", None)
+    handoff = services.handoff_save_draft(
+        deal=deal, by=user, version=version, **handoff_fields(data)
+    )
+    return handoff_out(handoff, deal)
+
+
+@router.get("deals/{int:deal_id}/promise-check", response=PromiseCheckOut)
+def promise_check(request: HttpRequest, deal_id: int) -> dict:
+    deal = crm_selectors.deal_get_for_user(user=current_user(request), pk=deal_id)
+    handoff = services.handoff_for(deal)
+    check = services.promise_check(
+        template=handoff.template,
+        kickoff_date=handoff.kickoff_date,
+        promised_date=handoff.promised_date,
+    )
+    return {
+        "planned_finish": check.planned_finish,
+        "promised_date": check.promised_date,
+        "ok": check.ok,
+    }

@@ -1,0 +1,62 @@
+from django import forms
+
+from crm.forms import DateInput
+from crm.models import Contact, Deal
+from projects.models import ProjectTemplate
+from projects.selectors import delivery_leads
+
+
+class HandoffForm(forms.Form):
+    """The R5 fields; all optional in a draft, all required (by the service) to win."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    scope_summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False
+    )
+    promised_date = forms.DateField(
+        label="Promised delivery date", widget=DateInput, required=False
+    )
+    promised_timeline = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        required=False,
+        help_text="What was promised about timing, in the customer's words.",
+    )
+    key_constraints = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
+    )
+    main_stakeholder = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
+    kickoff_date = forms.DateField(widget=DateInput, required=False)
+    template = forms.ModelChoiceField(
+        label="Project template",
+        queryset=ProjectTemplate.objects.filter(is_active=True),
+        required=False,
+    )
+    delivery_lead = forms.ModelChoiceField(queryset=delivery_leads(), required=False)
+
+    def __init__(self, *args, deal: Deal, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        stakeholder = self.fields["main_stakeholder"]
+        assert isinstance(stakeholder, forms.ModelChoiceField)
+        stakeholder.queryset = Contact.objects.filter(company_id=deal.company_id)
+        stakeholder.help_text = f"A contact of {deal.company.name}."
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        return data
+
+
+class WinForm(HandoffForm):
+    override_reason = forms.CharField(
+        label="Why win although the plan misses the promise?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        required=False,
+        help_text="Delivery sees this reason on the project.",
+    )
+
+    def service_fields(self) -> dict:
+        data = super().service_fields()
+        data.pop("override_reason", None)
+        return data

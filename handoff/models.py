@@ -1,0 +1,65 @@
+"""The handoff: what delivery needs from sales before a deal may be won (R5), the
+promise check's override (R7) and the one kickoff project the win created (R6)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Handoff(models.Model):
+    deal = models.OneToOneField("crm.Deal", on_delete=models.CASCADE, related_name="handoff")
+    scope_summary = models.TextField(blank=True)
+    promised_date = models.DateField("promised delivery date", null=True, blank=True)
+    promised_timeline = models.TextField(
+        blank=True, help_text="What was promised about timing, in the customer's words."
+    )
+    key_constraints = models.TextField(blank=True)
+    main_stakeholder = models.ForeignKey(
+        "crm.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kickoff_date = models.DateField(null=True, blank=True)
+    template = models.ForeignKey(
+        "projects.ProjectTemplate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="project template",
+    )
+    delivery_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    override_reason = models.TextField(blank=True, editable=False)
+    # The kickoff project. One handoff per deal and one project per handoff: a second
+    # project for the same deal cannot exist.
+    project = models.OneToOneField(
+        "projects.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handoff",
+        editable=False,
+    )
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(project__isnull=False),
+                name="handoff_one_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Handoff for {self.deal}"

@@ -1,0 +1,60 @@
+"""Reads for the handoff: the panel's context, a project's progress for sales."""
+
+from typing import Any
+
+from django.db.models import Count, Q
+
+from accounts.models import User
+from crm.models import Deal, Stage
+from handoff.forms import HandoffForm, WinForm
+from handoff.models import Handoff
+from handoff.services import handoff_for, handoff_missing, promise_check
+from projects.models import Task, TaskStatus
+
+
+def project_progress(project_id: int) -> dict[str, int]:
+    counts = Task.objects.filter(project_id=project_id).aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(status=TaskStatus.DONE))
+    )
+    total, done = counts["total"], counts["done"]
+    return {"total": total, "done": done, "percent": round(100 * done / total) if total else 0}
+
+
+def handoff_initial(handoff: Handoff) -> dict[str, Any]:
+    return {
+        "version": handoff.version if handoff.pk else None,
+        "scope_summary": handoff.scope_summary,
+        "promised_date": handoff.promised_date,
+        "promised_timeline": handoff.promised_timeline,
+        "key_constraints": handoff.key_constraints,
+        "main_stakeholder": handoff.main_stakeholder_id,
+        "kickoff_date": handoff.kickoff_date,
+        "template": handoff.template_id,
+        "delivery_lead": handoff.delivery_lead_id,
+    }
+
+
+def handoff_panel_context(
+    *, user: User, deal: Deal, form: HandoffForm | None = None
+) -> dict[str, Any]:
+    handoff = handoff_for(deal)
+    can_edit = deal.is_open and user.has_perm("crm.change_deal", deal)
+    can_win = can_edit and deal.stage in (Stage.PROPOSAL, Stage.NEGOTIATION)
+    if form is None and can_edit:
+        form_class = WinForm if can_win else HandoffForm
+        form = form_class(initial=handoff_initial(handoff), deal=deal)
+    check = promise_check(
+        template=handoff.template,
+        kickoff_date=handoff.kickoff_date,
+        promised_date=handoff.promised_date,
+    )
+    return {
+        "deal": deal,
+        "handoff": handoff,
+        "missing": handoff_missing(handoff),
+        "check": check,
+        "form": form,
+        "can_edit": can_edit,
+        "can_win": can_win,
+        "progress": project_progress(handoff.project_id) if handoff.project_id else None,
+    }

@@ -1,0 +1,237 @@
+"""The closed-won gate (R5), the promise check (R7) and the kickoff project (R6).
+
+``deal_win`` here is the only way a deal becomes won: the board's Won column, the deal
+page, the API's ``transitions/win`` and the admin all call it. It hands the CRM a
+``WinPermit`` that the CRM's own ``win`` transition requires.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from crm import services as crm_services
+from crm.exceptions import EditConflict
+from crm.models import Deal, Stage
+from crm.services import WinPermit
+from handoff.models import Handoff
+from projects import selectors as project_selectors
+from projects import services as project_services
+from projects.models import ProjectTemplate
+
+# Every field R5 requires at win, in the order forms and errors list them.
+REQUIRED = (
+    "scope_summary",
+    "promised_date",
+    "promised_timeline",
+    "key_constraints",
+    "main_stakeholder_id",
+    "kickoff_date",
+    "template_id",
+    "delivery_lead_id",
+)
+REQUIRED_MESSAGES = {
+    "scope_summary": "Summarise the scope that was sold.",
+    "promised_date": "Give the promised delivery date.",
+    "promised_timeline": "Describe the promised timeline.",
+    "key_constraints": "List the key constraints (or write “none”).",
+    "main_stakeholder_id": "Choose the customer's main stakeholder.",
+    "kickoff_date": "Choose the kickoff date.",
+    "template_id": "Choose the project template to start from.",
+    "delivery_lead_id": "Choose the delivery lead.",
+}
+TEXT_FIELDS = ("scope_summary", "promised_timeline", "key_constraints")
+
+
+@dataclass(frozen=True)
+class PromiseCheck:
+    planned_finish: dt.date | None
+    promised_date: dt.date | None
+    ok: bool | None  # None: not enough to check yet (no template, kickoff or promise)
+
+    @property
+    def late_by_days(self) -> int | None:
+        if self.planned_finish and self.promised_date and self.planned_finish > self.promised_date:
+            return (self.planned_finish - self.promised_date).days
+        return None
+
+
+def handoff_for(deal: Deal) -> Handoff:
+    """The deal's handoff, or an unsaved empty one."""
+    existing = (
+        Handoff.objects.filter(deal=deal)
+        .select_related("main_stakeholder", "template", "delivery_lead", "project")
+        .first()
+    )
+    return existing or Handoff(deal=deal)
+
+
+def handoff_missing(handoff: Handoff) -> list[str]:
+    """R5: the required fields this handoff does not have yet (API names)."""
+    missing = []
+    for name in REQUIRED:
+        value = getattr(handoff, name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(name)
+    return missing
+
+
+def promise_check(
+    *, template: ProjectTemplate | None, kickoff_date: dt.date | None, promised_date: dt.date | None
+) -> PromiseCheck:
+    """R7: schedule the template from the kickoff date and compare with the promise."""
+    if template is None or kickoff_date is None:
+        return PromiseCheck(None, promised_date, None)
+    finish = project_selectors.template_planned_finish(template, kickoff_date)
+    if promised_date is None or finish is None:
+        return PromiseCheck(finish, promised_date, None)
+    return PromiseCheck(finish, promised_date, finish <= promised_date)
+
+
+def _validate_fields(handoff: Handoff, deal: Deal) -> dict[str, list[str]]:
+    """The checks each field gets whenever it is set, draft or not."""
+    errors: dict[str, list[str]] = {}
+    stakeholder = handoff.main_stakeholder
+    if stakeholder is not None and stakeholder.company_id != deal.company_id:
+        errors["main_stakeholder_id"] = [
+            f"{stakeholder.full_name} is not a contact of {deal.company.name}."
+        ]
+    lead = handoff.delivery_lead
+    if lead is not None and not (lead.is_active and lead.has_role(Role.DELIVERY_LEAD)):
+        errors["delivery_lead_id"] = [f"{lead.display_name} is not a delivery lead."]
+    template = handoff.template
+    if template is not None and not template.is_active:
+        errors["template_id"] = ["This template is no longer in use."]
+    if (
+        handoff.promised_date
+        and handoff.kickoff_date
+        and handoff.promised_date < handoff.kickoff_date
+    ):
+        errors["promised_date"] = ["The promised date is before the kickoff date."]
+    return errors
+
+
+def _require_edit(by: User, deal: Deal) -> None:
+    if not by.has_perm("crm.change_deal", deal):
+        raise PermissionDenied("Only the deal's owner or a sales manager can edit its handoff.")
+
+
+@transaction.atomic
+def handoff_save_draft(
+    *, deal: Deal, by: User, version: int | None = None, **fields: Any
+) -> Handoff:
+    """Save what is known so far, at any stage; each given field is checked."""
+    _require_edit(by, deal)
+    Deal.objects.select_for_update().filter(pk=deal.pk).first()
+    handoff = handoff_for(deal)
+    if handoff.project_id:
+        raise ValidationError({"handoff": ["This deal is won; its handoff is final."]})
+    if version is not None and handoff.pk and int(version) != handoff.version:
+        raise EditConflict("Someone else changed this handoff meanwhile; reload and try again.")
+    for name in TEXT_FIELDS:
+        if name in fields:
+            setattr(handoff, name, (fields[name] or "").strip())
+    for name in ("promised_date", "kickoff_date", "main_stakeholder", "template", "delivery_lead"):
+        if name in fields:
+            setattr(handoff, name, fields[name])
+    errors = _validate_fields(handoff, deal)
+    if errors:
+        raise ValidationError(errors)
+    if handoff.pk:
+        handoff.version = F("version") + 1
+    handoff.save()
+    handoff.refresh_from_db()
+    return handoff
+
+
+def _check_complete(handoff: Handoff, deal: Deal, today: dt.date) -> dict[str, list[str]]:
+    errors = {name: [REQUIRED_MESSAGES[name]] for name in handoff_missing(handoff)}
+    for name, messages in _validate_fields(handoff, deal).items():
+        errors.setdefault(name, []).extend(messages)
+    if handoff.kickoff_date and handoff.kickoff_date < today:
+        errors.setdefault("kickoff_date", []).append("The kickoff date cannot be in the past.")
+    return errors
+
+
+@transaction.atomic
+def deal_win(*, deal: Deal, by: User, override_reason: str = "", **fields: Any) -> Deal:
+    """Win a deal: R5 gate, R7 promise check, the ``win`` transition and R6's kickoff project,
+    all in one transaction on the locked deal row. ``fields`` may complete the handoff in
+    the same step."""
+    _require_edit(by, deal)
+    try:
+        locked = Deal.objects.select_for_update().select_related("company").get(pk=deal.pk)
+    except Deal.DoesNotExist as error:
+        raise EditConflict("This deal no longer exists.") from error
+    if locked.stage == Stage.WON:
+        raise EditConflict("This deal has already been won; its project exists.")
+    if locked.stage != deal.stage:
+        raise EditConflict(
+            f"Someone else moved this deal to {locked.get_stage_display()} meanwhile; reload."
+        )
+    if locked.stage not in (Stage.PROPOSAL, Stage.NEGOTIATION):
+        raise ValidationError(
+            {"stage": [f"A deal in {locked.get_stage_display()} cannot be won yet: propose first."]}
+        )
+    if fields:
+        handoff_save_draft(deal=locked, by=by, **fields)
+    handoff = handoff_for(locked)
+    errors = _check_complete(handoff, locked, timezone.localdate(timezone.now(), by.zone))
+    if errors:
+        raise ValidationError(errors)
+    check = promise_check(
+        template=handoff.template,
+        kickoff_date=handoff.kickoff_date,
+        promised_date=handoff.promised_date,
+    )
+    override_reason = (override_reason or "").strip()
+    if check.ok is False and not override_reason:
+        raise ValidationError(
+            {
+                "override_reason": [
+                    f"The plan finishes on {check.planned_finish:%a %d %b %Y}, after the promised "
+                    f"{check.promised_date:%a %d %b %Y}. Record why you win anyway, or change "
+                    "the promise, kickoff or template."
+                ]
+            }
+        )
+    if check.ok:
+        override_reason = ""
+    won = crm_services.deal_win(
+        deal=locked, by=by, override_reason=override_reason, permit=WinPermit(handoff_id=handoff.pk)
+    )
+    assert handoff.template and handoff.kickoff_date and handoff.delivery_lead
+    project = project_services.project_create_from_template(
+        by=by,
+        template=handoff.template,
+        name=won.title,
+        start_date=handoff.kickoff_date,
+        delivery_lead=handoff.delivery_lead,
+        company=won.company,
+        description=handoff.scope_summary,
+        promised_date=handoff.promised_date,
+    )
+    handoff.project = project
+    handoff.override_reason = override_reason
+    handoff.completed_at = timezone.now()
+    handoff.completed_by = by
+    try:
+        with transaction.atomic():
+            handoff.save(
+                update_fields=["project", "override_reason", "completed_at", "completed_by"]
+            )
+    except IntegrityError as error:
+        raise EditConflict("This deal's project was created meanwhile.") from error
+    return won
+
+
+def project_for_deal(deal: Deal) -> Any:
+    return (
+        Handoff.objects.filter(deal=deal, project__isnull=False).select_related("project").first()
+    )

@@ -1,0 +1,413 @@
+"""R5-R7: the closed-won gate, the promise check, exactly one kickoff project."""
+
+import datetime as dt
+import json
+import threading
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django_fsm import TransitionNotAllowed
+
+from accounts.roles import Role
+from accounts.services import api_token_create
+from accounts.tests.factories import UserFactory
+from crm import services as crm_services
+from crm.models import Deal, StageChange
+from crm.services import WinPermit
+from crm.tests.factories import ContactFactory, DealFactory
+from handoff import services
+from handoff.models import Handoff
+from handoff.tests.factories import HandoffFactory
+from projects.models import Milestone, Project, Task
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)  # a Thursday
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def state(deal: Deal) -> tuple:
+    fresh = Deal.objects.get(pk=deal.pk)
+    return (
+        fresh.stage,
+        fresh.version,
+        Project.objects.count(),
+        StageChange.objects.filter(deal=deal).count(),
+    )
+
+
+@pytest.mark.parametrize("field", services.REQUIRED)
+def test_win_refused_for_each_missing_field(rep, field):
+    attribute = field.removesuffix("_id")
+    handoff = HandoffFactory(
+        deal__owner=rep, **{attribute: "" if field in services.TEXT_FIELDS else None}
+    )
+    before = state(handoff.deal)
+    with pytest.raises(ValidationError) as excinfo:
+        services.deal_win(deal=handoff.deal, by=rep)
+    assert excinfo.value.message_dict == {field: [services.REQUIRED_MESSAGES[field]]}
+    assert state(handoff.deal) == before
+
+
+def test_win_refused_without_any_handoff(rep):
+    deal = DealFactory(owner=rep, proposal=True)
+    with pytest.raises(ValidationError) as excinfo:
+        services.deal_win(deal=deal, by=rep)
+    assert sorted(excinfo.value.message_dict) == sorted(services.REQUIRED)
+    assert Deal.objects.get(pk=deal.pk).stage == "proposal"
+
+
+def test_kickoff_in_the_past_is_refused(rep):
+    handoff = HandoffFactory(deal__owner=rep, kickoff_date=dt.date(2026, 11, 25))
+    with pytest.raises(ValidationError) as excinfo:
+        services.deal_win(deal=handoff.deal, by=rep)
+    assert excinfo.value.message_dict == {
+        "kickoff_date": ["The kickoff date cannot be in the past."]
+    }
+    assert Project.objects.count() == 0
+
+
+def test_stakeholder_must_belong_to_the_deal_company_and_lead_must_lead(rep, member):
+    deal = DealFactory(owner=rep, proposal=True)
+    stranger = ContactFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        services.handoff_save_draft(
+            deal=deal, by=rep, main_stakeholder=stranger, delivery_lead=member
+        )
+    assert sorted(excinfo.value.message_dict) == ["delivery_lead_id", "main_stakeholder_id"]
+    assert not Handoff.objects.exists()
+
+
+def test_a_draft_can_be_saved_at_any_stage_by_the_owner_only(rep, other_rep):
+    deal = DealFactory(owner=rep)
+    handoff = services.handoff_save_draft(deal=deal, by=rep, scope_summary="  A shop  ")
+    assert (handoff.scope_summary, handoff.version, services.handoff_missing(handoff)) == (
+        "A shop",
+        1,
+        [f for f in services.REQUIRED if f != "scope_summary"],
+    )
+    with pytest.raises(PermissionDenied):
+        services.handoff_save_draft(deal=deal, by=other_rep, scope_summary="Mine")
+    assert Handoff.objects.get().scope_summary == "A shop"
+
+
+def test_win_from_lead_is_refused(rep):
+    handoff = HandoffFactory(deal=DealFactory(owner=rep))
+    with pytest.raises(ValidationError) as excinfo:
+        services.deal_win(deal=handoff.deal, by=rep)
+    assert list(excinfo.value.message_dict) == ["stage"]
+
+
+def test_promise_check_met_and_failed():
+    handoff = HandoffFactory()
+    check = services.promise_check(
+        template=handoff.template,
+        kickoff_date=dt.date(2026, 11, 30),
+        promised_date=dt.date(2026, 12, 30),
+    )
+    assert (check.planned_finish, check.ok) == (dt.date(2026, 12, 30), True)
+    check = services.promise_check(
+        template=handoff.template,
+        kickoff_date=dt.date(2026, 11, 30),
+        promised_date=dt.date(2026, 12, 29),
+    )
+    assert (check.ok, check.late_by_days) == (False, 1)
+    assert services.promise_check(template=None, kickoff_date=None, promised_date=None).ok is None
+
+
+def test_a_failed_promise_blocks_win_unless_overridden(rep):
+    handoff = HandoffFactory(deal__owner=rep, promised_date=dt.date(2026, 12, 15))
+    before = state(handoff.deal)
+    with pytest.raises(ValidationError) as excinfo:
+        services.deal_win(deal=handoff.deal, by=rep)
+    assert list(excinfo.value.message_dict) == ["override_reason"]
+    assert "Wed 30 Dec 2026" in excinfo.value.message_dict["override_reason"][0]
+    assert state(handoff.deal) == before
+    deal = services.deal_win(
+        deal=handoff.deal, by=rep, override_reason="Customer accepts a phased go-live"
+    )
+    handoff.refresh_from_db()
+    assert deal.stage == "won"
+    assert handoff.override_reason == "Customer accepts a phased go-live"
+    assert (
+        StageChange.objects.get(deal=deal, to_stage="won").override_reason
+        == "Customer accepts a phased go-live"
+    )
+    project = handoff.project
+    assert (project.at_risk, project.planned_finish, project.promised_date) == (
+        True,
+        dt.date(2026, 12, 30),
+        dt.date(2026, 12, 15),
+    )
+
+
+def test_winning_creates_the_kickoff_project_from_the_template(rep):
+    handoff = HandoffFactory(deal__owner=rep)
+    deal = services.deal_win(deal=handoff.deal, by=rep)
+    handoff.refresh_from_db()
+    project = handoff.project
+    assert (deal.stage, deal.probability, deal.won_at) == ("won", 100, NOW)
+    assert (project.name, project.company_id, project.delivery_lead, project.start_date) == (
+        deal.title,
+        deal.company_id,
+        handoff.delivery_lead,
+        dt.date(2026, 11, 30),
+    )
+    assert (project.promised_date, project.at_risk, project.description) == (
+        dt.date(2027, 6, 30),
+        False,
+        handoff.scope_summary,
+    )
+    tasks = list(Task.objects.filter(project=project).order_by("planned_start", "pk"))
+    assert len(tasks) == 9
+    assert (tasks[0].title, tasks[0].planned_start) == ("Kickoff meeting", dt.date(2026, 11, 30))
+    assert all(
+        (t.baseline_start, t.baseline_finish) == (t.planned_start, t.planned_finish) for t in tasks
+    )
+    assert Milestone.objects.filter(project=project).count() == 3
+    assert project.planned_finish == project.baseline_finish == dt.date(2026, 12, 30)
+
+
+def test_a_second_win_never_makes_a_second_project(rep):
+    handoff = HandoffFactory(deal__owner=rep)
+    stale = Deal.objects.get(pk=handoff.deal_id)
+    services.deal_win(deal=handoff.deal, by=rep)
+    from crm.exceptions import EditConflict
+
+    with pytest.raises(EditConflict):
+        services.deal_win(deal=stale, by=rep)
+    assert Project.objects.count() == 1
+
+
+def test_the_plain_win_transition_cannot_be_reached_around_the_gate(rep):
+    handoff = HandoffFactory(deal__owner=rep)
+    deal = handoff.deal
+    with pytest.raises(TransitionNotAllowed):
+        deal.win()
+    with pytest.raises(ValidationError):
+        crm_services.deal_transition(deal=deal, by=rep, name="win")
+    with pytest.raises(ValidationError):
+        crm_services.deal_win(deal=deal, by=rep, permit=None)
+    assert Deal.objects.get(pk=deal.pk).stage == "proposal"
+    assert isinstance(WinPermit(handoff_id=1), WinPermit)
+
+
+def test_at_risk_follows_schedule_changes(rep, lead):
+    handoff = HandoffFactory(
+        deal__owner=rep, delivery_lead=lead, promised_date=dt.date(2026, 12, 31)
+    )
+    services.deal_win(deal=handoff.deal, by=rep)
+    handoff.refresh_from_db()
+    project = handoff.project
+    assert project.at_risk is False
+    from projects import services as project_services
+
+    build = Task.objects.get(project=project, title="Build")
+    project_services.task_update(by=lead, task=build, duration_days=12)
+    project.refresh_from_db()
+    assert (project.planned_finish, project.at_risk) == (dt.date(2027, 1, 1), True)
+    project_services.task_update(by=lead, task=Task.objects.get(pk=build.pk), duration_days=10)
+    project.refresh_from_db()
+    assert (project.planned_finish, project.at_risk) == (dt.date(2026, 12, 30), False)
+
+
+# Browser views -------------------------------------------------------------------------------
+
+
+def test_deal_page_shows_the_handoff_panel_with_missing_fields(client, rep):
+    deal = DealFactory(owner=rep, proposal=True)
+    client.force_login(rep)
+    response = client.get(reverse("crm:deal-detail", args=[deal.pk]))
+    assert b'id="handoff"' in response.content
+    assert b"8 missing" in response.content
+    assert b"Win deal and start the project" in response.content
+
+
+def test_live_promise_check_fragment(client, rep):
+    handoff = HandoffFactory(deal__owner=rep)
+    client.force_login(rep)
+    url = reverse("handoff:promise-check", args=[handoff.deal_id])
+    response = client.get(
+        url,
+        {
+            "template": handoff.template_id,
+            "kickoff_date": "2026-11-30",
+            "promised_date": "2026-12-10",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert b"Promise at risk." in response.content and b"20 days after" in response.content
+    response = client.get(
+        url,
+        {
+            "template": handoff.template_id,
+            "kickoff_date": "2026-11-30",
+            "promised_date": "2027-01-10",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert b"Promise met." in response.content
+    response = client.get(
+        url, {"template": "x", "kickoff_date": "garbage"}, headers={"HX-Request": "true"}
+    )
+    assert (
+        response.status_code == 200 and b"Choose a template and a kickoff date" in response.content
+    )
+
+
+def test_win_through_the_form_lands_on_the_project(client, rep):
+    handoff = HandoffFactory(deal__owner=rep)
+    client.force_login(rep)
+    data = {
+        "scope_summary": handoff.scope_summary,
+        "promised_date": "2026-12-10",
+        "promised_timeline": "Soon",
+        "key_constraints": "None",
+        "main_stakeholder": handoff.main_stakeholder_id,
+        "kickoff_date": "2026-11-30",
+        "template": handoff.template_id,
+        "delivery_lead": handoff.delivery_lead_id,
+        "override_reason": "",
+    }
+    response = client.post(
+        reverse("handoff:win", args=[handoff.deal_id]), data, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    assert (
+        response.context["form"]
+        .errors["override_reason"][0]
+        .startswith("The plan finishes on Wed 30 Dec 2026")
+    )
+    assert Project.objects.count() == 0
+    response = client.post(
+        reverse("handoff:win", args=[handoff.deal_id]),
+        {**data, "override_reason": "Agreed"},
+        headers={"HX-Request": "true"},
+    )
+    project = Project.objects.get()
+    assert response.status_code == 204 and response["HX-Redirect"] == f"/projects/{project.pk}/"
+
+
+def test_handoff_views_role_matrix(client, rep, other_rep, lead):
+    deal = DealFactory(owner=rep, proposal=True)
+    for user, expected in ((other_rep, 403), (lead, 404)):
+        client.force_login(user)
+        assert (
+            client.post(
+                reverse("handoff:handoff-save", args=[deal.pk]), {"scope_summary": "x"}
+            ).status_code
+            == expected
+        )
+        assert client.post(reverse("handoff:win", args=[deal.pk]), {}).status_code == expected
+    client.force_login(lead)
+    assert client.get(reverse("handoff:promise-check", args=[deal.pk])).status_code == 404
+    assert not Handoff.objects.exists()
+
+
+# API ----------------------------------------------------------------------------------------
+
+
+def api(user) -> Client:
+    _, raw = api_token_create(user=user)
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+def test_api_handoff_put_get_and_promise_check(rep):
+    handoff = HandoffFactory(deal__owner=rep)
+    client = api(rep)
+    url = f"/api/v1/deals/{handoff.deal_id}/handoff"
+    response = client.put(
+        url,
+        json.dumps({"promised_date": "2026-12-20", "main_stakeholder_id": 999999}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422 and list(response.json()["errors"]) == [
+        "main_stakeholder_id"
+    ]
+    response = client.put(
+        url,
+        json.dumps({"promised_date": "2026-12-20", "scope_summary": ""}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["missing"] == ["scope_summary"]
+    check = client.get(f"/api/v1/deals/{handoff.deal_id}/promise-check").json()
+    assert check == {"planned_finish": "2026-12-30", "promised_date": "2026-12-20", "ok": False}
+
+
+def test_api_win_with_override_and_project_fields(rep):
+    handoff = HandoffFactory(deal__owner=rep, promised_date=dt.date(2026, 12, 20))
+    client = api(rep)
+    url = f"/api/v1/deals/{handoff.deal_id}/transitions/win"
+    response = client.post(url, "{}", content_type="application/json")
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["override_reason"]
+    response = client.post(
+        url, json.dumps({"override_reason": "Phased"}), content_type="application/json"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    handoff.refresh_from_db()
+    assert (body["stage"], body["project_id"]) == ("won", handoff.project_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_concurrent_wins_one_succeeds_one_project(rep):
+    with time_machine.travel(NOW, tick=False):
+        handoff = HandoffFactory(deal__owner=rep)
+        clients = [api(rep) for _ in range(8)]
+    barrier = threading.Barrier(8)
+    results: list[int] = []
+
+    def win(client):
+        try:
+            barrier.wait()
+            with time_machine.travel(NOW, tick=False):
+                results.append(
+                    client.post(
+                        f"/api/v1/deals/{handoff.deal_id}/transitions/win",
+                        "{}",
+                        content_type="application/json",
+                    ).status_code
+                )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=win, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200] + [409] * 7
+    assert Project.objects.count() == 1
+    assert StageChange.objects.filter(deal_id=handoff.deal_id, to_stage="won").count() == 1
+
+
+def test_admin_win_action_runs_the_gate(client, admin_user, rep):
+    ready = HandoffFactory(deal__owner=rep)
+    unready = HandoffFactory(deal__owner=rep, scope_summary="")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:handoff_handoff_changelist"),
+        {"action": "win", "_selected_action": [ready.pk, unready.pk]},
+        follow=True,
+    )
+    texts = [str(m) for m in response.context["messages"]]
+    assert f"“{ready.deal}” won; its project was created." in texts
+    assert f"“{unready.deal}” not won: scope_summary: Summarise the scope that was sold." in texts
+    assert Project.objects.count() == 1
+
+
+def test_delivery_lead_sees_the_won_deal_context(client, rep):
+    lead = UserFactory(username="dl", role=Role.DELIVERY_LEAD)
+    handoff = HandoffFactory(deal__owner=rep, delivery_lead=lead)
+    services.deal_win(deal=handoff.deal, by=rep)
+    client.force_login(lead)
+    response = client.get(reverse("crm:deal-detail", args=[handoff.deal_id]))
+    assert response.status_code == 200 and b"Handoff to delivery" in response.content

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from handoff import views
+
+app_name = "handoff"
+
+urlpatterns = [
+    path("deals/<int:pk>/handoff/", views.handoff_save, name="handoff-save"),
+    path("deals/<int:pk>/handoff/promise-check/", views.promise_check, name="promise-check"),
+    path("deals/<int:pk>/win/", views.handoff_win, name="win"),
+]

@@ -1,0 +1,124 @@
+"""The handoff panel's endpoints: save a draft, check the promise live, win."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.http import AuthenticatedHttpRequest
+from crm import selectors as crm_selectors
+from crm.exceptions import EditConflict
+from crm.http import apply_errors, render_page
+from handoff import selectors, services
+from handoff.forms import HandoffForm, WinForm
+from projects.models import ProjectTemplate
+
+PANEL = "handoff/_deal_panel.html"
+
+
+def _panel(request: AuthenticatedHttpRequest, deal, form=None, status: int = 200) -> HttpResponse:
+    context = selectors.handoff_panel_context(user=request.user, deal=deal, form=form)
+    return render_page(request, PANEL, context, partial="handoff-panel", status=status)
+
+
+def _deal_for_edit(request: AuthenticatedHttpRequest, pk: int):
+    deal = crm_selectors.deal_get_for_user(user=request.user, pk=pk)
+    if not request.user.has_perm("crm.change_deal", deal):
+        raise PermissionDenied("Only the deal's owner or a sales manager can edit its handoff.")
+    return deal
+
+
+def _conflict(request: AuthenticatedHttpRequest, error: EditConflict, url: str) -> HttpResponse:
+    messages.error(request, error.detail)
+    if request.htmx:
+        response = HttpResponse(status=409)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@require_POST
+def handoff_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    deal = _deal_for_edit(request, pk)
+    form = HandoffForm(request.POST, deal=deal)
+    if not form.is_valid():
+        return _panel(request, deal, form, status=422)
+    try:
+        services.handoff_save_draft(
+            deal=deal,
+            by=request.user,
+            version=form.cleaned_data["version"],
+            **form.service_fields(),
+        )
+    except EditConflict as error:
+        return _conflict(request, error, reverse("crm:deal-detail", args=[pk]) + "#handoff")
+    except ValidationError as error:
+        apply_errors(form, error, HANDOFF_ALIASES)
+        return _panel(request, deal, form, status=422)
+    messages.success(request, "Handoff draft saved.")
+    if request.htmx:
+        return _panel(request, deal)
+    return redirect(reverse("crm:deal-detail", args=[pk]) + "#handoff")
+
+
+HANDOFF_ALIASES = {
+    "main_stakeholder_id": "main_stakeholder",
+    "template_id": "template",
+    "delivery_lead_id": "delivery_lead",
+}
+
+
+@require_POST
+def handoff_win(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Save the handoff and win in one step; on success, land on the new project."""
+    deal = _deal_for_edit(request, pk)
+    form = WinForm(request.POST, deal=deal)
+    if not form.is_valid():
+        return _panel(request, deal, form, status=422)
+    try:
+        services.deal_win(
+            deal=deal,
+            by=request.user,
+            override_reason=form.cleaned_data["override_reason"],
+            **form.service_fields(),
+        )
+    except EditConflict as error:
+        return _conflict(request, error, reverse("crm:deal-detail", args=[pk]))
+    except ValidationError as error:
+        apply_errors(form, error, HANDOFF_ALIASES)
+        return _panel(request, deal, form, status=422)
+    handoff = services.handoff_for(deal)
+    messages.success(request, f"“{deal.title}” is won. Its kickoff project starts here.")
+    url = reverse("projects:project-detail", args=[handoff.project_id])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@require_GET
+def promise_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The live promise check as the user edits kickoff date, template or promise."""
+    deal = crm_selectors.deal_get_for_user(user=request.user, pk=pk)
+    template_id = request.GET.get("template", "")
+    template = (
+        ProjectTemplate.objects.filter(pk=int(template_id), is_active=True).first()
+        if template_id.isdigit()
+        else None
+    )
+
+    def date(name: str):
+        try:
+            return parse_date(request.GET.get(name, "")[:10])
+        except ValueError:
+            return None
+
+    check = services.promise_check(
+        template=template, kickoff_date=date("kickoff_date"), promised_date=date("promised_date")
+    )
+    context = {"deal": deal, "check": check, "can_win": True, "live": True}
+    return render_page(request, PANEL, context, partial="promise-check")
