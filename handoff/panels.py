@@ -1,12 +1,18 @@
 """The handoff's panel on the CRM's deal page (registered, so the CRM imports nothing here)."""
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from accounts.models import User
+from accounts.roles import Role
 from crm.models import Deal, Stage
 from crm.panels import register_deal_panel
 from handoff import selectors
+from handoff.models import Handoff
+from projects.models import Project
+from projects.panels import register_project_panel, register_visibility
 
 
 def deal_handoff_panel(request: HttpRequest, deal: Deal) -> SafeString | None:
@@ -17,5 +23,29 @@ def deal_handoff_panel(request: HttpRequest, deal: Deal) -> SafeString | None:
     return SafeString(render_to_string("handoff/_deal_panel.html", context, request=request))
 
 
+def project_context_panel(request: HttpRequest, project: Project) -> SafeString | None:
+    """R6: the won deal's context on its kickoff project, with a link back to the deal."""
+    handoff = (
+        Handoff.objects.filter(project=project)
+        .select_related("deal", "deal__company", "deal__owner", "main_stakeholder", "completed_by")
+        .first()
+    )
+    if handoff is None:
+        return None
+    context = {"handoff": handoff, "deal": handoff.deal, "project": project}
+    return SafeString(render_to_string("handoff/_project_panel.html", context, request=request))
+
+
+def sales_see_their_won_projects(user: User, prefix: str) -> Q:
+    """Sales read the projects of their own won deals; sales managers those of every deal."""
+    if user.has_role(Role.SALES_MANAGER):
+        return Q(**{f"{prefix}handoff__isnull": False})
+    if user.has_role(Role.SALES_REP):
+        return Q(**{f"{prefix}handoff__deal__owner_id": user.pk})
+    return Q(pk__in=[])
+
+
 def register() -> None:
     register_deal_panel(deal_handoff_panel)
+    register_project_panel(project_context_panel)
+    register_visibility(sales_see_their_won_projects)

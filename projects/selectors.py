@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from projects import scheduling
+from projects import panels
 from projects.models import (
     ChecklistItem,
     Comment,
@@ -40,10 +41,14 @@ def project_visible_q(user: User | AnonymousUser, prefix: str = "") -> Q:
     assert isinstance(user, User)
     if user.has_role(Role.ADMIN, Role.DELIVERY_LEAD):
         return Q()
+    visible = NOTHING
     if user.has_role(Role.DELIVERY_MEMBER):
         membership = Project.members.through.objects.filter(user_id=user.pk).values("project_id")
-        return Q(**{f"{prefix}pk__in": membership}) | Q(**{f"{prefix}delivery_lead_id": user.pk})
-    return NOTHING
+        visible = Q(**{f"{prefix}pk__in": membership}) | Q(**{f"{prefix}delivery_lead_id": user.pk})
+    extra = panels.extra_visibility(user, prefix)
+    if extra is not None:
+        visible = extra if visible is NOTHING else visible | extra
+    return visible
 
 
 def _visible_projects(user: User | AnonymousUser) -> QuerySet[Project]:

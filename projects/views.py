@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from projects.panels import project_panels
 from projects import gantt, selectors, services
 from projects import rules as project_rules
 from projects.exceptions import EditConflict
@@ -198,6 +199,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         milestone.project = project
         milestone.can_approve = project_rules.can_approve.test(user, milestone)  # type: ignore[attr-defined]
     context.update(
+        panels=project_panels(request, project),
         milestones=milestones,
         checklist=list(selectors.project_checklist(project)),
         can_tick=project_rules.can_tick_checklist.test(user, project),

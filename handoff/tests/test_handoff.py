@@ -411,3 +411,39 @@ def test_delivery_lead_sees_the_won_deal_context(client, rep):
     client.force_login(lead)
     response = client.get(reverse("crm:deal-detail", args=[handoff.deal_id]))
     assert response.status_code == 200 and b"Handoff to delivery" in response.content
+
+
+def test_project_page_shows_the_deal_context_and_sales_read_their_own(
+    client, rep, other_rep, manager, lead
+):
+    handoff = HandoffFactory(
+        deal__owner=rep, delivery_lead=lead, promised_date=dt.date(2026, 12, 20)
+    )
+    services.deal_win(deal=handoff.deal, by=rep, override_reason="Phased go-live agreed")
+    handoff.refresh_from_db()
+    url = reverse("projects:project-detail", args=[handoff.project_id])
+    client.force_login(lead)
+    response = client.get(url)
+    assert response.status_code == 200
+    for text in (
+        b"Handoff from sales",
+        b"Phased go-live agreed",
+        handoff.main_stakeholder.email.encode(),
+        b"Brand guidelines; no downtime.",
+    ):
+        assert text in response.content
+    assert f'href="/deals/{handoff.deal_id}/"'.encode() in response.content
+    got = {}
+    for name, user in (("rep", rep), ("other_rep", other_rep), ("manager", manager)):
+        client.force_login(user)
+        got[name] = client.get(url).status_code
+    assert got == {"rep": 200, "other_rep": 404, "manager": 200}
+    client.force_login(rep)
+    assert (
+        client.post(reverse("projects:project-baseline", args=[handoff.project_id])).status_code
+        == 403
+    )
+    listed = client.get(reverse("projects:project-list"))
+    assert [p.pk for p in listed.context["projects"]] == [handoff.project_id]
+    deal_page = client.get(reverse("crm:deal-detail", args=[handoff.deal_id]))
+    assert b"0 of 9 tasks done (0%)" in deal_page.content and b"At risk" in deal_page.content
