@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from projects import scheduling
-from projects import panels
+from projects import panels, scheduling
 from projects.models import (
     ChecklistItem,
     Comment,

@@ -12,7 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from projects.panels import project_panels
 from projects import gantt, selectors, services
 from projects import rules as project_rules
 from projects.exceptions import EditConflict
@@ -29,6 +28,7 @@ from projects.forms import (
     apply_errors,
 )
 from projects.models import Holiday, Milestone, Project, Task, TaskStatus
+from projects.panels import project_panels
 
 PAGE_SIZE = 25
 
