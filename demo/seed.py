@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create
 from demo.crm_seed import seed_crm
+from demo.handoff_seed import seed_won_deals
 
 DEMO_PASSWORD = "relay-demo"
 
@@ -37,6 +38,7 @@ DEMO_USERS = [
 class SeedResult:
     users_created: int = 0
     deals_created: int = 0
+    deals_won: int = 0
 
 
 @transaction.atomic
@@ -62,4 +64,5 @@ def seed(*, deals: int = 40) -> SeedResult:
     result = SeedResult()
     users = seed_users(result)
     result.deals_created = seed_crm(users=users, deals=deals)
+    result.deals_won = seed_won_deals(users=users)
     return result

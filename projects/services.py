@@ -330,7 +330,7 @@ def project_update(
     project.save()
     if members is not None:
         project.members.set(members)
-        project._prefetched_objects_cache.pop("members", None)  # type: ignore[attr-defined]
+        getattr(project, "_prefetched_objects_cache", {}).pop("members", None)
     if reschedule:
         project_reschedule(project=project)
     return project

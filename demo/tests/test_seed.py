@@ -4,6 +4,7 @@ from django.core.management import call_command
 from accounts.models import User
 from crm.models import Company, Deal
 from demo.seed import DEMO_USERS
+from projects.models import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,10 @@ def test_seed_demo_runs_twice_and_changes_nothing_the_second_time(capsys):
     }
     assert counts["deals"] == 40
     assert counts["companies"] == 20
-    assert f"({len(DEMO_USERS)} new users, 40 new deals)" in first
-    assert "(0 new users, 0 new deals)" in second
+    assert f"({len(DEMO_USERS)} new users, 40 new deals, 3 won with a kickoff project)" in first
+    assert "(0 new users, 0 new deals, 0 won with a kickoff project)" in second
+    assert Project.objects.count() == 3
+    assert Deal.objects.filter(stage="won").count() == 3
     for demo in DEMO_USERS:
         assert f"  {demo.username:<8} {demo.role}" in second
         assert User.objects.get(username=demo.username).roles == frozenset({demo.role})

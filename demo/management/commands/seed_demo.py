@@ -14,7 +14,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         result = seed(deals=options["deals"])
         self.stdout.write(
-            f"Demo data ready ({result.users_created} new users, {result.deals_created} new deals)."
+            f"Demo data ready ({result.users_created} new users, {result.deals_created} new deals, "
+            f"{result.deals_won} won with a kickoff project)."
         )
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for demo in DEMO_USERS:

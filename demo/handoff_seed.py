@@ -1,0 +1,58 @@
+"""Demo won deals: handoffs completed and won through the gate, so their projects exist."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from crm.models import Contact, Deal, Stage
+from handoff import services as handoff_services
+from handoff.models import Handoff
+from projects import services as project_services
+from projects.models import ProjectTemplate, Task, TaskStatus
+
+
+def next_monday(today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+def seed_won_deals(*, users: dict[str, User], count: int = 3) -> int:
+    if Handoff.objects.filter(project__isnull=False).exists():
+        return 0
+    template = ProjectTemplate.objects.filter(is_active=True).order_by("pk").first()
+    if template is None:
+        return 0
+    lead, member = users["dana"], users["max"]
+    kickoff = next_monday(timezone.localdate())
+    won = 0
+    deals = (
+        Deal.objects.filter(stage=Stage.NEGOTIATION).select_related("owner").order_by("pk")[:count]
+    )
+    with transaction.atomic():
+        for i, deal in enumerate(deals):
+            stakeholder = Contact.objects.filter(company_id=deal.company_id).order_by("pk").first()
+            promised = kickoff + dt.timedelta(days=[60, 45, 20][i % 3])
+            handoff_services.deal_win(
+                deal=deal,
+                by=deal.owner,
+                override_reason="Customer accepted a phased go-live." if i % 3 == 2 else "",
+                scope_summary=f"{deal.title}: discovery, design, build and launch.",
+                promised_date=promised,
+                promised_timeline=f"Live by {promised:%B %Y}, as agreed in the final call.",
+                key_constraints="Brand guidelines; content freeze two weeks before go-live.",
+                main_stakeholder=stakeholder,
+                kickoff_date=kickoff,
+                template=template,
+                delivery_lead=lead,
+            )
+            handoff = Handoff.objects.select_related("project").get(deal=deal)
+            project = handoff.project
+            assert project is not None
+            project_services.project_update(by=lead, project=project, members=[member])
+            first = Task.objects.filter(project=project).order_by("planned_start", "pk").first()
+            if first is not None and i == 0:
+                project_services.task_update(by=lead, task=first, assignee=member)
+                project_services.task_set_status(by=lead, task=first, status=TaskStatus.IN_PROGRESS)
+            won += 1
+    return won
