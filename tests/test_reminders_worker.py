@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -44,6 +44,7 @@ class RecordingSMTPHandler:
         self.raw: list[bytes] = []
         self.lock = threading.Lock()
         self.hold_rcpt: str | None = None
+        self.hold_after_data: str | None = None
         self.holding = threading.Event()
         self.release = threading.Event()
 
@@ -62,6 +63,11 @@ class RecordingSMTPHandler:
         with self.lock:
             self.messages.append(message)
             self.raw.append(envelope.original_content or envelope.content)
+        if self.hold_after_data in envelope.rcpt_tos and not self.release.is_set():
+            # Stored, but the sender has not yet had our 250: the documented window.
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
         return "250 Message accepted for delivery"
 
     def keys(self) -> Counter[str]:
@@ -115,6 +121,16 @@ def noon_zone() -> str:
 
 def overdue_date(zone: str) -> dt.date:
     return timezone.now().astimezone(zoneinfo.ZoneInfo(zone)).date() - dt.timedelta(days=3)
+
+
+def unlocked(pk: int) -> bool:
+    """True once no transaction holds the row (a killed worker's is rolled back)."""
+    try:
+        with transaction.atomic():
+            OutboxEmail.objects.select_for_update(nowait=True).get(pk=pk)
+    except DatabaseError:
+        return False
+    return True
 
 
 def all_sent() -> bool:
@@ -233,11 +249,11 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_every_email_exactly_once(
     worker.kill()
     handler.release.set()
 
-    # The killed transaction rolled back: pending, the attempt not counted, lockable again.
+    # The killed transaction rolls back: the row is lockable again, pending, attempt uncounted.
     fourth = OutboxEmail.objects.get(idempotency_key=keys[3])
+    wait_until(lambda: unlocked(fourth.pk), worker, "the killed transaction to roll back")
+    fourth.refresh_from_db()
     assert (fourth.status, fourth.attempts, fourth.sent_at) == (Status.PENDING, 0, None)
-    with transaction.atomic():
-        assert OutboxEmail.objects.select_for_update(nowait=True).get(pk=fourth.pk).pk == fourth.pk
 
     worker.start()
     send_outbox.delay()  # beat's every-minute sweep
@@ -249,6 +265,47 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_every_email_exactly_once(
         list(OutboxEmail.objects.order_by("pk").values_list("status", "attempts"))
         == [(Status.SENT, 1)] * 8
     )
+
+
+def test_a_kill_inside_the_documented_window_duplicates_only_that_email_with_its_message_id(
+    worker, smtp
+):
+    """The one duplicate window: the server has the message, the row is not yet marked sent.
+
+    The handler stores the 2nd email and withholds its 250 until the worker is SIGKILLed,
+    so the kill lands inside the window. That email (and only it) arrives twice, both copies
+    with the same Message-ID, which mail stores use to collapse duplicates.
+    """
+    handler, _ = smtp
+    zone = noon_zone()
+    users = [
+        UserFactory.create(username=f"rep{n}", role=Role.SALES_REP, time_zone=zone)
+        for n in range(4)
+    ]
+    for user in users:
+        DealFactory.create(owner=user, next_action_due_date=overdue_date(zone))
+    keys = [e.idempotency_key for e in reminders_plan()]
+    handler.hold_after_data = "rep1@example.com"
+
+    worker.start()
+    send_outbox.delay()
+    if not handler.holding.wait(TIMEOUT):
+        print(worker.log())
+        pytest.fail("The worker never reached the 2nd email.")
+    worker.kill()
+    handler.release.set()
+    second = OutboxEmail.objects.get(idempotency_key=keys[1])
+    wait_until(lambda: unlocked(second.pk), worker, "the killed transaction to roll back")
+    second.refresh_from_db()
+    assert (second.status, second.attempts) == (Status.PENDING, 0)
+
+    worker.start()
+    send_outbox.delay()
+    wait_until(all_sent, worker, "every email to be sent")
+
+    assert handler.keys() == Counter({keys[0]: 1, keys[1]: 2, keys[2]: 1, keys[3]: 1})
+    copies = [m for m in handler.messages if m["X-Relay-Idempotency-Key"] == keys[1]]
+    assert copies[0]["Message-ID"] == copies[1]["Message-ID"]
 
 
 def test_concurrent_senders_share_a_batch_without_sending_anything_twice(worker, smtp):
