@@ -1,8 +1,7 @@
 """Reminder emails: absolute links, signed unsubscribe tokens, and rendering.
 
-Links are built from ``settings.SITE_URL`` and the literal paths of the screens
-(``/deals/<id>/``, ``/tasks/<id>/``, ``/projects/<id>/``), so an email can be rendered by a
-worker without a request and without depending on other apps' URL names.
+Links are absolute: ``settings.SITE_URL`` plus the path of the screen (reversed from the
+crm and projects URL names), so a worker can render an email without a request.
 """
 
 import email.policy
@@ -29,15 +28,15 @@ def absolute(path: str) -> str:
 
 
 def deal_url(deal_id: int) -> str:
-    return absolute(f"/deals/{deal_id}/")
+    return absolute(reverse("crm:deal-detail", args=[deal_id]))  # /deals/<id>/
 
 
 def task_url(task_id: int) -> str:
-    return absolute(f"/tasks/{task_id}/")
+    return absolute(reverse("projects:task-detail", args=[task_id]))  # /projects/tasks/<id>/
 
 
 def project_url(project_id: int) -> str:
-    return absolute(f"/projects/{project_id}/")
+    return absolute(reverse("projects:project-detail", args=[project_id]))  # /projects/<id>/
 
 
 def preferences_url() -> str:

@@ -68,11 +68,14 @@ def test_overdue_task_digest_lists_open_tasks_past_their_finish_in_the_assignees
         f"Hello {priya.display_name},\n\n"
         "2 of your tasks are past their planned finish (Tuesday 11 March 2025):\n\n"
         "- Copy (Website): In progress, planned to finish 2025-03-07\n"
-        f"  http://127.0.0.1:8000/tasks/{started.pk}/\n"
+        f"  http://127.0.0.1:8000/projects/tasks/{started.pk}/\n"
         "- Wireframes (Website): To do, planned to finish 2025-03-10\n"
-        f"  http://127.0.0.1:8000/tasks/{late.pk}/\n"
+        f"  http://127.0.0.1:8000/projects/tasks/{late.pk}/\n"
     )
-    assert f'<a href="http://127.0.0.1:8000/tasks/{late.pk}/">Wireframes</a>' in email.body_html
+    assert (
+        f'<a href="http://127.0.0.1:8000/projects/tasks/{late.pk}/">Wireframes</a>'
+        in email.body_html
+    )
     assert reminders_plan(now=at(2025, 3, 11, 5)) == []
 
 
@@ -175,7 +178,7 @@ def test_a_mention_is_emailed_at_once_whatever_the_hour(mention, lead, member):
         f'{lead.display_name} mentioned you in a comment on "Wireframes" (Website) '
         "at 2025-03-09 22:05:\n\n"
         "@member can you check\nthe header?\n\n"
-        f"Open the task: http://127.0.0.1:8000/tasks/{task.pk}/\n"
+        f"Open the task: http://127.0.0.1:8000/projects/tasks/{task.pk}/\n"
     )
     assert "@member can you check<br>the header?" in email.body_html
 
