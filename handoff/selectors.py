@@ -8,8 +8,19 @@ from accounts.models import User
 from crm.models import Deal, Stage
 from handoff.forms import HandoffForm, WinForm
 from handoff.models import Handoff
-from handoff.services import handoff_for, handoff_missing, promise_check
+from handoff.services import REQUIRED_LABELS, handoff_for, handoff_missing, promise_check
 from projects.models import Task, TaskStatus
+
+EDITABLE = (
+    "scope_summary",
+    "promised_timeline",
+    "key_constraints",
+    "promised_date",
+    "kickoff_date",
+    "main_stakeholder",
+    "template",
+    "delivery_lead",
+)
 
 
 def project_progress(project_id: int) -> dict[str, int]:
@@ -43,15 +54,26 @@ def handoff_panel_context(
     if form is None and can_edit:
         form_class = WinForm if can_win else HandoffForm
         form = form_class(initial=handoff_initial(handoff), deal=deal)
+    shown = handoff
+    if form is not None and form.is_bound and hasattr(form, "cleaned_data"):
+        # A refused form: check what the user entered, not what was saved before.
+        shown = Handoff(deal=deal)
+        for name in EDITABLE:
+            setattr(shown, name, form.cleaned_data.get(name, getattr(handoff, name)))
     check = promise_check(
-        template=handoff.template,
-        kickoff_date=handoff.kickoff_date,
-        promised_date=handoff.promised_date,
+        template=shown.template, kickoff_date=shown.kickoff_date, promised_date=shown.promised_date
+    )
+    missing = handoff_missing(shown)
+    override = (
+        form["override_reason"] if form is not None and "override_reason" in form.fields else None
     )
     return {
         "deal": deal,
         "handoff": handoff,
-        "missing": handoff_missing(handoff),
+        "missing": missing,
+        "missing_labels": [REQUIRED_LABELS[name] for name in missing],
+        "override_value": override.value() if override is not None else "",
+        "override_errors": override.errors if override is not None else [],
         "check": check,
         "form": form,
         "can_edit": can_edit,

@@ -46,6 +46,16 @@ REQUIRED_MESSAGES = {
     "template_id": "Choose the project template to start from.",
     "delivery_lead_id": "Choose the delivery lead.",
 }
+REQUIRED_LABELS = {
+    "scope_summary": "scope summary",
+    "promised_date": "promised delivery date",
+    "promised_timeline": "promised timeline",
+    "key_constraints": "key constraints",
+    "main_stakeholder_id": "main stakeholder",
+    "kickoff_date": "kickoff date",
+    "template_id": "project template",
+    "delivery_lead_id": "delivery lead",
+}
 TEXT_FIELDS = ("scope_summary", "promised_timeline", "key_constraints")
 
 

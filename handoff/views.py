@@ -120,5 +120,10 @@ def promise_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     check = services.promise_check(
         template=template, kickoff_date=date("kickoff_date"), promised_date=date("promised_date")
     )
-    context = {"deal": deal, "check": check, "can_win": True, "live": True}
+    context = {
+        "deal": deal,
+        "check": check,
+        "can_win": request.user.has_perm("crm.change_deal", deal),
+        "override_value": request.GET.get("override_reason", "")[:5000],
+    }
     return render_page(request, PANEL, context, partial="promise-check")
