@@ -1,8 +1,26 @@
-from django.http import HttpResponse
+"""My work, search and the dashboards: HTTP only; selectors and widgets do the reading."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
 from crm import selectors as crm_selectors
+from crm.http import csv_response, render_page, wants_csv
+from dashboards import selectors
+from dashboards.forms import SalesFilterForm
+from dashboards.widgets import (
+    DEFAULT_PERIOD,
+    DELIVERY_WIDGETS,
+    SALES_WIDGETS,
+    DeliveryQuery,
+    SalesQuery,
+    Widget,
+    delivery_widget_names,
+)
 from projects import selectors as project_selectors
 
 
@@ -19,3 +37,71 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     results = crm_selectors.search(user=request.user, q=q) if q.strip() else None
     return render(request, "dashboards/search.html", {"q": q, "results": results})
+
+
+def _csv_query(request: AuthenticatedHttpRequest) -> str:
+    """The current filters as a query string ending in "&" (or empty), for CSV links."""
+    query = request.GET.copy()
+    for key in ("format", "widget"):
+        query.pop(key, None)
+    encoded = query.urlencode()
+    return f"{encoded}&" if encoded else ""
+
+
+def _widget_csv(widget: Widget, prefix: str) -> HttpResponseBase:
+    return csv_response(f"{prefix}-{widget.name}.csv", widget.csv_header(), widget.csv_rows())
+
+
+def _tabs(request: AuthenticatedHttpRequest) -> dict[str, bool]:
+    return {
+        "can_see_sales": selectors.can_see_sales_dashboard(request.user),
+        "can_see_delivery": selectors.can_see_delivery_dashboard(request.user),
+    }
+
+
+@require_GET
+def sales(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    if not selectors.can_see_sales_dashboard(request.user):
+        raise PermissionDenied("The sales dashboard is for sales and admins.")
+    form = SalesFilterForm(request.GET)
+    query = SalesQuery(user=request.user, now=timezone.now())
+    if form.is_valid():
+        owner = form.cleaned_data["owner"]
+        query.owner_id = owner.pk if owner else None
+        query.period_key = form.cleaned_data["period"] or DEFAULT_PERIOD
+    if wants_csv(request):
+        build = SALES_WIDGETS.get(request.GET.get("widget", ""))
+        if build is None:
+            return HttpResponseBadRequest("Unknown widget.")
+        return _widget_csv(build(query), "sales")
+    widgets = {name: build(query) for name, build in SALES_WIDGETS.items()}
+    context = {
+        "form": form,
+        "query": query,
+        "period": query.period,
+        "w": widgets,
+        "csv_query": _csv_query(request),
+        **_tabs(request),
+    }
+    return render_page(request, "dashboards/sales.html", context, partial="sales-widgets")
+
+
+@require_GET
+def delivery(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    if not selectors.can_see_delivery_dashboard(request.user):
+        raise PermissionDenied("The delivery dashboard is for delivery, sales managers and admins.")
+    query = DeliveryQuery(user=request.user, now=timezone.now())
+    names = delivery_widget_names(query)
+    if wants_csv(request):
+        name = request.GET.get("widget", "")
+        if name not in names:
+            return HttpResponseBadRequest("Unknown widget.")
+        return _widget_csv(DELIVERY_WIDGETS[name](query), "delivery")
+    widgets = {name: DELIVERY_WIDGETS[name](query) for name in names}
+    context = {
+        "query": query,
+        "w": widgets,
+        "csv_query": _csv_query(request),
+        **_tabs(request),
+    }
+    return render(request, "dashboards/delivery.html", context)

@@ -1,0 +1,700 @@
+"""Read-only reports over crm, projects and handoff: one grouped query per widget.
+
+Every function here issues a fixed number of queries whatever the amount of data
+(usually one), groups and sums in the database, and returns plain rows (dicts) that
+the dashboards, their CSV exports and the API reports all share.
+
+Months are the calendar months of the acting user's time zone; money is ``Decimal``
+rounded to cents; a rate is a ``Decimal`` fraction between 0 and 1, or ``None`` when
+there is nothing to divide by.
+"""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+
+from accounts.models import User
+from accounts.roles import DELIVERY_ROLES, Role
+from crm import selectors as crm_selectors
+from crm.models import Deal, DealQuerySet, Stage, StageSetting
+from projects import scheduling
+from projects.models import (
+    OPEN_PROJECT_STATUSES,
+    Holiday,
+    Milestone,
+    Project,
+    ProjectStatus,
+    ProjectTemplate,
+    Task,
+    TaskStatus,
+    TemplateDependency,
+    TemplateTask,
+)
+from projects.selectors import project_visible_q
+
+CENT = Decimal("0.01")
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+DEFAULT_TEMPLATE_NAME = "Standard delivery"
+SALES_DASHBOARD_ROLES = (Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN)
+DELIVERY_DASHBOARD_ROLES = (*DELIVERY_ROLES, Role.SALES_MANAGER, Role.ADMIN)
+DEMAND_ROLES = (Role.DELIVERY_LEAD, Role.SALES_MANAGER, Role.ADMIN)
+NO_SOURCE = "No source"
+UNASSIGNED = "Unassigned"
+
+
+def can_see_sales_dashboard(user: User) -> bool:
+    return user.has_role(*SALES_DASHBOARD_ROLES)
+
+
+def can_see_delivery_dashboard(user: User) -> bool:
+    return user.has_role(*DELIVERY_DASHBOARD_ROLES)
+
+
+def can_see_delivery_demand(user: User) -> bool:
+    return user.has_role(*DEMAND_ROLES)
+
+
+# Calendar helpers ----------------------------------------------------------------------------
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_range(first: dt.date, count: int) -> list[dt.date]:
+    return [add_months(first, i) for i in range(count)]
+
+
+def months_between(since: dt.date, until: dt.date) -> list[dt.date]:
+    """The first days of every month from ``since``'s month to ``until``'s, inclusive."""
+    first, last = month_start(since), month_start(until)
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    return month_range(first, max(count, 0))
+
+
+def start_of_day(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+
+
+def _as_date(value: dt.date | dt.datetime | None) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(CENT)
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    """``part / whole`` as a fraction with four places, or None when ``whole`` is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
+
+
+def _weighted_sum() -> Sum:
+    return Sum(F("amount") * F("probability") / Decimal(100), output_field=MONEY)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of whole days, ``since`` and ``until`` included."""
+
+    since: dt.date | None
+    until: dt.date | None
+
+    def datetime_q(self, field: str, zone: zoneinfo.ZoneInfo) -> Q:
+        q = Q()
+        if self.since is not None:
+            q &= Q(**{f"{field}__gte": start_of_day(self.since, zone)})
+        if self.until is not None:
+            q &= Q(**{f"{field}__lt": start_of_day(self.until + dt.timedelta(days=1), zone)})
+        return q
+
+
+def _sales_deals(owner_id: int | None) -> DealQuerySet:
+    qs = Deal.objects.all()
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    return qs
+
+
+# Sales -------------------------------------------------------------------------------------
+
+
+def pipeline_by_stage(*, user: User, owner_id: int | None = None) -> list[dict[str, Any]]:
+    """Open stages in order: count, total and weighted total (one grouped query)."""
+    totals = crm_selectors.pipeline_totals(user=user, owner_id=owner_id)
+    return [
+        {"stage": stage.value, "label": stage.label, **totals[stage]}
+        for stage in Stage
+        if stage not in (Stage.WON, Stage.LOST)
+    ]
+
+
+def forecast_by_month(
+    *, today: dt.date, months: int = 6, owner_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Open deals by month of expected close, this month and the next ``months - 1``."""
+    first = month_start(today)
+    window = month_range(first, months)
+    rows = (
+        _sales_deals(owner_id)
+        .open()
+        .filter(expected_close_date__gte=first, expected_close_date__lt=add_months(first, months))
+        .annotate(month=TruncMonth("expected_close_date", output_field=DateField()))
+        .order_by()
+        .values("month")
+        .annotate(count=Count("pk"), total=Sum("amount"), weighted=_weighted_sum())
+    )
+    found = {_as_date(row["month"]): row for row in rows}
+    return [
+        {
+            "month": month,
+            "count": found[month]["count"] if month in found else 0,
+            "total": _money(found[month]["total"] if month in found else 0),
+            "weighted": _money(found[month]["weighted"] if month in found else 0),
+        }
+        for month in window
+    ]
+
+
+def won_by_month(
+    *, period: Period, zone: zoneinfo.ZoneInfo, owner_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Won deals and their revenue by month of winning, every month of ``period``."""
+    assert period.since is not None and period.until is not None
+    rows = (
+        _sales_deals(owner_id)
+        .filter(stage=Stage.WON)
+        .filter(period.datetime_q("won_at", zone))
+        .annotate(month=TruncMonth("won_at", tzinfo=zone))
+        .order_by()
+        .values("month")
+        .annotate(count=Count("pk"), revenue=Sum("amount"))
+    )
+    found = {_as_date(row["month"]): row for row in rows}
+    return [
+        {
+            "month": month,
+            "count": found[month]["count"] if month in found else 0,
+            "revenue": _money(found[month]["revenue"] if month in found else 0),
+        }
+        for month in months_between(period.since, period.until)
+    ]
+
+
+def source_funnel(
+    *, period: Period, zone: zoneinfo.ZoneInfo, owner_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Per lead source, the deals created in ``period``: how many, won, lost, won revenue.
+
+    The win rate is won / (won + lost): deals still open have not been decided yet.
+    Deals without a source come last, as "No source".
+    """
+    rows = (
+        _sales_deals(owner_id)
+        .filter(period.datetime_q("created_at", zone))
+        .order_by()
+        .values("source_id", "source__name")
+        .annotate(
+            deals=Count("pk"),
+            won=Count("pk", filter=Q(stage=Stage.WON)),
+            lost=Count("pk", filter=Q(stage=Stage.LOST)),
+            won_amount=Sum("amount", filter=Q(stage=Stage.WON)),
+        )
+        .order_by(F("source__name").asc(nulls_last=True))
+    )
+    return [
+        {
+            "source_id": row["source_id"],
+            "source": row["source__name"] or NO_SOURCE,
+            "deals": row["deals"],
+            "won": row["won"],
+            "lost": row["lost"],
+            "won_amount": _money(row["won_amount"]),
+            "win_rate": rate(row["won"], row["won"] + row["lost"]),
+        }
+        for row in rows
+    ]
+
+
+def sales_cycle(
+    *, period: Period, zone: zoneinfo.ZoneInfo, owner_id: int | None = None
+) -> dict[str, Any]:
+    """Deals won in ``period`` and their average days from creation to winning."""
+    result = (
+        _sales_deals(owner_id)
+        .filter(stage=Stage.WON, won_at__isnull=False)
+        .filter(period.datetime_q("won_at", zone))
+        .aggregate(
+            won=Count("pk"),
+            average=Avg(
+                ExpressionWrapper(F("won_at") - F("created_at"), output_field=DurationField())
+            ),
+        )
+    )
+    average: dt.timedelta | None = result["average"]
+    days = None
+    if average is not None:
+        days = (Decimal(average.total_seconds()) / Decimal(86400)).quantize(Decimal("0.1"))
+    return {"won": result["won"], "average_days": days}
+
+
+def follow_up_by_owner(*, now: dt.datetime, owner_id: int | None = None) -> list[dict[str, Any]]:
+    """Per owner of open deals: how many have a next action, how many are overdue.
+
+    Compliance is the share of open deals whose next action exists and is not overdue.
+    Least compliant owners first.
+    """
+    has_next = ~Q(next_action="") & Q(next_action_due_at__isnull=False)
+    rows = (
+        _sales_deals(owner_id)
+        .open()
+        .order_by()
+        .values("owner_id", "owner__username", "owner__full_name")
+        .annotate(
+            open_deals=Count("pk"),
+            with_next_action=Count("pk", filter=has_next),
+            overdue=Count("pk", filter=has_next & Q(next_action_due_at__lt=now)),
+        )
+    )
+    out = [
+        {
+            "owner_id": row["owner_id"],
+            "owner": row["owner__full_name"] or row["owner__username"],
+            **_compliance(row["open_deals"], row["with_next_action"], row["overdue"]),
+        }
+        for row in rows
+    ]
+    return sorted(out, key=lambda r: (r["compliance"], r["owner"].lower()))
+
+
+def _compliance(open_deals: int, with_next_action: int, overdue: int) -> dict[str, Any]:
+    return {
+        "open_deals": open_deals,
+        "with_next_action": with_next_action,
+        "overdue": overdue,
+        "compliance": rate(with_next_action - overdue, open_deals),
+    }
+
+
+def follow_up_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The whole team's figures, summed from ``follow_up_by_owner`` rows."""
+    return _compliance(
+        sum(r["open_deals"] for r in rows),
+        sum(r["with_next_action"] for r in rows),
+        sum(r["overdue"] for r in rows),
+    )
+
+
+def stuck_deals(
+    *, now: dt.datetime, owner_id: int | None = None, limit: int = 50
+) -> tuple[list[Any], int]:
+    """Open deals whose next action is overdue, or that sat in their stage longer than the
+    stage's ``stale_after_days``; most overdue first. One query (the total via a window)."""
+    stale_days = Subquery(
+        StageSetting.objects.filter(stage=OuterRef("stage")).values("stale_after_days")[:1],
+        output_field=IntegerField(),
+    )
+    stale_for = ExpressionWrapper(
+        Coalesce(stale_days, Value(30)) * Value(dt.timedelta(days=1)),
+        output_field=DurationField(),
+    )
+    stale_since = ExpressionWrapper(Value(now) - stale_for, output_field=DateTimeField())
+    qs = (
+        _sales_deals(owner_id)
+        .open()
+        .annotate(stale_since=stale_since)
+        .annotate(
+            overdue=Case(When(next_action_due_at__lt=now, then=True), default=False),
+            stale=Case(When(stage_entered_at__lt=F("stale_since"), then=True), default=False),
+        )
+        .filter(Q(overdue=True) | Q(stale=True))
+        .annotate(total=Window(Count("pk")))
+        .select_related("company", "owner")
+        .order_by(F("next_action_due_at").asc(nulls_last=True), "stage_entered_at", "pk")
+    )
+    deals = list(qs[:limit])
+    for deal in deals:
+        deal.days_in_stage = (now - deal.stage_entered_at).days  # type: ignore[attr-defined]
+    return deals, (deals[0].total if deals else 0)
+
+
+# Delivery ----------------------------------------------------------------------------------
+
+
+def _project_scope_q(user: User, prefix: str = "") -> Q:
+    """Leads, sales managers and admins see every project here; members their own."""
+    if user.has_role(Role.ADMIN, Role.DELIVERY_LEAD, Role.SALES_MANAGER):
+        return Q()
+    return project_visible_q(user, prefix)
+
+
+def _open_projects(user: User) -> QuerySet[Project]:
+    return Project.objects.filter(_project_scope_q(user), status__in=OPEN_PROJECT_STATUSES)
+
+
+def project_health(*, user: User) -> dict[str, int]:
+    """Open projects by status, and how many of them are at risk (one aggregate)."""
+    return Project.objects.filter(_project_scope_q(user)).aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_PROJECT_STATUSES)),
+        planning=Count("pk", filter=Q(status=ProjectStatus.PLANNING)),
+        active=Count("pk", filter=Q(status=ProjectStatus.ACTIVE)),
+        on_hold=Count("pk", filter=Q(status=ProjectStatus.ON_HOLD)),
+        at_risk=Count("pk", filter=Q(status__in=OPEN_PROJECT_STATUSES, at_risk=True)),
+    )
+
+
+def at_risk_projects(*, user: User, limit: int = 50) -> tuple[list[Any], int]:
+    """Open projects whose forecast finish passes the promised date, latest slip first."""
+    qs = (
+        _open_projects(user)
+        .filter(at_risk=True)
+        .select_related("delivery_lead", "company")
+        .annotate(
+            slip=ExpressionWrapper(
+                F("planned_finish") - F("promised_date"), output_field=DurationField()
+            ),
+            total=Window(Count("pk")),
+        )
+        .order_by(F("slip").desc(nulls_last=True), "name", "pk")
+    )
+    projects = list(qs[:limit])
+    for project in projects:
+        project.slip_days = project.slip.days if project.slip is not None else None  # type: ignore[attr-defined]
+    return projects, (projects[0].total if projects else 0)
+
+
+def overdue_tasks_by_person(*, user: User, today: dt.date) -> list[dict[str, Any]]:
+    """Open tasks of open projects planned to finish before ``today``, per assignee."""
+    rows = (
+        Task.objects.filter(_project_scope_q(user, "project__"))
+        .filter(project__status__in=OPEN_PROJECT_STATUSES, planned_finish__lt=today)
+        .exclude(status=TaskStatus.DONE)
+        .order_by()
+        .values("assignee_id", "assignee__username", "assignee__full_name")
+        .annotate(count=Count("pk"), oldest=Min("planned_finish"))
+    )
+    out = [
+        {
+            "person_id": row["assignee_id"],
+            "person": (
+                (row["assignee__full_name"] or row["assignee__username"])
+                if row["assignee_id"]
+                else UNASSIGNED
+            ),
+            "count": row["count"],
+            "oldest": row["oldest"],
+            "days_late": (today - row["oldest"]).days,
+        }
+        for row in rows
+    ]
+    return sorted(out, key=lambda r: (-r["count"], r["person"].lower()))
+
+
+def approvals_pending(*, user: User, limit: int = 50) -> tuple[list[Any], int]:
+    """Milestones of open projects waiting for their approver, soonest due first."""
+    open_tasks = (
+        Task.objects.filter(milestone=OuterRef("pk"))
+        .exclude(status=TaskStatus.DONE)
+        .order_by()
+        .values("milestone")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    qs = (
+        Milestone.objects.filter(_project_scope_q(user, "project__"))
+        .filter(
+            project__status__in=OPEN_PROJECT_STATUSES,
+            requires_approval=True,
+            approved_at__isnull=True,
+        )
+        .select_related("project", "approver")
+        .annotate(
+            open_tasks=Coalesce(Subquery(open_tasks, output_field=IntegerField()), Value(0)),
+            total=Window(Count("pk")),
+        )
+        .order_by(F("due_date").asc(nulls_last=True), "pk")
+    )
+    milestones = list(qs[:limit])
+    return milestones, (milestones[0].total if milestones else 0)
+
+
+def holidays_between(first: dt.date, last: dt.date) -> frozenset[dt.date]:
+    return frozenset(
+        Holiday.objects.filter(date__gte=first, date__lte=last).values_list("date", flat=True)
+    )
+
+
+def week_starts(today: dt.date, weeks: int = 8) -> list[dt.date]:
+    monday = today - dt.timedelta(days=today.weekday())
+    return [monday + dt.timedelta(weeks=i) for i in range(weeks)]
+
+
+def load_by_person_week(
+    *, user: User, today: dt.date, holidays: frozenset[dt.date], weeks: int = 8
+) -> dict[str, Any]:
+    """Working days of open assigned tasks per person and week, from today for ``weeks``
+    weeks (this week first). A task loads its assignee on every working day between its
+    planned start and finish; milestones (0 days) load nobody.
+
+    One grouped query: a conditional count per working day, summed into weeks here.
+    """
+    calendar = scheduling.WorkingCalendar(holidays)
+    mondays = week_starts(today, weeks)
+    days_by_week = [
+        [
+            day
+            for day in (monday + dt.timedelta(days=i) for i in range(5))
+            if day >= today and calendar.is_working_day(day)
+        ]
+        for monday in mondays
+    ]
+    capacity = [len(days) for days in days_by_week]
+    all_days = [day for days in days_by_week for day in days]
+    if not all_days:
+        return {"weeks": mondays, "capacity": capacity, "rows": []}
+    counts = {
+        f"d{day:%Y%m%d}": Count("pk", filter=Q(planned_start__lte=day, planned_finish__gte=day))
+        for day in all_days
+    }
+    rows = (
+        Task.objects.filter(_project_scope_q(user, "project__"))
+        .filter(
+            project__status__in=OPEN_PROJECT_STATUSES,
+            assignee__isnull=False,
+            duration_days__gt=0,
+            planned_start__lte=all_days[-1],
+            planned_finish__gte=all_days[0],
+        )
+        .exclude(status=TaskStatus.DONE)
+        .order_by()
+        .values("assignee_id", "assignee__username", "assignee__full_name")
+        .annotate(**counts)
+    )
+    out: list[dict[str, Any]] = []
+    for values in rows:
+        row: dict[str, Any] = dict(values)
+        load = [sum(row[f"d{day:%Y%m%d}"] for day in days) for days in days_by_week]
+        out.append(
+            {
+                "person_id": row["assignee_id"],
+                "person": row["assignee__full_name"] or row["assignee__username"],
+                "load": load,
+                "total": sum(load),
+            }
+        )
+    out.sort(key=lambda r: (-r["total"], r["person"].lower()))
+    return {"weeks": mondays, "capacity": capacity, "rows": out}
+
+
+def baseline_variance(*, user: User, limit: int = 25) -> tuple[list[dict[str, Any]], int]:
+    """Open projects with a baseline: planned finish minus baseline finish, in calendar
+    days (positive = later than planned at kickoff), largest slip first."""
+    qs = (
+        _open_projects(user)
+        .filter(baseline_finish__isnull=False, planned_finish__isnull=False)
+        .annotate(
+            variance=ExpressionWrapper(
+                F("planned_finish") - F("baseline_finish"), output_field=DurationField()
+            ),
+            total=Window(Count("pk")),
+        )
+        .order_by("-variance", "name", "pk")
+        .values("pk", "name", "baseline_finish", "planned_finish", "variance", "total", "at_risk")
+    )
+    rows = [
+        {
+            "project_id": row["pk"],
+            "project": row["name"],
+            "baseline_finish": row["baseline_finish"],
+            "planned_finish": row["planned_finish"],
+            "variance_days": row["variance"].days,
+            "at_risk": row["at_risk"],
+            "total": row["total"],
+        }
+        for row in qs[:limit]
+    ]
+    return rows, (rows[0]["total"] if rows else 0)
+
+
+# Delivery demand ---------------------------------------------------------------------------
+
+
+def default_template_q() -> QuerySet[Any, Any]:
+    """The default template: the active one named "Standard delivery", else the first active
+    one by name (a one-row queryset, usable as a subquery)."""
+    return (
+        ProjectTemplate.objects.filter(is_active=True)
+        .annotate(
+            preferred=Case(
+                When(name=DEFAULT_TEMPLATE_NAME, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("preferred", "name", "pk")
+        .values("pk")[:1]
+    )
+
+
+def template_working_days(template_ids: set[int]) -> dict[int, int]:
+    """Planned working days (kickoff to finish) of the active templates and of
+    ``template_ids``: two queries, scheduled here as ``template_planned_working_days`` does."""
+    tasks = list(
+        TemplateTask.objects.filter(Q(template__is_active=True) | Q(template_id__in=template_ids))
+        .order_by("template_id", "position", "pk")
+        .values("pk", "template_id", "title", "duration_days", "offset_days")
+    )
+    links = list(
+        TemplateDependency.objects.filter(
+            Q(template__is_active=True) | Q(template_id__in=template_ids)
+        )
+        .order_by("pk")
+        .values("template_id", "predecessor_id", "successor_id", "kind", "lag_days")
+    )
+    monday = dt.date(2001, 1, 1)
+    calendar = scheduling.WorkingCalendar()
+    specs: dict[int, list[scheduling.TaskSpec]] = {}
+    for task in tasks:
+        specs.setdefault(task["template_id"], []).append(
+            scheduling.TaskSpec(
+                task["pk"],
+                task["duration_days"],
+                task["title"],
+                calendar.add_working_days(monday, task["offset_days"])
+                if task["offset_days"]
+                else None,
+            )
+        )
+    link_specs: dict[int, list[scheduling.LinkSpec]] = {}
+    for link in links:
+        link_specs.setdefault(link["template_id"], []).append(
+            scheduling.LinkSpec(
+                link["predecessor_id"], link["successor_id"], link["kind"], link["lag_days"]
+            )
+        )
+    days = {}
+    for template_id, template_specs in specs.items():
+        try:
+            plan = scheduling.schedule(
+                template_specs, link_specs.get(template_id, []), start=monday, calendar=calendar
+            )
+        except scheduling.CycleError:
+            days[template_id] = 0
+        else:
+            days[template_id] = plan.working_days
+    return days
+
+
+def delivery_headcount() -> int:
+    """Active users with a delivery role (lead or member)."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=list(DELIVERY_ROLES))
+        .distinct()
+        .count()
+    )
+
+
+def demand_window(today: dt.date, months: int) -> tuple[dt.date, dt.date]:
+    """First and last day of the months the demand report covers."""
+    first = month_start(today)
+    return first, add_months(first, months) - dt.timedelta(days=1)
+
+
+def delivery_demand(
+    *, today: dt.date, holidays: frozenset[dt.date], months: int = 6
+) -> list[dict[str, Any]]:
+    """Expected delivery work by month against capacity, from this month for ``months``.
+
+    Each open deal with an expected close date brings its probability times its template's
+    planned working days (the template of its handoff draft, else the default template),
+    in the month of its expected close, taken as its expected start; a deal whose expected
+    close has passed counts in this month. Capacity is the number of active delivery people
+    times the month's working days (Monday to Friday, minus holidays).
+    """
+    first, last = demand_window(today, months)
+    rows = list(
+        Deal.objects.open()
+        .filter(expected_close_date__isnull=False, expected_close_date__lte=last)
+        .annotate(
+            start_month=Case(
+                When(expected_close_date__lt=first, then=Value(first)),
+                default=TruncMonth("expected_close_date", output_field=DateField()),
+                output_field=DateField(),
+            ),
+            template_id=Coalesce(
+                "handoff__template_id",
+                Subquery(default_template_q(), output_field=IntegerField()),
+            ),
+        )
+        .order_by()
+        .values("start_month", "template_id")
+        .annotate(deals=Count("pk"), weight=Sum("probability"))
+    )
+    days = template_working_days({row["template_id"] for row in rows if row["template_id"]})
+    people = delivery_headcount()
+    calendar = scheduling.WorkingCalendar(holidays)
+    out = []
+    for month in month_range(first, months):
+        in_month = [row for row in rows if _as_date(row["start_month"]) == month]
+        demand = sum(
+            (Decimal(row["weight"]) / 100 * days.get(row["template_id"], 0) for row in in_month),
+            Decimal(0),
+        )
+        working_days = calendar.working_days_between(month, add_months(month, 1) - dt.timedelta(1))
+        capacity = people * working_days
+        out.append(
+            {
+                "month": month,
+                "deals": sum(row["deals"] for row in in_month),
+                "weighted_deals": sum(
+                    (Decimal(row["weight"]) / 100 for row in in_month), Decimal(0)
+                ).quantize(CENT),
+                "demand_days": demand.quantize(CENT),
+                "people": people,
+                "working_days": working_days,
+                "capacity_days": capacity,
+                "utilisation": rate_decimal(demand, capacity),
+            }
+        )
+    return out
+
+
+def rate_decimal(part: Decimal, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (part / Decimal(whole)).quantize(Decimal("0.0001"))

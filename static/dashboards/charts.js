@@ -1,0 +1,85 @@
+// Relay dashboards: draw every <canvas data-chart="ID"> from the JSON in <script id="ID">
+// (written by Django's json_script). No inline scripts: strict CSP holds.
+(function () {
+  "use strict";
+
+  var PALETTE = ["#1f4fbf", "#1e8a7a", "#c77800", "#7b4fc9", "#c2410c", "#4d7c0f", "#be185d", "#475569"];
+  var LINE = "#b3261e";
+
+  var money = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+  var plain = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+
+  function formatter(kind) {
+    if (kind === "money") return function (v) { return money.format(v); };
+    if (kind === "percent") return function (v) { return plain.format(v) + "%"; };
+    if (kind === "days") return function (v) { return plain.format(v) + " d"; };
+    return function (v) { return plain.format(v); };
+  }
+
+  function config(spec) {
+    var fmt = formatter(spec.format);
+    var valueAxis = spec.horizontal ? "x" : "y";
+    var categoryAxis = spec.horizontal ? "y" : "x";
+    var datasets = spec.datasets.map(function (d, i) {
+      var isLine = d.type === "line";
+      var colour = isLine ? LINE : PALETTE[i % PALETTE.length];
+      return {
+        label: d.label,
+        data: d.data,
+        type: d.type || spec.type,
+        backgroundColor: colour,
+        borderColor: colour,
+        borderWidth: isLine ? 2 : 0,
+        pointRadius: isLine ? 3 : 0,
+        order: isLine ? 0 : 1,
+        stack: spec.stacked ? (isLine ? "line" : "bars") : undefined,
+        maxBarThickness: 48
+      };
+    });
+    var scales = {};
+    scales[valueAxis] = {
+      beginAtZero: true,
+      stacked: !!spec.stacked,
+      ticks: { callback: function (v) { return fmt(v); } },
+      grid: { color: "#e6e9ee" }
+    };
+    scales[categoryAxis] = {
+      stacked: !!spec.stacked,
+      grid: { display: false },
+      ticks: { autoSkip: !spec.horizontal }
+    };
+    return {
+      type: spec.type,
+      data: { labels: spec.labels, datasets: datasets },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        indexAxis: spec.horizontal ? "y" : "x",
+        scales: scales,
+        plugins: {
+          legend: { display: datasets.length > 1, position: "bottom", labels: { boxWidth: 12 } },
+          tooltip: {
+            callbacks: {
+              label: function (ctx) { return ctx.dataset.label + ": " + fmt(ctx.parsed[valueAxis]); }
+            }
+          }
+        }
+      }
+    };
+  }
+
+  function draw(root) {
+    if (typeof window.Chart === "undefined") return;
+    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      if (canvas.dataset.drawn) return;
+      var source = document.getElementById(canvas.dataset.chart);
+      if (!source) return;
+      new window.Chart(canvas, config(JSON.parse(source.textContent)));
+      canvas.dataset.drawn = "true";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { draw(event.target); });
+})();
