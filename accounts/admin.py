@@ -1,10 +1,12 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import ApiToken, User
-from accounts.services import api_token_revoke
+from accounts.services import api_token_revoke, user_time_zone_changed
 
 
 @admin.register(User)
@@ -28,6 +30,12 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     filter_horizontal = ["groups"]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "time_zone" in form.changed_data:
+            user_time_zone_changed(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")

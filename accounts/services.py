@@ -1,7 +1,9 @@
-"""Writes for accounts: users, roles and API tokens."""
+"""Writes for accounts: users, roles, profiles and API tokens."""
+
+from collections.abc import Callable
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -81,3 +83,37 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
         token.revoke()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+# Apps that keep values derived from a user's time zone (the CRM's "overdue" moments)
+# register here, so accounts never imports them.
+_time_zone_listeners: list[Callable[[User], object]] = []
+
+
+def register_time_zone_listener(listener: Callable[[User], object]) -> None:
+    if listener not in _time_zone_listeners:
+        _time_zone_listeners.append(listener)
+
+
+@transaction.atomic
+def user_update_profile(
+    *, user: User, by: User, full_name: str, email: str, time_zone: str
+) -> User:
+    """A user edits their own name, email and time zone (admins may edit anyone's)."""
+    if by.pk != user.pk and not by.has_role(Role.ADMIN):
+        raise PermissionDenied("You can only change your own profile.")
+    zone_changed = time_zone != user.time_zone
+    user.full_name = full_name.strip()
+    user.email = email.strip()
+    user.time_zone = time_zone
+    user.full_clean()
+    user.save(update_fields=["full_name", "email", "time_zone"])
+    if zone_changed:
+        user_time_zone_changed(user)
+    return user
+
+
+def user_time_zone_changed(user: User) -> None:
+    """Recompute what depends on the user's zone (due moments of their open deals)."""
+    for listener in _time_zone_listeners:
+        listener(user)

@@ -593,3 +593,12 @@ def activity_create(
     activity.full_clean()
     activity.save()
     return activity
+
+
+def deals_recompute_due(owner: User) -> int:
+    """After the owner's time zone changed: when each of their open deals becomes overdue."""
+    deals = list(Deal.objects.open().filter(owner=owner).exclude(next_action_due_date=None))
+    for deal in deals:
+        deal.next_action_due_at = deal.compute_due_at(owner.zone)
+    Deal.objects.bulk_update(deals, ["next_action_due_at"], batch_size=500)
+    return len(deals)

@@ -13,7 +13,10 @@ from crm.tests.factories import CompanyFactory, ContactFactory, DealFactory
 from projects.models import Project, Task
 from tests.test_browser_crm import drag, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_drag_to_won_handoff_override_and_the_lead_sees_the_project(page: Page, live_server):
@@ -43,11 +46,15 @@ def test_drag_to_won_handoff_override_and_the_lead_sees_the_project(page: Page, 
     expect(check).to_contain_text("Promise at risk.")
     page.get_by_role("button", name="Win deal and start the project").click()
     expect(page.locator("#promise-check .errorlist")).to_contain_text("Record why you win anyway")
-    page.get_by_label("Why win although the plan misses the promise?").fill("Customer accepts a soft launch first.")
+    page.get_by_label("Why win although the plan misses the promise?").fill(
+        "Customer accepts a soft launch first."
+    )
     page.get_by_role("button", name="Win deal and start the project").click()
 
     expect(page.get_by_role("heading", name="Acme shop")).to_be_visible()
-    expect(page.locator(".messages")).to_contain_text("“Acme shop” is won. Its kickoff project starts here.")
+    expect(page.locator(".messages")).to_contain_text(
+        "“Acme shop” is won. Its kickoff project starts here."
+    )
     project = Project.objects.get()
     assert page.url.endswith(f"/projects/{project.pk}/")
     first = Task.objects.filter(project=project).order_by("planned_start", "pk").first()

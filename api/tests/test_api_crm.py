@@ -177,8 +177,14 @@ def test_win_without_a_handoff_is_refused(rep):
     response = Api(rep).post(f"deals/{deal.pk}/transitions/win")
     assert response.status_code == 422
     assert set(response.json()["errors"]) == {
-        "scope_summary", "promised_date", "promised_timeline", "key_constraints",
-        "main_stakeholder_id", "kickoff_date", "template_id", "delivery_lead_id",
+        "scope_summary",
+        "promised_date",
+        "promised_timeline",
+        "key_constraints",
+        "main_stakeholder_id",
+        "kickoff_date",
+        "template_id",
+        "delivery_lead_id",
     }
     assert Deal.objects.get(pk=deal.pk).stage == "proposal"
 

@@ -38,7 +38,7 @@ PAGES = {
     "/deals/?stage=open&sort=next_action_due_at": 7,
     "/companies/": 5,
     "/contacts/": 5,
-    "/": 7,
+    "/": 8,
     "/search/?q=Company": 6,
 }
 
