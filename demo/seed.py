@@ -12,6 +12,7 @@ from accounts.roles import Role
 from accounts.services import user_create
 from demo.crm_seed import seed_crm
 from demo.handoff_seed import seed_won_deals
+from demo.projects_seed import seed_projects
 
 DEMO_PASSWORD = "relay-demo"
 
@@ -39,6 +40,7 @@ class SeedResult:
     users_created: int = 0
     deals_created: int = 0
     deals_won: int = 0
+    projects_created: int = 0
 
 
 @transaction.atomic
@@ -65,4 +67,5 @@ def seed(*, deals: int = 40) -> SeedResult:
     users = seed_users(result)
     result.deals_created = seed_crm(users=users, deals=deals)
     result.deals_won = seed_won_deals(users=users)
+    result.projects_created = seed_projects(users=users)
     return result

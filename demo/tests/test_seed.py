@@ -28,7 +28,7 @@ def test_seed_demo_runs_twice_and_changes_nothing_the_second_time(capsys):
     assert counts["companies"] == 20
     assert f"({len(DEMO_USERS)} new users, 40 new deals, 3 won with a kickoff project)" in first
     assert "(0 new users, 0 new deals, 0 won with a kickoff project)" in second
-    assert Project.objects.count() == 3
+    assert Project.objects.count() == 5  # 3 kickoff projects and 2 internal ones
     assert Deal.objects.filter(stage="won").count() == 3
     for demo in DEMO_USERS:
         assert f"  {demo.username:<8} {demo.role}" in second
