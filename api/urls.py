@@ -2,6 +2,7 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 
 from api import accounts, crm, handoff
+from api import dashboards as dashboards_api
 from api import projects as projects_api
 from api.auth import api_auth
 from api.errors import install_error_handlers
@@ -18,6 +19,7 @@ api.add_router("", accounts.router)
 api.add_router("", projects_api.router)
 api.add_router("", crm.router)
 api.add_router("", handoff.router)
+api.add_router("", dashboards_api.router)
 
 
 def _login_not_required(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
