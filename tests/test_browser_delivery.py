@@ -54,7 +54,9 @@ def test_a_lead_plans_a_project_and_a_member_is_refused_a_blocked_start(page: Pa
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
 
     sign_in(page, live_server.url, "dana")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Projects", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Projects", exact=True
+    ).click()
     page.get_by_role("link", name="New project", exact=True).click()
     page.get_by_label("Name").fill("Garden shed")
     page.get_by_label("Kickoff date").fill("2026-03-02")
