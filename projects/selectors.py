@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -363,29 +363,6 @@ def _working_days_with_offsets(
         return scheduling.schedule(specs, links, start=monday, calendar=calendar).working_days
     except scheduling.CycleError:
         return 0
-
-
-def has_open_predecessor(task: Task) -> bool:
-    return Dependency.objects.filter(
-        successor=task, predecessor__status__in=[TaskStatus.TODO, TaskStatus.IN_PROGRESS]
-    ).exists()
-
-
-def tasks_blocked_ids(project: Project) -> set[int]:
-    """Ids of the project's tasks that cannot start yet (an unfinished FS predecessor)."""
-    return set(
-        Task.objects.filter(project=project)
-        .filter(
-            Exists(
-                Dependency.objects.filter(
-                    successor=OuterRef("pk"),
-                    kind="FS",
-                    predecessor__status__in=["todo", "in_progress"],
-                )
-            )
-        )
-        .values_list("pk", flat=True)
-    )
 
 
 def my_work_context(user: User | AnonymousUser) -> dict[str, Any]:
