@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
 from crm import selectors as crm_selectors
-from crm.http import csv_response, render_page, wants_csv
+from crm.http import csv_response, wants_csv
 from dashboards import selectors
 from dashboards.forms import SalesFilterForm
 from dashboards.widgets import (
@@ -83,7 +83,7 @@ def sales(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         "csv_query": _csv_query(request),
         **_tabs(request),
     }
-    return render_page(request, "dashboards/sales.html", context, partial="sales-widgets")
+    return render(request, "dashboards/sales.html", context)
 
 
 @require_GET

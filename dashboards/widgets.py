@@ -52,6 +52,7 @@ class Cell:
     numeric: bool = False
     url: str | None = None
     css: str = ""
+    label: str = ""
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Widget:
     note: str = ""
     footer: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    table_open: bool = False
 
     @property
     def chart_id(self) -> str:
@@ -76,6 +78,7 @@ class Widget:
                 numeric=c.kind in NUMERIC,
                 url=row.get(f"{c.key}_url"),
                 css=row.get(f"{c.key}_css", ""),
+                label=c.label,
             )
             for c in self.columns
         ]
@@ -624,8 +627,9 @@ def delivery_load(q: DeliveryQuery) -> Widget:
         footer=footer,
         note=(
             "Working days of open assigned tasks in each week from today (weeks start on "
-            "Monday); red cells exceed the week's working days."
+            "Monday). In the table, red = more than the week's working days, amber = full."
         ),
+        table_open=True,
         chart=chart(
             "bar",
             [display(week, WEEK) for week in weeks],

@@ -4,7 +4,7 @@
   "use strict";
 
   var PALETTE = ["#1f4fbf", "#1e8a7a", "#c77800", "#7b4fc9", "#c2410c", "#4d7c0f", "#be185d", "#475569"];
-  var LINE = "#b3261e";
+  var LINE = "#14213d";
 
   var money = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
   var plain = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
@@ -31,6 +31,7 @@
         borderColor: colour,
         borderWidth: isLine ? 2 : 0,
         pointRadius: isLine ? 3 : 0,
+        borderDash: isLine ? [6, 4] : undefined,
         order: isLine ? 0 : 1,
         stack: spec.stacked ? (isLine ? "line" : "bars") : undefined,
         maxBarThickness: 48
@@ -40,9 +41,10 @@
     scales[valueAxis] = {
       beginAtZero: true,
       stacked: !!spec.stacked,
-      ticks: { callback: function (v) { return fmt(v); } },
+      ticks: { callback: function (v) { return fmt(v); }, precision: spec.format === "money" ? undefined : 0 },
       grid: { color: "#e6e9ee" }
     };
+    if (spec.format === "percent") scales[valueAxis].max = 100;
     scales[categoryAxis] = {
       stacked: !!spec.stacked,
       grid: { display: false },
@@ -80,6 +82,12 @@
     });
   }
 
+  // Filters apply as soon as they change (the form still works with its button).
+  // The page reloads rather than swapping in place: htmx drops the JSON <script> tags.
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.hasAttribute("data-autosubmit")) form.requestSubmit();
+  });
+
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { draw(event.target); });
 })();
