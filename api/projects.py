@@ -17,6 +17,7 @@ from accounts.models import User
 from api.auth import current_user
 from api.errors import Conflict
 from api.pagination import Page, paginate
+from handoff.models import Handoff
 from crm.models import Company
 from projects import rules as project_rules
 from projects import selectors, services
@@ -222,7 +223,27 @@ def _milestone(project: Project, pk: int | None) -> Milestone | None:
     return milestone
 
 
-def _project_out(project: Project) -> dict[str, Any]:
+def _handoffs(project_ids: list[int]) -> dict[int, Handoff]:
+    """The handoff behind each kickoff project (one query for a page of projects)."""
+    return {h.project_id: h for h in Handoff.objects.filter(project_id__in=project_ids)}
+
+
+def _project_out(project: Project, handoffs: dict[int, Handoff] | None = None) -> dict[str, Any]:
+    """The project, with the handoff context when a won deal started it (R6)."""
+    if handoffs is None:
+        handoffs = _handoffs([project.pk])
+    handoff = handoffs.get(project.pk)
+    context = (
+        {
+            "deal_id": handoff.deal_id,
+            "kickoff_date": handoff.kickoff_date,
+            "scope_summary": handoff.scope_summary,
+            "key_constraints": handoff.key_constraints,
+            "main_stakeholder_id": handoff.main_stakeholder_id,
+        }
+        if handoff is not None
+        else {}
+    )
     return {
         "id": project.pk,
         "name": project.name,
@@ -241,6 +262,7 @@ def _project_out(project: Project) -> dict[str, Any]:
         "version": project.version,
         "created_at": project.created_at,
         "updated_at": project.updated_at,
+        **context,
     }
 
 
@@ -278,7 +300,8 @@ def project_list(
         q=q,
     ).prefetch_related("members")
     page = paginate(projects, limit=limit, offset=offset)
-    page["items"] = [_project_out(p) for p in page["items"]]
+    handoffs = _handoffs([p.pk for p in page["items"]])
+    page["items"] = [_project_out(p, handoffs) for p in page["items"]]
     return page
 
 

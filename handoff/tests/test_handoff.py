@@ -447,3 +447,33 @@ def test_project_page_shows_the_deal_context_and_sales_read_their_own(
     assert [p.pk for p in listed.context["projects"]] == [handoff.project_id]
     deal_page = client.get(reverse("crm:deal-detail", args=[handoff.deal_id]))
     assert b"0 of 9 tasks done (0%)" in deal_page.content and b"At risk" in deal_page.content
+
+
+def test_api_project_carries_the_handoff_fields(rep, lead):
+    handoff = HandoffFactory(deal__owner=rep, delivery_lead=lead)
+    services.deal_win(deal=handoff.deal, by=rep)
+    handoff.refresh_from_db()
+    body = api(lead).get(f"/api/v1/projects/{handoff.project_id}").json()
+    assert {
+        k: body[k]
+        for k in (
+            "deal_id",
+            "kickoff_date",
+            "promised_date",
+            "scope_summary",
+            "key_constraints",
+            "main_stakeholder_id",
+            "at_risk",
+        )
+    } == {
+        "deal_id": handoff.deal_id,
+        "kickoff_date": "2026-11-30",
+        "promised_date": "2027-06-30",
+        "scope_summary": "Relaunch the website with a shop.",
+        "key_constraints": "Brand guidelines; no downtime.",
+        "main_stakeholder_id": handoff.main_stakeholder_id,
+        "at_risk": False,
+    }
+    listed = api(lead).get("/api/v1/projects").json()["items"]
+    assert [p["deal_id"] for p in listed] == [handoff.deal_id]
+    assert api(rep).get(f"/api/v1/projects/{handoff.project_id}").status_code == 200
