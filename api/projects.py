@@ -17,8 +17,8 @@ from accounts.models import User
 from api.auth import current_user
 from api.errors import Conflict
 from api.pagination import Page, paginate
-from handoff.models import Handoff
 from crm.models import Company
+from handoff.models import Handoff
 from projects import rules as project_rules
 from projects import selectors, services
 from projects.exceptions import EditConflict
@@ -225,7 +225,11 @@ def _milestone(project: Project, pk: int | None) -> Milestone | None:
 
 def _handoffs(project_ids: list[int]) -> dict[int, Handoff]:
     """The handoff behind each kickoff project (one query for a page of projects)."""
-    return {h.project_id: h for h in Handoff.objects.filter(project_id__in=project_ids)}
+    return {
+        h.project_id: h
+        for h in Handoff.objects.filter(project_id__in=project_ids)
+        if h.project_id is not None
+    }
 
 
 def _project_out(project: Project, handoffs: dict[int, Handoff] | None = None) -> dict[str, Any]:
