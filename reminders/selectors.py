@@ -30,7 +30,7 @@ def recipients() -> QuerySet[User]:
 def preference_for(user: User) -> ReminderPreference:
     """The user's preferences; an unsaved all-on row when they never changed them."""
     try:
-        preference: ReminderPreference = user.reminder_preference  # type: ignore[attr-defined]
+        preference: ReminderPreference = user.reminder_preference
     except ReminderPreference.DoesNotExist:
         preference = ReminderPreference(user=user)
     return preference
