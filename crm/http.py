@@ -5,10 +5,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 PAGE_SIZE = 25
 
@@ -86,3 +87,13 @@ def apply_errors(
         name = aliases.get(field, field)
         for message in messages_:
             form.add_error(name if name in form.fields else None, message)
+
+
+def conflict_response(request: HttpRequest, detail: str, url: str) -> HttpResponse:
+    """Someone changed it first: say so and reload the page (409 for htmx requests)."""
+    messages.error(request, detail)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=409)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)

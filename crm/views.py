@@ -26,7 +26,14 @@ from crm.forms import (
     DealForm,
     ReopenForm,
 )
-from crm.http import apply_errors, csv_response, paginate, render_page, wants_csv
+from crm.http import (
+    apply_errors,
+    conflict_response,
+    csv_response,
+    paginate,
+    render_page,
+    wants_csv,
+)
 from crm.models import OPEN_STAGES, Deal, Stage
 from crm.panels import deal_panels
 
@@ -34,15 +41,6 @@ from crm.panels import deal_panels
 def _require_perm(request: AuthenticatedHttpRequest, perm: str, obj: Any = None) -> None:
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied
-
-
-def _conflict(request: AuthenticatedHttpRequest, error: EditConflict, url: str) -> HttpResponse:
-    messages.error(request, error.detail)
-    if getattr(request, "htmx", False):
-        response = HttpResponse(status=409)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 # Deals -------------------------------------------------------------------------------
@@ -229,7 +227,7 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 deal=deal, by=request.user, version=data["version"], **fields
             )
         except EditConflict as error:
-            return _conflict(request, error, reverse("crm:deal-detail", args=[pk]))
+            return conflict_response(request, error.detail, reverse("crm:deal-detail", args=[pk]))
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -268,7 +266,7 @@ def deal_complete_next_action(request: AuthenticatedHttpRequest, pk: int) -> Htt
                 version=data["version"],
             )
         except EditConflict as error:
-            return _conflict(request, error, reverse("crm:deal-detail", args=[pk]))
+            return conflict_response(request, error.detail, reverse("crm:deal-detail", args=[pk]))
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -357,7 +355,7 @@ def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> Ht
     try:
         deal = services.deal_transition(deal=deal, by=request.user, name=name, params=params)
     except EditConflict as error:
-        return _conflict(request, error, next_url)
+        return conflict_response(request, error.detail, next_url)
     except ValidationError as error:
         if form_class is None:
             messages.error(request, " ".join(error.messages))
@@ -480,7 +478,7 @@ def pipeline_move(request: AuthenticatedHttpRequest) -> HttpResponse:
             version=int(version) if version and version.isdigit() else None,
         )
     except EditConflict as error:
-        return _conflict(request, error, next_url)
+        return conflict_response(request, error.detail, next_url)
     except ValidationError as error:
         if name in TRANSITION_FORMS:
             form = TRANSITION_FORMS[name](initial=_transition_initial(deal, name))
@@ -575,7 +573,9 @@ def company_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 industry=data["industry"],
             )
         except EditConflict as error:
-            return _conflict(request, error, reverse("crm:company-detail", args=[pk]))
+            return conflict_response(
+                request, error.detail, reverse("crm:company-detail", args=[pk])
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -696,7 +696,9 @@ def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 contact=contact, by=request.user, version=version, **data
             )
         except EditConflict as error:
-            return _conflict(request, error, reverse("crm:contact-detail", args=[pk]))
+            return conflict_response(
+                request, error.detail, reverse("crm:contact-detail", args=[pk])
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.http import AuthenticatedHttpRequest
 from crm import selectors as crm_selectors
 from crm.exceptions import EditConflict
-from crm.http import apply_errors, render_page
+from crm.http import apply_errors, conflict_response, render_page
 from handoff import selectors, services
 from handoff.forms import HandoffForm, WinForm
 from projects.models import ProjectTemplate
@@ -31,15 +31,6 @@ def _deal_for_edit(request: AuthenticatedHttpRequest, pk: int):
     return deal
 
 
-def _conflict(request: AuthenticatedHttpRequest, error: EditConflict, url: str) -> HttpResponse:
-    messages.error(request, error.detail)
-    if request.htmx:
-        response = HttpResponse(status=409)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
-
-
 @require_POST
 def handoff_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = _deal_for_edit(request, pk)
@@ -54,7 +45,9 @@ def handoff_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             **form.service_fields(),
         )
     except EditConflict as error:
-        return _conflict(request, error, reverse("crm:deal-detail", args=[pk]) + "#handoff")
+        return conflict_response(
+            request, error.detail, reverse("crm:deal-detail", args=[pk]) + "#handoff"
+        )
     except ValidationError as error:
         apply_errors(form, error, HANDOFF_ALIASES)
         return _panel(request, deal, form, status=422)
@@ -86,7 +79,7 @@ def handoff_win(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             **form.service_fields(),
         )
     except EditConflict as error:
-        return _conflict(request, error, reverse("crm:deal-detail", args=[pk]))
+        return conflict_response(request, error.detail, reverse("crm:deal-detail", args=[pk]))
     except ValidationError as error:
         apply_errors(form, error, HANDOFF_ALIASES)
         return _panel(request, deal, form, status=422)
