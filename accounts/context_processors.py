@@ -5,25 +5,37 @@ import contextlib
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+# (label, URL name, permission needed or None, the path prefix it is current for)
 NAVIGATION = [
-    ("My work", "dashboards:my-work"),
-    ("Pipeline", "crm:pipeline"),
-    ("Deals", "crm:deal-list"),
-    ("Companies", "crm:company-list"),
-    ("Contacts", "crm:contact-list"),
-    ("Projects", "projects:project-list"),
-    ("Dashboards", "dashboards:sales"),
+    ("My work", "dashboards:my-work", None, None),
+    ("Pipeline", "crm:pipeline", "crm.add_deal", None),
+    ("Deals", "crm:deal-list", "crm.add_deal", None),
+    ("Companies", "crm:company-list", "crm.view_company", None),
+    ("Contacts", "crm:contact-list", "crm.view_contact", None),
+    ("Projects", "projects:project-list", None, None),
+    ("Dashboards", "dashboards:sales", "crm.add_deal", "/dashboards/"),
+    ("Dashboards", "dashboards:delivery", "dashboards.view_delivery_only", "/dashboards/"),
 ]
 
 
-def _nav_items(path: str) -> list[dict[str, object]]:
+def _nav_items(request: HttpRequest) -> list[dict[str, object]]:
     items = []
-    for label, name in NAVIGATION:
+    user = request.user
+    for label, name, perm, prefix in NAVIGATION:
+        if perm == "dashboards.view_delivery_only":
+            # Delivery people (not sales) land on the delivery dashboard.
+            if user.has_perm("crm.add_deal") or not user.has_role(  # type: ignore[union-attr]
+                "delivery_lead", "delivery_member"
+            ):
+                continue
+        elif perm and not user.has_perm(perm):
+            continue
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        current = path == url if url == "/" else path.startswith(url)
+        path = request.path
+        current = path == url if url == "/" else path.startswith(prefix or url)
         items.append({"label": label, "url": url, "current": current})
     return items
 
@@ -34,4 +46,4 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     search_url = None
     with contextlib.suppress(NoReverseMatch):
         search_url = reverse("dashboards:search")
-    return {"nav_items": _nav_items(request.path), "search_url": search_url}
+    return {"nav_items": _nav_items(request), "search_url": search_url}

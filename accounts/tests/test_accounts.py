@@ -156,3 +156,48 @@ def test_admin_lists_and_revokes_tokens(client, admin_user, rep):
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (
+            "rep",
+            [
+                "My work:/",
+                "Pipeline:/pipeline/",
+                "Deals:/deals/",
+                "Companies:/companies/",
+                "Contacts:/contacts/",
+                "Projects:/projects/",
+                "Dashboards:/dashboards/sales/",
+            ],
+        ),
+        (
+            "lead",
+            [
+                "My work:/",
+                "Companies:/companies/",
+                "Contacts:/contacts/",
+                "Projects:/projects/",
+                "Dashboards:/dashboards/delivery/",
+            ],
+        ),
+        (
+            "member",
+            [
+                "My work:/",
+                "Companies:/companies/",
+                "Contacts:/contacts/",
+                "Projects:/projects/",
+                "Dashboards:/dashboards/delivery/",
+            ],
+        ),
+        ("no_role", ["My work:/", "Projects:/projects/"]),
+    ],
+)
+def test_navigation_shows_what_the_role_can_open(client, request, role, expected):
+    client.force_login(request.getfixturevalue(role))
+    items = client.get("/").context["nav_items"]
+    assert [f"{i['label']}:{i['url']}" for i in items] == expected
+    assert [i["label"] for i in items if i["current"]] == ["My work"]
