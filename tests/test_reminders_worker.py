@@ -31,7 +31,7 @@ from reminders.services import reminders_plan
 from reminders.tasks import plan_mentions, plan_reminders, send_outbox
 from reminders.tests.factories import CompanyFactory, DealFactory
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 TIMEOUT = 60
 

@@ -2,7 +2,7 @@ import pytest
 
 from accounts.tasks import ping
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_real_worker_on_redis_completes_a_task(celery_worker_process, settings):

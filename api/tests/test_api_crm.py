@@ -408,7 +408,7 @@ def test_session_writes_need_the_csrf_token(rep, company):
     assert response.status_code == 201
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_people_moving_the_same_deal_one_wins_the_other_gets_409(rep, manager):
     deal = DealFactory(owner=rep, qualification_notes="ok")
     apis = [Api(rep), Api(manager)]
