@@ -157,6 +157,15 @@ def seed_crm(*, users: dict[str, User], deals: int) -> int:
                         "note": "Chose a cheaper offer.",
                     }
                 deal = services.deal_transition(deal=deal, by=owner, name=step, params=params)
+            # Demo history: deals were opened over the past months, not all today.
+            opened = timezone.now() - dt.timedelta(days=rng.randint(20, 300))
+            Deal.objects.filter(pk=deal.pk).update(
+                created_at=opened,
+                stage_entered_at=opened + dt.timedelta(days=rng.randint(1, 15)),
+                lost_at=(opened + dt.timedelta(days=rng.randint(10, 60)))
+                if target == Stage.LOST
+                else None,
+            )
             for k in range(3):
                 services.activity_create(
                     by=owner,
