@@ -61,7 +61,7 @@ format: install
 	.venv/bin/ruff format .
 
 bench: install
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m bench
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/relay_bench} $(PY) -m bench
 
 clean:
 	rm -rf .venv .tools var

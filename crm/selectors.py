@@ -359,30 +359,41 @@ def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
     term = (q or "").strip()[:200]
     if not term:
         return {"companies": [], "contacts": [], "deals": []}
-    companies = company_list(user=user)
-    contacts = contact_list(user=user)
+    if not (_can_use_crm(user) or user.has_role(*DELIVERY_ROLES)):
+        return {"companies": [], "contacts": [], "deals": list(deal_visible_to(user).none())}
+    companies = Company.objects.all()
+    contacts = Contact.objects.select_related("company")
     deals = deal_visible_to(user)
     if connection.vendor == "postgresql":
+        # `trigram_similar` (the `%` operator) and `icontains` both use trigram indexes;
+        # similarity only orders what they found.
         companies = (
-            companies.annotate(score=TrigramSimilarity("name", term))
-            .filter(Q(score__gt=0.2) | Q(name__icontains=term) | Q(domain__icontains=term))
+            companies.filter(
+                Q(name__trigram_similar=term) | Q(name__icontains=term) | Q(domain__icontains=term)
+            )
+            .annotate(score=TrigramSimilarity("name", term))
             .order_by("-score", "name")
         )
         contacts = (
-            contacts.annotate(
-                score=TrigramSimilarity("last_name", term) + TrigramSimilarity("first_name", term)
-            )
-            .filter(
-                Q(score__gt=0.2)
+            contacts.filter(
+                Q(first_name__trigram_similar=term)
+                | Q(last_name__trigram_similar=term)
                 | Q(first_name__icontains=term)
                 | Q(last_name__icontains=term)
                 | Q(email__icontains=term)
             )
+            .annotate(
+                score=TrigramSimilarity("last_name", term) + TrigramSimilarity("first_name", term)
+            )
             .order_by("-score", "last_name")
         )
         deals = (
-            deals.annotate(score=TrigramSimilarity("title", term))
-            .filter(Q(score__gt=0.2) | Q(title__icontains=term) | Q(company__name__icontains=term))
+            deals.filter(
+                Q(title__trigram_similar=term)
+                | Q(title__icontains=term)
+                | Q(company__name__icontains=term)
+            )
+            .annotate(score=TrigramSimilarity("title", term))
             .order_by("-score", "-updated_at")
         )
     else:
