@@ -2,6 +2,7 @@
 
 import contextlib
 
+import rules
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
@@ -24,11 +25,12 @@ def _nav_items(request: HttpRequest) -> list[dict[str, object]]:
     for label, name, perm, prefix in NAVIGATION:
         if perm == "dashboards.view_delivery_only":
             # Delivery people (not sales) land on the delivery dashboard.
-            if user.has_perm("crm.add_deal") or not user.has_role(  # type: ignore[union-attr]
+            if rules.has_perm("crm.add_deal", user) or not user.has_role(  # type: ignore[union-attr]
                 "delivery_lead", "delivery_member"
             ):
                 continue
-        elif perm and not user.has_perm(perm):
+        elif perm and not rules.has_perm(perm, user):
+            # The rules alone (no database permission lookups for every page).
             continue
         try:
             url = reverse(name)
