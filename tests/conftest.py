@@ -72,6 +72,7 @@ class WorkerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "WorkerProcess":
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [
@@ -96,7 +97,23 @@ class WorkerProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        self.wait_ready(offset)
         return self
+
+    def wait_ready(self, offset: int = 0, timeout: float = 180) -> None:
+        """Block until this worker logs that it is ready, so a loaded machine (CI on two
+        cores) cannot eat into the tests' own time limits."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"The Celery worker exited:\n{self.log()}")
+            with self.log_path.open("rb") as log:
+                log.seek(offset)
+                if b" ready." in log.read():
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"The Celery worker was not ready in {timeout} s:\n{self.log()}")
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.process and self.process.poll() is None:

@@ -33,7 +33,7 @@ from reminders.tests.factories import CompanyFactory, DealFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-TIMEOUT = 60
+TIMEOUT = 120
 
 
 class RecordingSMTPHandler:
