@@ -48,6 +48,22 @@ class Arrow:
     title: str
 
 
+MONTH_LABEL_PX = 64  # room a "Nov 2026" label needs before the next one or the edge
+
+
+def _month_label_fits(day: date, index: int, days: int) -> bool:
+    """Label the first day of each month, and the chart's first day unless a month
+    starts too soon after it; never where the label would run past the chart's end."""
+    if (days - index) * DAY < MONTH_LABEL_PX:
+        return False
+    if day.day == 1:
+        return True
+    if index == 0:
+        next_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return (next_month - day).days * DAY >= MONTH_LABEL_PX
+    return False
+
+
 @dataclass
 class Column:
     x: int
@@ -103,7 +119,7 @@ def layout(
                 day=day,
                 working=working,
                 label=str(day.day) if day.weekday() == 0 or i == 0 else "",
-                month=day.strftime("%b %Y") if day.day == 1 or i == 0 else "",
+                month=day.strftime("%b %Y") if _month_label_fits(day, i, days) else "",
             )
         )
     rows: dict[int, Bar] = {}
