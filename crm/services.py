@@ -527,6 +527,15 @@ def deal_win(*, deal: Deal, by: User, override_reason: str = "", permit: WinPerm
 
 
 @transaction.atomic
+def deal_bulk_reassign(*, deals: list[Deal], owner: User, by: User) -> int:
+    """Reassign several deals in one transaction: every one through ``deal_update``, so a
+    refusal of any leaves all of them as they were."""
+    for deal in deals:
+        deal_update(deal=deal, by=by, owner=owner)
+    return len(deals)
+
+
+@transaction.atomic
 def deal_complete_next_action(
     *,
     deal: Deal,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("pipeline/move/", views.pipeline_move, name="pipeline-move"),
     path("deals/", views.deal_list, name="deal-list"),
     path("deals/new/", views.deal_create, name="deal-create"),
+    path("deals/reassign/", views.deal_bulk_reassign, name="deal-bulk-reassign"),
     path("deals/<int:pk>/", views.deal_detail, name="deal-detail"),
     path("deals/<int:pk>/edit/", views.deal_edit, name="deal-edit"),
     path(

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import rules
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -105,8 +106,40 @@ def deal_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                 for d in deals.iterator(chunk_size=2000)
             ),
         )
-    context = {"filter_form": form, **paginate(request, deals)}
+    can_reassign = rules.has_perm("crm.reassign_deal", request.user)
+    context = {
+        "filter_form": form,
+        "can_reassign": can_reassign,
+        "sales_people": list(selectors.sales_users()) if can_reassign else [],
+        **paginate(request, deals),
+    }
     return render_page(request, "crm/deal_list.html", context, partial="deal-table")
+
+
+@require_POST
+def deal_bulk_reassign(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Managers reassign several deals at once: all of them, or none (R1 via deal_update)."""
+    _require_perm(request, "crm.reassign_deal")
+    next_url = _safe_next(request, reverse("crm:deal-list"))
+    ids = [int(pk) for pk in request.POST.getlist("deal") if pk.isdigit()]
+    owner_id = request.POST.get("owner", "")
+    owner = selectors.sales_users().filter(pk=int(owner_id)).first() if owner_id.isdigit() else None
+    if not ids or owner is None:
+        messages.error(request, "Select at least one deal and the person to reassign them to.")
+        return redirect(next_url)
+    try:
+        count = services.deal_bulk_reassign(
+            deals=list(selectors.deal_visible_to(request.user).filter(pk__in=ids)),
+            owner=owner,
+            by=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, "Nothing was reassigned: " + " ".join(error.messages))
+    except EditConflict as error:
+        messages.error(request, "Nothing was reassigned: " + error.detail)
+    else:
+        messages.success(request, f"{count} deal(s) reassigned to {owner.display_name}.")
+    return redirect(next_url)
 
 
 @require_http_methods(["GET", "POST"])

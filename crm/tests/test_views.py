@@ -570,3 +570,51 @@ def test_my_work_lists_my_overdue_and_due_today(client, rep):
         client.force_login(rep)
         context = client.get("/").context
     assert context["next_actions"] == {"overdue": [late], "due_today": [today]}
+
+
+def test_manager_bulk_reassigns_all_or_nothing(client, manager, rep, other_rep, lead):
+    mine = [DealFactory(owner=rep), DealFactory(owner=rep)]
+    client.force_login(manager)
+    page = client.get(reverse("crm:deal-list"))
+    assert page.context["can_reassign"] is True and b"Reassign selected deals" in page.content
+    response = client.post(
+        reverse("crm:deal-bulk-reassign"), {"deal": [d.pk for d in mine], "owner": other_rep.pk}
+    )
+    assert response.status_code == 302
+    assert [Deal.objects.get(pk=d.pk).owner for d in mine] == [other_rep, other_rep]
+    response = client.post(
+        reverse("crm:deal-bulk-reassign"),
+        {"deal": [d.pk for d in mine], "owner": lead.pk},
+        follow=True,
+    )
+    assert "Select at least one deal and the person to reassign them to." in [
+        str(m) for m in response.context["messages"]
+    ]
+    assert [Deal.objects.get(pk=d.pk).owner for d in mine] == [other_rep, other_rep]
+
+
+def test_bulk_reassign_refusal_changes_nothing(client, manager, rep):
+    good = DealFactory(owner=rep)
+    bad = DealFactory(owner=rep, proposal=True)
+    Deal.objects.filter(pk=bad.pk).update(amount=0)  # breaks R4 for a proposed deal
+    client.force_login(manager)
+    response = client.post(
+        reverse("crm:deal-bulk-reassign"),
+        {"deal": [good.pk, bad.pk], "owner": manager.pk},
+        follow=True,
+    )
+    assert any(str(m).startswith("Nothing was reassigned: ") for m in response.context["messages"])
+    assert Deal.objects.get(pk=good.pk).owner == rep
+
+
+def test_reps_cannot_bulk_reassign(client, rep, other_rep):
+    deal = DealFactory(owner=rep)
+    client.force_login(rep)
+    assert client.get(reverse("crm:deal-list")).context["can_reassign"] is False
+    assert (
+        client.post(
+            reverse("crm:deal-bulk-reassign"), {"deal": [deal.pk], "owner": other_rep.pk}
+        ).status_code
+        == 403
+    )
+    assert Deal.objects.get(pk=deal.pk).owner == rep
