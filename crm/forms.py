@@ -157,7 +157,15 @@ TRANSITION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-class DealFilterForm(forms.Form):
+class FilterForm(forms.Form):
+    """Filters above lists and the board: labels without a trailing colon, like every form."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class DealFilterForm(FilterForm):
     q = forms.CharField(label="Search", required=False, max_length=200)
     stage = forms.ChoiceField(
         required=False,
@@ -183,7 +191,7 @@ class DealFilterForm(forms.Form):
     )
 
 
-class BoardFilterForm(forms.Form):
+class BoardFilterForm(FilterForm):
     owner = forms.ModelChoiceField(queryset=sales_users(), required=False, empty_label="Anyone")
     source = forms.ModelChoiceField(
         queryset=LeadSource.objects.order_by("name"), required=False, empty_label="Any source"
