@@ -35,7 +35,10 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
-    results = crm_selectors.search(user=request.user, q=q) if q.strip() else None
+    results = None
+    if q.strip():
+        results = crm_selectors.search(user=request.user, q=q)
+        results["projects"] = list(project_selectors.project_list_for_user(request.user, q=q)[:20])
     return render(request, "dashboards/search.html", {"q": q, "results": results})
 
 

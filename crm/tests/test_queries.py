@@ -39,7 +39,7 @@ PAGES = {
     "/companies/": 5,
     "/contacts/": 5,
     "/": 8,
-    "/search/?q=Company": 6,
+    "/search/?q=Company": 7,
 }
 
 
