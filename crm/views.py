@@ -266,14 +266,9 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Deal saved.")
             if request.htmx:
-                response = render_page(
-                    request,
-                    "crm/deal_detail.html",
-                    _deal_context(request, deal),
-                    partial="deal-main",
-                )
-                response["HX-Retarget"] = "#deal-main"
-                response["HX-Reswap"] = "outerHTML"
+                # The title, stage and panels may all have changed: reload the whole page.
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = reverse("crm:deal-detail", args=[deal.pk])
                 return response
             return redirect("crm:deal-detail", pk=deal.pk)
     status = 422 if request.method == "POST" else 200

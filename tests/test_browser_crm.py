@@ -112,3 +112,44 @@ def test_keyboard_move_and_cancelled_refusal_changes_nothing(page: Page, live_se
     ).to_be_visible()
     assert Deal.objects.get(title="Keyboard deal").stage == "lead"
     expect(page).to_have_url(re.compile(r"/pipeline/$"))
+
+
+def test_crm_pages_load_without_console_or_csp_errors(page: Page, live_server):
+    rep = UserFactory(username="rita", role=Role.SALES_REP)
+    from crm.tests.factories import ContactFactory, DealFactory
+
+    company = CompanyFactory(name="Acme", owner=rep)
+    contact = ContactFactory(company=company, owner=rep)
+    deal = DealFactory(
+        owner=rep, company=company, contact=contact, proposal=True, title="Acme shop"
+    )
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, live_server.url, "rita")
+    for path in (
+        "/",
+        "/pipeline/",
+        "/deals/",
+        f"/deals/{deal.pk}/",
+        "/companies/",
+        f"/companies/{company.pk}/",
+        "/contacts/",
+        f"/contacts/{contact.pk}/",
+        "/search/?q=acme",
+        "/import/",
+        "/accounts/profile/",
+        "/deals/new/",
+        "/reminders/preferences/",
+    ):
+        page.goto(live_server.url + path)
+        expect(page.locator("h1")).to_be_visible()
+    page.goto(live_server.url + f"/deals/{deal.pk}/")
+    page.get_by_role("link", name="Edit details").click()
+    expect(page.get_by_role("button", name="Save deal")).to_be_visible()
+    page.get_by_label("Title").fill("Acme online shop")
+    page.get_by_role("button", name="Save deal").click()
+    expect(page.get_by_role("heading", name="Acme online shop")).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text("Deal saved.")
+    assert Deal.objects.get(pk=deal.pk).title == "Acme online shop"
+    assert errors == []
