@@ -559,22 +559,6 @@ def test_search_hides_open_deals_from_delivery(client, lead, world):
     assert [d.title for d in results["deals"]] == ["Acme won"]
 
 
-def test_search_finds_projects_the_user_may_see(client, lead, member, world):
-    from projects.services import project_create
-
-    project = project_create(
-        by=lead, name="Acme rollout", delivery_lead=lead, start_date=dt.date(2026, 11, 30)
-    )
-    client.force_login(lead)
-    assert client.get(reverse("dashboards:search") + "?q=rollout").context["results"][
-        "projects"
-    ] == [project]
-    client.force_login(member)
-    assert (
-        client.get(reverse("dashboards:search") + "?q=rollout").context["results"]["projects"] == []
-    )
-
-
 def test_my_work_lists_my_overdue_and_due_today(client, rep):
     import time_machine
 
