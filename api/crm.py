@@ -14,6 +14,7 @@ from pydantic import field_validator
 
 from accounts.models import User
 from api.auth import current_user
+from api.lookups import related
 from api.pagination import Page, paginate
 from crm import selectors, services
 from crm.exceptions import EditConflict
@@ -290,16 +291,6 @@ def deal_out(deal: Deal, project_id: int | None = None) -> dict[str, Any]:
     }
 
 
-def _get(model: Any, pk: int | None, field: str) -> Any:
-    """A related object named in the body: 422 naming the field when it does not exist."""
-    if pk is None:
-        return None
-    obj = model.objects.filter(pk=pk).first()
-    if obj is None:
-        raise ValidationError({field: [f"No {model._meta.verbose_name} with id {pk}."]})
-    return obj
-
-
 def _require(request: HttpRequest, perm: str) -> User:
     user = current_user(request)
     if not user.has_perm(perm):
@@ -340,7 +331,7 @@ def company_create(request: HttpRequest, payload: CompanyIn) -> Status:
 
 
 @router.get("companies/{int:company_id}", response=CompanyOut)
-def company_get(request: HttpRequest, company_id: int) -> Company:
+def companyrelated(request: HttpRequest, company_id: int) -> Company:
     return selectors.company_get_for_user(user=current_user(request), pk=company_id)
 
 
@@ -351,7 +342,7 @@ def company_patch(request: HttpRequest, company_id: int, payload: CompanyPatch) 
     fields = payload.dict(exclude_unset=True)
     version = fields.pop("version", None)
     if "owner_id" in fields:
-        fields["owner"] = _get(User, fields.pop("owner_id"), "owner_id")
+        fields["owner"] = related(User, fields.pop("owner_id"), "owner_id")
     return services.company_update(company=company, by=user, version=version, **fields)
 
 
@@ -376,12 +367,12 @@ def contact_list(
 def contact_create(request: HttpRequest, payload: ContactIn) -> Status:
     user = _require(request, "crm.add_contact")
     data = payload.dict()
-    data["company"] = _get(Company, data.pop("company_id"), "company_id")
+    data["company"] = related(Company, data.pop("company_id"), "company_id")
     return Status(201, services.contact_create(by=user, **data))
 
 
 @router.get("contacts/{int:contact_id}", response=ContactOut)
-def contact_get(request: HttpRequest, contact_id: int) -> Contact:
+def contactrelated(request: HttpRequest, contact_id: int) -> Contact:
     return selectors.contact_get_for_user(user=current_user(request), pk=contact_id)
 
 
@@ -392,7 +383,7 @@ def contact_patch(request: HttpRequest, contact_id: int, payload: ContactPatch) 
     fields = payload.dict(exclude_unset=True)
     version = fields.pop("version", None)
     if "company_id" in fields:
-        fields["company"] = _get(Company, fields.pop("company_id"), "company_id")
+        fields["company"] = related(Company, fields.pop("company_id"), "company_id")
     return services.contact_update(contact=contact, by=user, version=version, **fields)
 
 
@@ -409,7 +400,7 @@ def _deal_fields(data: dict[str, Any]) -> dict[str, Any]:
         ("owner_id", User),
     ):
         if key in fields:
-            fields[key.removesuffix("_id")] = _get(model, fields.pop(key), key)
+            fields[key.removesuffix("_id")] = related(model, fields.pop(key), key)
     if "next_action_due" in fields:
         fields["next_action_due"] = parse_due(fields["next_action_due"])
     return fields
@@ -448,7 +439,7 @@ def deal_create(request: HttpRequest, payload: DealIn) -> Status:
 
 
 @router.get("deals/{int:deal_id}", response=DealOut)
-def deal_get(request: HttpRequest, deal_id: int) -> dict:
+def dealrelated(request: HttpRequest, deal_id: int) -> dict:
     deal = selectors.deal_get_for_user(user=current_user(request), pk=deal_id)
     return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
 

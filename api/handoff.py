@@ -3,12 +3,12 @@
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from accounts.models import User
 from api.auth import current_user
+from api.lookups import related
 from crm import selectors as crm_selectors
 from crm.models import Contact, Deal
 from handoff import services
@@ -70,15 +70,6 @@ def handoff_out(handoff: Handoff, deal: Deal) -> dict[str, Any]:
     }
 
 
-def _related(model: Any, pk: int | None, field: str) -> Any:
-    if pk is None:
-        return None
-    obj = model.objects.filter(pk=pk).first()
-    if obj is None:
-        raise ValidationError({field: [f"No {model._meta.verbose_name} with id {pk}."]})
-    return obj
-
-
 def handoff_fields(data: dict[str, Any]) -> dict[str, Any]:
     """The API's ids as objects for the service (a missing one: 422 naming the field)."""
     fields = dict(data)
@@ -88,7 +79,7 @@ def handoff_fields(data: dict[str, Any]) -> dict[str, Any]:
         ("delivery_lead_id", User),
     ):
         if key in fields:
-            fields[key.removesuffix("_id")] = _related(model, fields.pop(key), key)
+            fields[key.removesuffix("_id")] = related(model, fields.pop(key), key)
     return fields
 
 

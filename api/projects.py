@@ -16,6 +16,7 @@ from ninja import Router, Schema, Status
 from accounts.models import User
 from api.auth import current_user
 from api.errors import Conflict
+from api.lookups import related
 from api.pagination import Page, paginate
 from crm.models import Company
 from handoff.models import Handoff
@@ -205,15 +206,6 @@ def _users(pks: list[int], field: str) -> list[User]:
     return users
 
 
-def _company(pk: int | None) -> Company | None:
-    if pk is None:
-        return None
-    company = Company.objects.filter(pk=pk).first()
-    if company is None:
-        raise ValidationError({"company_id": f"No company with id {pk}."})
-    return company
-
-
 def _milestone(project: Project, pk: int | None) -> Milestone | None:
     if pk is None:
         return None
@@ -320,7 +312,7 @@ def project_create(request: HttpRequest, payload: ProjectIn) -> Status:
         "name": payload.name,
         "start_date": payload.start_date,
         "delivery_lead": lead,
-        "company": _company(payload.company_id),
+        "company": related(Company, payload.company_id, "company_id"),
         "members": _users(payload.member_ids, "member_ids"),
         "promised_date": payload.promised_date,
         "description": payload.description,
@@ -352,7 +344,7 @@ def project_update(request: HttpRequest, project_id: int, payload: ProjectPatch)
         if key == "delivery_lead_id":
             changes["delivery_lead"] = _user(value, key)
         elif key == "company_id":
-            changes["company"] = _company(value)
+            changes["company"] = related(Company, value, "company_id")
         elif key == "member_ids":
             changes["members"] = _users(value or [], key)
         elif key == "name" and value is None:
