@@ -17,7 +17,6 @@ from api.auth import current_user
 from api.lookups import related
 from api.pagination import Page, paginate
 from crm import selectors, services
-from crm.exceptions import EditConflict
 from crm.models import (
     Activity,
     ActivityKind,
@@ -475,10 +474,8 @@ def deal_transition(
         params["next_action_due"] = parse_due(params["next_action_due"])
     if name == "win":
         # The handoff gate is the only way to win (R5-R7, and R6's project).
-        if version is not None and version != deal.version:
-            raise EditConflict("This deal was changed by someone else; reload and try again.")
         deal = handoff_services.deal_win(
-            deal=deal, by=user, override_reason=params.get("override_reason", "")
+            deal=deal, by=user, override_reason=params.get("override_reason", ""), version=version
         )
     else:
         deal = services.deal_transition(

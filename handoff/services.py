@@ -170,10 +170,17 @@ def _check_complete(handoff: Handoff, deal: Deal, today: dt.date) -> dict[str, l
 
 
 @transaction.atomic
-def deal_win(*, deal: Deal, by: User, override_reason: str = "", **fields: Any) -> Deal:
+def deal_win(
+    *,
+    deal: Deal,
+    by: User,
+    override_reason: str = "",
+    version: int | None = None,
+    **fields: Any,
+) -> Deal:
     """Win a deal: R5 gate, R7 promise check, the ``win`` transition and R6's kickoff project,
     all in one transaction on the locked deal row. ``fields`` may complete the handoff in
-    the same step."""
+    the same step; ``version``, the deal version the caller read, refuses a stale win."""
     _require_edit(by, deal)
     try:
         locked = Deal.objects.select_for_update().select_related("company").get(pk=deal.pk)
@@ -181,10 +188,8 @@ def deal_win(*, deal: Deal, by: User, override_reason: str = "", **fields: Any) 
         raise EditConflict("This deal no longer exists.") from error
     if locked.stage == Stage.WON:
         raise EditConflict("This deal has already been won; its project exists.")
-    if locked.stage != deal.stage:
-        raise EditConflict(
-            f"Someone else moved this deal to {locked.get_stage_display()} meanwhile; reload."
-        )
+    if locked.stage != deal.stage or (version is not None and int(version) != locked.version):
+        raise EditConflict("Someone else changed this deal meanwhile; reload and try again.")
     if locked.stage not in (Stage.PROPOSAL, Stage.NEGOTIATION):
         raise ValidationError(
             {"stage": [f"A deal in {locked.get_stage_display()} cannot be won yet: propose first."]}

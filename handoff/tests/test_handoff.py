@@ -477,3 +477,17 @@ def test_api_project_carries_the_handoff_fields(rep, lead):
     listed = api(lead).get("/api/v1/projects").json()["items"]
     assert [p["deal_id"] for p in listed] == [handoff.deal_id]
     assert api(rep).get(f"/api/v1/projects/{handoff.project_id}").status_code == 200
+
+
+def test_api_win_with_a_stale_version_is_409_and_changes_nothing(rep):
+    handoff = HandoffFactory(deal__owner=rep)
+    read = handoff.deal.version
+    crm_services.deal_update(deal=handoff.deal, by=rep, title="Renamed meanwhile")
+    response = api(rep).post(
+        f"/api/v1/deals/{handoff.deal_id}/transitions/win",
+        json.dumps({"version": read}),
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert Deal.objects.get(pk=handoff.deal_id).stage == "proposal"
+    assert Project.objects.count() == 0
