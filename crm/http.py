@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 PAGE_SIZE = 25
 
@@ -73,20 +74,22 @@ def wants_csv(request: HttpRequest) -> bool:
 def apply_errors(
     form: forms.BaseForm, error: ValidationError, aliases: dict[str, str] | None = None
 ) -> None:
-    """Show a service's field errors on the form's fields (or on the form as a whole)."""
+    """Show a service's errors on the form's fields: ``owner_id`` lands on ``owner``, names
+    in ``aliases`` on their field, anything else on the form as a whole."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
     aliases = {
         "next_action_due": "next_action_due_date",
-        "company_id": "company",
-        "contact_id": "contact",
-        "owner_id": "owner",
-        "source_id": "source",
         "lost_reason_id": "lost_reason",
+        "member_ids": "members",
         **(aliases or {}),
     }
     for field, messages_ in error.message_dict.items():
         name = aliases.get(field, field)
-        for message in messages_:
-            form.add_error(name if name in form.fields else None, message)
+        if name not in form.fields:
+            name = field.removesuffix("_id")
+        form.add_error(name if name in form.fields else None, messages_)
 
 
 def conflict_response(request: HttpRequest, detail: str, url: str) -> HttpResponse:
@@ -97,3 +100,11 @@ def conflict_response(request: HttpRequest, detail: str, url: str) -> HttpRespon
         response["HX-Redirect"] = url
         return response
     return redirect(url)
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` URL of the request when it points at this site, else ``default``."""
+    candidate = request.POST.get("next") or request.GET.get("next")
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
+        return candidate
+    return default

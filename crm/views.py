@@ -33,6 +33,7 @@ from crm.http import (
     csv_response,
     paginate,
     render_page,
+    safe_next,
     wants_csv,
 )
 from crm.models import OPEN_STAGES, Deal, Stage
@@ -120,7 +121,7 @@ def deal_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 def deal_bulk_reassign(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Managers reassign several deals at once: all of them, or none (R1 via deal_update)."""
     _require_perm(request, "crm.reassign_deal")
-    next_url = _safe_next(request, reverse("crm:deal-list"))
+    next_url = safe_next(request, reverse("crm:deal-list"))
     ids = [int(pk) for pk in request.POST.getlist("deal") if pk.isdigit()]
     owner_id = request.POST.get("owner", "")
     owner = selectors.sales_users().filter(pk=int(owner_id)).first() if owner_id.isdigit() else None
@@ -353,7 +354,7 @@ def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> Ht
         return redirect(reverse("crm:deal-detail", args=[pk]) + "#handoff")
     perm = "crm.reopen_deal" if name == "reopen" else "crm.change_deal"
     _require_perm(request, perm, deal)
-    next_url = _safe_next(request, reverse("crm:deal-detail", args=[pk]))
+    next_url = safe_next(request, reverse("crm:deal-detail", args=[pk]))
     form_class = TRANSITION_FORMS.get(name)
     form = (
         form_class(request.POST or None, initial=_transition_initial(deal, name))
@@ -409,15 +410,6 @@ def _transition_initial(deal: Deal, name: str) -> dict[str, Any]:
     if name == "propose":
         return {"amount": deal.amount or None, "expected_close_date": deal.expected_close_date}
     return {}
-
-
-def _safe_next(request: AuthenticatedHttpRequest, default: str) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    candidate = request.POST.get("next") or request.GET.get("next")
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
-        return candidate
-    return default
 
 
 # Pipeline board ---------------------------------------------------------------------------
@@ -480,7 +472,7 @@ def pipeline_move(request: AuthenticatedHttpRequest) -> HttpResponse:
     to_stage = request.POST.get("stage", "")
     if to_stage == deal.stage:
         return HttpResponse(status=204)
-    next_url = _safe_next(request, reverse("crm:pipeline"))
+    next_url = safe_next(request, reverse("crm:pipeline"))
     name = (
         services.TRANSITION_FOR_MOVE.get((Stage(deal.stage), Stage(to_stage)))
         if to_stage in Stage.values

@@ -49,19 +49,12 @@ def handoff_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             request, error.detail, reverse("crm:deal-detail", args=[pk]) + "#handoff"
         )
     except ValidationError as error:
-        apply_errors(form, error, HANDOFF_ALIASES)
+        apply_errors(form, error)
         return _panel(request, deal, form, status=422)
     messages.success(request, "Handoff draft saved.")
     if request.htmx:
         return _panel(request, deal)
     return redirect(reverse("crm:deal-detail", args=[pk]) + "#handoff")
-
-
-HANDOFF_ALIASES = {
-    "main_stakeholder_id": "main_stakeholder",
-    "template_id": "template",
-    "delivery_lead_id": "delivery_lead",
-}
 
 
 @require_POST
@@ -81,7 +74,7 @@ def handoff_win(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except EditConflict as error:
         return conflict_response(request, error.detail, reverse("crm:deal-detail", args=[pk]))
     except ValidationError as error:
-        apply_errors(form, error, HANDOFF_ALIASES)
+        apply_errors(form, error)
         return _panel(request, deal, form, status=422)
     handoff = services.handoff_for(deal)
     messages.success(request, f"“{deal.title}” is won. Its kickoff project starts here.")

@@ -1,9 +1,9 @@
 """Input shape only; the services apply the rules."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from crm.forms import DateInput
 from projects.models import (
     MAX_DURATION_DAYS,
     MAX_LAG_DAYS,
@@ -17,13 +17,6 @@ from projects.models import (
 )
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name
@@ -32,18 +25,6 @@ class UserChoiceField(forms.ModelChoiceField):
 class UsersChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's errors on the form: ``assignee_id`` lands on ``assignee``."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        name = field if field in form.fields else field.removesuffix("_id")
-        if name not in form.fields and field == "member_ids":
-            name = "members"
-        form.add_error(name if name in form.fields else None, messages)
 
 
 class ProjectFilterForm(forms.Form):

@@ -4,14 +4,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from crm.http import apply_errors, paginate, render_page, safe_next
 from projects import gantt, selectors, services
 from projects import rules as project_rules
 from projects.exceptions import EditConflict
@@ -25,7 +24,6 @@ from projects.forms import (
     ProjectForm,
     TaskForm,
     TaskStatusForm,
-    apply_errors,
 )
 from projects.models import Holiday, Milestone, Project, Task, TaskStatus
 from projects.panels import project_panels
@@ -36,21 +34,6 @@ PAGE_SIZE = 25
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def _next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, False):
-        return target
-    return default
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _partial(request: HttpRequest, template: str, partial: str) -> str:
-    return f"{template}#{partial}" if _is_htmx(request) else template
 
 
 # Projects list and create ------------------------------------------------------------------
@@ -68,21 +51,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "lead_id": data["lead"].pk if data["lead"] else None,
             "at_risk": {"yes": True, "no": False}.get(data["at_risk"]),
         }
-    page = Paginator(selectors.project_list_for_user(user, **filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = paginate(request, selectors.project_list_for_user(user, **filters), PAGE_SIZE)
     context = {
         "form": form,
-        "page_obj": page,
-        "projects": page.object_list,
-        "query_without_page": query.urlencode(),
+        "projects": page["object_list"],
         "can_create": project_rules.can_create_project.test(user),
+        **page,
     }
-    return render(
-        request, _partial(request, "projects/project_list.html", "project-table"), context
-    )
+    return render_page(request, "projects/project_list.html", context, partial="project-table")
 
 
 def project_create(request: HttpRequest) -> HttpResponse:
@@ -233,10 +209,8 @@ def _board_context(user: User, project: Project) -> dict[str, Any]:
 def project_board(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     project = selectors.project_get_for_user(user, pk)
-    return render(
-        request,
-        _partial(request, "projects/project_board.html", "task-board"),
-        _board_context(user, project),
+    return render_page(
+        request, "projects/project_board.html", _board_context(user, project), partial="task-board"
     )
 
 
@@ -287,7 +261,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
             apply_errors(form, error)
         else:
             messages.success(request, f"Task “{task.title}” added.")
-            return redirect(_next(request, reverse("projects:project-detail", args=[pk])))
+            return redirect(safe_next(request, reverse("projects:project-detail", args=[pk])))
     return render(request, "projects/task_form.html", {"form": form, "project": project})
 
 
@@ -381,7 +355,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
             services.task_set_status(by=user, task=task, status=form.cleaned_data["status"])
         except ValidationError as refused:
             error = " ".join(refused.messages)
-    if _is_htmx(request) and request.POST.get("view") == "board":
+    if getattr(request, "htmx", False) and request.POST.get("view") == "board":
         context = _board_context(user, task.project)
         context.update(board_error=error, moved_task_id=task.pk)
         return render(request, "projects/project_board.html#task-board", context)
@@ -389,7 +363,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, f"“{task.title}” is now {task.get_status_display().lower()}.")
-    return redirect(_next(request, reverse("projects:task-detail", args=[pk])))
+    return redirect(safe_next(request, reverse("projects:task-detail", args=[pk])))
 
 
 @require_POST
@@ -436,7 +410,9 @@ def dependency_delete(request: HttpRequest, pk: int) -> HttpResponse:
     dependency = selectors.dependency_get_for_user(user, pk)
     services.dependency_delete(by=user, dependency=dependency)
     messages.success(request, "Link removed.")
-    return redirect(_next(request, reverse("projects:task-detail", args=[dependency.successor_id])))
+    return redirect(
+        safe_next(request, reverse("projects:task-detail", args=[dependency.successor_id]))
+    )
 
 
 @require_POST
@@ -498,7 +474,7 @@ def milestone_approve(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Milestone “{milestone.name}” approved.")
     default = reverse("projects:project-detail", args=[milestone.project_id]) + "#milestones"
-    return redirect(_next(request, default))
+    return redirect(safe_next(request, default))
 
 
 @require_POST
