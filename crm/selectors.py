@@ -251,10 +251,19 @@ def deal_timeline(*, deal: Deal, limit: int = 100) -> list[TimelineEntry]:
     return sorted(activities + changes, key=lambda e: e.at, reverse=True)[:limit]
 
 
-def company_list(*, user: User, q: str | None = None) -> QuerySet[Company]:
-    if not (_can_use_crm(user) or user.has_role(*DELIVERY_ROLES)):
+def _sees_customers(user: User) -> bool:
+    """Sales, admins and delivery people see companies and contacts."""
+    return _can_use_crm(user) or user.has_role(*DELIVERY_ROLES)
+
+
+def _companies_for(user: User) -> QuerySet[Company]:
+    if not _sees_customers(user):
         return Company.objects.none()
-    qs = Company.objects.select_related("owner").annotate(
+    return Company.objects.select_related("owner")
+
+
+def company_list(*, user: User, q: str | None = None) -> QuerySet[Company]:
+    qs = _companies_for(user).annotate(
         open_deals=Count("deals", filter=Q(deals__stage__in=OPEN_STAGES))
     )
     if q:
@@ -263,7 +272,7 @@ def company_list(*, user: User, q: str | None = None) -> QuerySet[Company]:
 
 
 def company_get_for_user(*, user: User, pk: int) -> Company:
-    company = company_list(user=user).filter(pk=pk).first()
+    company = _companies_for(user).filter(pk=pk).first()
     if company is None:
         raise Http404("No such company.")
     return company
@@ -272,7 +281,7 @@ def company_get_for_user(*, user: User, pk: int) -> Company:
 def contact_list(
     *, user: User, q: str | None = None, company_id: int | None = None
 ) -> QuerySet[Contact]:
-    if not (_can_use_crm(user) or user.has_role(*DELIVERY_ROLES)):
+    if not _sees_customers(user):
         return Contact.objects.none()
     qs = Contact.objects.select_related("company", "owner")
     if company_id:
@@ -359,8 +368,8 @@ def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
     term = (q or "").strip()[:200]
     if not term:
         return {"companies": [], "contacts": [], "deals": []}
-    if not (_can_use_crm(user) or user.has_role(*DELIVERY_ROLES)):
-        return {"companies": [], "contacts": [], "deals": list(deal_visible_to(user).none())}
+    if not _sees_customers(user):
+        return {"companies": [], "contacts": [], "deals": []}
     companies = Company.objects.all()
     contacts = Contact.objects.select_related("company")
     deals = deal_visible_to(user)
