@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from accounts.http import AuthenticatedHttpRequest
 from crm import services
 from crm.exceptions import EditConflict
+from crm.http import apply_errors
 from crm.models import (
     Activity,
     Company,
@@ -45,26 +46,103 @@ class LostReasonAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class ServiceAdminForm(forms.ModelForm):
+    """An admin form whose save goes through a service: ``clean`` runs it as a dry run (rolled
+    back) so every refusal shows on the form, and ``ServiceAdmin.save_model`` runs it for real."""
+
+    request: AuthenticatedHttpRequest
+
+    def _post_clean(self) -> None:
+        """The service validates (see ``clean``); the instance stays untouched."""
+
+    def save_through_service(self) -> Any:
+        raise NotImplementedError
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            with transaction.atomic():
+                self.save_through_service()
+                transaction.set_rollback(True)
+        except ValidationError as error:
+            apply_errors(self, error)
+        except (PermissionDenied, EditConflict) as error:
+            self.add_error(None, str(error) or "You are not allowed to do this.")
+        return data
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        form_class.request = request  # type: ignore[attr-defined]
+        return form_class
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"owner": request.user.pk}
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        saved = form.save_through_service()
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+
+class CompanyAdminForm(ServiceAdminForm):
+    class Meta:
+        model = Company
+        fields = ["name", "domain", "industry", "owner"]
+
+    def save_through_service(self) -> Company:
+        data: dict[str, Any] = {
+            name: self.cleaned_data.get(name) or "" for name in ("name", "domain", "industry")
+        }
+        owner = self.cleaned_data.get("owner")
+        if self.instance.pk:
+            return services.company_update(
+                company=self.instance, by=self.request.user, owner=owner, **data
+            )
+        return services.company_create(by=self.request.user, owner=owner, **data)
+
+
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(ServiceAdmin):
+    form = CompanyAdminForm
     list_display = ["name", "domain", "industry", "owner"]
     search_fields = ["name", "domain"]
     list_select_related = ["owner"]
     autocomplete_fields = ["owner"]
 
 
+class ContactAdminForm(ServiceAdminForm):
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "email", "phone", "title", "company", "owner"]
+
+    def save_through_service(self) -> Contact:
+        names = ("first_name", "last_name", "email", "phone", "title")
+        data: dict[str, Any] = {name: self.cleaned_data.get(name) or "" for name in names}
+        company = self.cleaned_data.get("company")
+        if self.instance.pk:
+            return services.contact_update(
+                contact=self.instance, by=self.request.user, company=company, **data
+            )
+        return services.contact_create(
+            by=self.request.user, company=company, owner=self.cleaned_data.get("owner"), **data
+        )
+
+
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ServiceAdmin):
+    form = ContactAdminForm
     list_display = ["__str__", "email", "company"]
     search_fields = ["first_name", "last_name", "email"]
     list_select_related = ["company"]
     autocomplete_fields = ["company", "owner"]
 
 
-class DealAdminForm(forms.ModelForm):
+class DealAdminForm(ServiceAdminForm):
     """Admin edits go through ``deal_create`` / ``deal_update``; their refusals show here."""
-
-    request: AuthenticatedHttpRequest
 
     class Meta:
         model = Deal
@@ -82,10 +160,7 @@ class DealAdminForm(forms.ModelForm):
             "next_action_due_time",
         ]
 
-    def _post_clean(self) -> None:
-        """The services validate the deal (see ``clean``); the instance stays untouched."""
-
-    def service_kwargs(self) -> dict[str, Any]:
+    def save_through_service(self) -> Deal:
         data = self.cleaned_data
         date, time = data.get("next_action_due_date"), data.get("next_action_due_time")
         due = (
@@ -93,50 +168,17 @@ class DealAdminForm(forms.ModelForm):
             if date and time
             else date
         )
-        kwargs = {name: data.get(name) for name in services.DEAL_FIELDS}
-        return {
-            **kwargs,
-            "next_action": data.get("next_action") or "",
-            "next_action_due": due,
-            "owner": data.get("owner"),
-        }
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.errors:
-            return data
-        try:
-            with transaction.atomic():  # a dry run: the real save happens in save_model
-                _save_deal(
-                    self.request, self.instance if self.instance.pk else None, self.service_kwargs()
-                )
-                transaction.set_rollback(True)
-        except ValidationError as error:
-            aliases = {
-                "next_action_due": "next_action_due_date",
-                "company_id": "company",
-                "contact_id": "contact",
-                "owner_id": "owner",
-            }
-            for field, msgs in error.message_dict.items():
-                name = aliases.get(field, field)
-                for message in msgs:
-                    self.add_error(name if name in self.fields else None, message)
-        except (PermissionDenied, EditConflict) as error:
-            self.add_error(None, str(error) or "You are not allowed to do this.")
-        return data
-
-
-def _save_deal(
-    request: AuthenticatedHttpRequest, deal: Deal | None, kwargs: dict[str, Any]
-) -> Deal:
-    if deal is None:
-        return services.deal_create(by=request.user, **kwargs)
-    return services.deal_update(deal=deal, by=request.user, **kwargs)
+        kwargs: dict[str, Any] = {name: data.get(name) for name in services.DEAL_FIELDS}
+        kwargs.update(
+            next_action=data.get("next_action") or "", next_action_due=due, owner=data.get("owner")
+        )
+        if self.instance.pk:
+            return services.deal_update(deal=self.instance, by=self.request.user, **kwargs)
+        return services.deal_create(by=self.request.user, **kwargs)
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(ServiceAdmin):
     """The stage is read-only here; deals move only through the services' transitions."""
 
     form = DealAdminForm
@@ -147,21 +189,6 @@ class DealAdmin(admin.ModelAdmin):
     autocomplete_fields = ["company", "contact", "owner"]
     readonly_fields = ["stage", "probability", "won_at", "lost_at", "created_at", "updated_at"]
     actions = ["qualify", "propose", "negotiate"]
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-        form_class.request = request  # type: ignore[attr-defined]
-        return form_class
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        return {"owner": request.user.pk}
-
-    def save_model(self, request: Any, obj: Deal, form: Any, change: bool) -> None:
-        saved = _save_deal(
-            request, Deal.objects.get(pk=obj.pk) if change else None, form.service_kwargs()
-        )
-        obj.pk = saved.pk
-        obj._state.adding = False
 
     def _transition(
         self, request: AuthenticatedHttpRequest, queryset: QuerySet[Deal], name: str

@@ -210,3 +210,52 @@ def test_admin_actions_move_through_the_services(client, admin_user):
     assert Deal.objects.get(pk=ready.pk).stage == "qualified"
     assert Deal.objects.get(pk=unready.pk).stage == "lead"
     assert StageChange.objects.get().by == admin_user
+
+
+def test_admin_company_goes_through_the_service(client, admin_user, rep):
+    CompanyFactory(name="Acme", domain="acme.example")
+    client.force_login(admin_user)
+    url = reverse("admin:crm_company_add")
+    response = client.post(
+        url, {"name": "Acme again", "domain": "https://www.ACME.example/", "owner": rep.pk}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "domain": ["A company with this web domain already exists."]
+    }
+    assert Company.objects.count() == 1
+    response = client.post(
+        url, {"name": "Globex", "domain": "https://www.Globex.example/", "owner": rep.pk}
+    )
+    assert response.status_code == 302
+    globex = Company.objects.get(name="Globex")
+    assert (globex.domain, globex.owner, globex.version) == ("globex.example", rep, 1)
+    response = client.post(
+        reverse("admin:crm_company_change", args=[globex.pk]),
+        {"name": "Globex Inc", "domain": "globex.example", "industry": "", "owner": rep.pk},
+    )
+    assert response.status_code == 302
+    globex.refresh_from_db()
+    assert (globex.name, globex.version) == ("Globex Inc", 2)
+
+
+def test_admin_contact_goes_through_the_service(client, admin_user, rep):
+    from crm.models import Contact
+    from crm.tests.factories import ContactFactory
+
+    ContactFactory(email="ann@client.example")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:crm_contact_add"),
+        {"first_name": "Ann", "email": "ANN@client.example", "owner": rep.pk},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "email": ["A contact with this email address already exists."]
+    }
+    response = client.post(
+        reverse("admin:crm_contact_add"),
+        {"first_name": "Bo", "email": "Bo@Client.example", "owner": rep.pk},
+    )
+    assert response.status_code == 302
+    assert Contact.objects.get(first_name="Bo").email == "bo@client.example"
