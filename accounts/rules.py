@@ -13,10 +13,8 @@ def _role_predicate(*roles: str) -> rules.Predicate:
     return predicate
 
 
-is_sales_rep = _role_predicate(Role.SALES_REP)
 is_sales_manager = _role_predicate(Role.SALES_MANAGER)
 is_delivery_lead = _role_predicate(Role.DELIVERY_LEAD)
-is_delivery_member = _role_predicate(Role.DELIVERY_MEMBER)
 is_admin = _role_predicate(Role.ADMIN)
 is_sales = _role_predicate(Role.SALES_REP, Role.SALES_MANAGER)
 is_delivery = _role_predicate(Role.DELIVERY_LEAD, Role.DELIVERY_MEMBER)

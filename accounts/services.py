@@ -44,16 +44,6 @@ def user_create(
     return user
 
 
-@transaction.atomic
-def user_set_roles(*, user: User, roles: list[str]) -> User:
-    unknown = set(roles) - set(Role.values)
-    if unknown:
-        raise ValidationError({"roles": f"Unknown roles: {', '.join(sorted(unknown))}."})
-    user.groups.set(Group.objects.filter(name__in=roles))
-    user.__dict__.pop("roles", None)
-    return user
-
-
 def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Create a token; the raw value is returned once and never stored."""
     raw = ApiToken.generate()

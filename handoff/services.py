@@ -244,9 +244,3 @@ def deal_win(
     except IntegrityError as error:
         raise EditConflict("This deal's project was created meanwhile.") from error
     return won
-
-
-def project_for_deal(deal: Deal) -> Any:
-    return (
-        Handoff.objects.filter(deal=deal, project__isnull=False).select_related("project").first()
-    )
