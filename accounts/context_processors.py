@@ -6,7 +6,8 @@ import rules
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-# (label, URL name, permission needed or None, the path prefix it is current for)
+# (label, URL name, the rules permission needed or None, the path prefix it is current for).
+# Where a label repeats, the first entry the user may open wins.
 NAVIGATION = [
     ("My work", "dashboards:my-work", None, None),
     ("Pipeline", "crm:pipeline", "crm.add_deal", None),
@@ -14,28 +15,23 @@ NAVIGATION = [
     ("Companies", "crm:company-list", "crm.view_company", None),
     ("Contacts", "crm:contact-list", "crm.view_contact", None),
     ("Projects", "projects:project-list", None, None),
-    ("Dashboards", "dashboards:sales", "crm.add_deal", "/dashboards/"),
-    ("Dashboards", "dashboards:delivery", "dashboards.view_delivery_only", "/dashboards/"),
+    ("Dashboards", "dashboards:sales", "dashboards.view_sales", "/dashboards/"),
+    ("Dashboards", "dashboards:delivery", "dashboards.view_delivery", "/dashboards/"),
 ]
 
 
 def _nav_items(request: HttpRequest) -> list[dict[str, object]]:
-    items = []
-    user = request.user
+    items: list[dict[str, object]] = []
+    shown: set[str] = set()
     for label, name, perm, prefix in NAVIGATION:
-        if perm == "dashboards.view_delivery_only":
-            # Delivery people (not sales) land on the delivery dashboard.
-            if rules.has_perm("crm.add_deal", user) or not user.has_role(  # type: ignore[union-attr]
-                "delivery_lead", "delivery_member"
-            ):
-                continue
-        elif perm and not rules.has_perm(perm, user):
-            # The rules alone (no database permission lookups for every page).
+        # The rules alone: no database permission lookups on every page.
+        if label in shown or (perm and not rules.has_perm(perm, request.user)):
             continue
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
+        shown.add(label)
         path = request.path
         current = path == url if url == "/" else path.startswith(prefix or url)
         items.append({"label": label, "url": url, "current": current})

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import rules
 from django.db.models import (
     Avg,
     Case,
@@ -60,23 +61,20 @@ from projects.selectors import project_visible_q
 CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 DEFAULT_TEMPLATE_NAME = "Standard delivery"
-SALES_DASHBOARD_ROLES = (Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN)
-DELIVERY_DASHBOARD_ROLES = (*DELIVERY_ROLES, Role.SALES_MANAGER, Role.ADMIN)
-DEMAND_ROLES = (Role.DELIVERY_LEAD, Role.SALES_MANAGER, Role.ADMIN)
 NO_SOURCE = "No source"
 UNASSIGNED = "Unassigned"
 
 
 def can_see_sales_dashboard(user: User) -> bool:
-    return user.has_role(*SALES_DASHBOARD_ROLES)
+    return rules.has_perm("dashboards.view_sales", user)
 
 
 def can_see_delivery_dashboard(user: User) -> bool:
-    return user.has_role(*DELIVERY_DASHBOARD_ROLES)
+    return rules.has_perm("dashboards.view_delivery", user)
 
 
 def can_see_delivery_demand(user: User) -> bool:
-    return user.has_role(*DEMAND_ROLES)
+    return rules.has_perm("dashboards.view_delivery_demand", user)
 
 
 # Calendar helpers ----------------------------------------------------------------------------
