@@ -3,7 +3,7 @@
 from django import forms
 
 from accounts.models import User
-from crm.forms import DateInput
+from crm.forms import DateInput, FilterForm
 from projects.models import (
     MAX_DURATION_DAYS,
     MAX_LAG_DAYS,
@@ -27,7 +27,7 @@ class UsersChoiceField(forms.ModelMultipleChoiceField):
         return obj.display_name
 
 
-class ProjectFilterForm(forms.Form):
+class ProjectFilterForm(FilterForm):
     q = forms.CharField(label="Search", required=False)
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *ProjectStatus.choices]
