@@ -14,6 +14,7 @@ PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relay
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: help install run test lint format bench clean
 
@@ -49,7 +50,13 @@ run: install
 	trap 'stop; exit 0' INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000; stop
 
-test: install
+# The browser tests drive Debian's Chromium; as root it is installed when missing.
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ]; then echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi
+	@echo "Installing Chromium for the browser tests"
+	export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+
+test: install $(CHROMIUM)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		.venv/bin/pytest $(PYTEST_ARGS)
 
