@@ -1,10 +1,13 @@
-"""Fixtures for cross-app tests: a real Celery worker, and Chromium driven by Playwright."""
+"""Fixtures for cross-app tests: a real Celery worker, Relay served as in production, and
+Chromium driven by Playwright."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -147,3 +150,94 @@ def page(page):
     """Fail fast: a browser step waits at most 10 seconds."""
     page.set_default_timeout(10_000)
     return page
+
+
+def production_environment(static_root: Path) -> dict[str, str]:
+    """Production settings (``config.settings`` with DEBUG off) on the test database."""
+    environment = worker_environment(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": "production-smoke-test-key-" + "k" * 40,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "STATIC_ROOT": str(static_root),
+        }
+    )
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return environment
+
+
+@pytest.fixture
+def production_server(transactional_db, tmp_path) -> Iterator[str]:
+    """Relay as the Dockerfile runs it: collectstatic into the manifest storage, then gunicorn
+    on a free port of 127.0.0.1, serving the test database; yields its base URL."""
+    environment = production_environment(tmp_path / "staticfiles")
+    collect = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if collect.returncode:
+        pytest.fail(f"collectstatic failed with DEBUG off:\n{collect.stdout}{collect.stderr}")
+    log_path = tmp_path / "gunicorn.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                "127.0.0.1:0",
+                "--workers",
+                "2",
+                "--access-logfile",
+                "-",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield _wait_for_gunicorn(process, log_path)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        print(log_path.read_text(errors="replace"))  # shown when the test fails
+
+
+def _wait_for_gunicorn(
+    process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60
+) -> str:
+    """The base URL once gunicorn listens and ``/healthz`` answers."""
+    deadline = time.monotonic() + timeout
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    base = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{log_path.read_text(errors='replace')}")
+        if base is None:
+            found = re.search(r"Listening at: (http://\S+)", log_path.read_text(errors="replace"))
+            base = found and found.group(1)
+        if base:
+            try:
+                with direct.open(base + "/healthz", timeout=5) as response:
+                    if response.status == 200:
+                        return base
+            except OSError:
+                pass
+        time.sleep(0.1)
+    raise RuntimeError(
+        f"gunicorn was not ready in {timeout} s:\n{log_path.read_text(errors='replace')}"
+    )
