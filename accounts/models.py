@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.roles import Role
+from inputs.fields import LineField
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
 
@@ -17,7 +18,7 @@ class User(AbstractUser):
     """A person who signs in. Roles are groups named after ``Role`` values."""
 
     email = models.EmailField("email address", blank=True)
-    full_name = models.CharField(max_length=150, blank=True)
+    full_name = LineField(max_length=150, blank=True)
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
 
     class Meta:
@@ -69,7 +70,7 @@ class ApiToken(models.Model):
     PREFIX = "relay_"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100, blank=True)
+    name = LineField(max_length=100, blank=True)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     hint = models.CharField(
         max_length=12, editable=False, help_text="First characters, to tell tokens apart."
@@ -101,3 +102,29 @@ class ApiToken(models.Model):
 
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
+
+
+class Submission(models.Model):
+    """A create request that was handled once: a double-submitted form or an API POST
+    retried with the same ``Idempotency-Key`` gets the first outcome again, never a second
+    object. The unique key makes concurrent duplicates wait for the first and then replay it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=100, help_text="What was submitted, e.g. api:POST /deals.")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    status = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scope", "key"], name="accounts_submission_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

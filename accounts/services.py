@@ -1,14 +1,17 @@
 """Writes for accounts: users, roles, profiles and API tokens."""
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, Submission, User
 from accounts.roles import Role
+from inputs.text import has_breaking_characters
 
 
 @transaction.atomic
@@ -107,3 +110,67 @@ def user_time_zone_changed(user: User) -> None:
     """Recompute what depends on the user's zone (due moments of their open deals)."""
     for listener in _time_zone_listeners:
         listener(user)
+
+
+# Submitted once ----------------------------------------------------------------------------
+
+SUBMISSION_TTL = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a create answered: an HTTP status, a body (JSON text) and/or a location."""
+
+    status: int
+    body: str = ""
+    location: str = ""
+    replayed: bool = False
+
+
+def submit_once(
+    *, user: User, scope: str, key: str, fingerprint: str = "", handle: Callable[[], Outcome]
+) -> Outcome:
+    """Run ``handle`` once per (user, scope, key); a repeat gets the first outcome again.
+
+    ``handle`` runs in the same transaction as the key's row: if it raises, nothing is
+    kept and the key may be used again. A concurrent duplicate waits on the key's unique
+    index until the first commits, then replays its outcome. The same key with another
+    ``fingerprint`` (another request body) is refused.
+    """
+    if not key or len(key) > 200 or has_breaking_characters(key):
+        raise ValidationError(
+            {"idempotency_key": ["Use a key of 1 to 200 printable characters."]}, code="invalid"
+        )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                submission = Submission.objects.create(
+                    user=user, scope=scope, key=key, fingerprint=fingerprint
+                )
+        except IntegrityError:
+            first = Submission.objects.get(user=user, scope=scope, key=key)
+            if first.fingerprint != fingerprint:
+                raise ValidationError(
+                    {
+                        "idempotency_key": [
+                            "This key was already used for another request; use a new key."
+                        ]
+                    },
+                    code="reused",
+                ) from None
+            return Outcome(first.status, first.body, first.location, replayed=True)
+        outcome = handle()
+        submission.status, submission.body, submission.location = (
+            outcome.status,
+            outcome.body,
+            outcome.location,
+        )
+        submission.save(update_fields=["status", "body", "location"])
+        return outcome
+
+
+def submissions_purge(now: dt.datetime | None = None) -> int:
+    """Forget submissions older than a day (the window in which a retry is recognised)."""
+    cutoff = (now or timezone.now()) - SUBMISSION_TTL
+    deleted, _ = Submission.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -7,15 +7,9 @@ from django import forms
 
 from crm.models import ActivityKind, Company, Contact, LeadSource, Stage
 from crm.selectors import lead_source_list, lost_reason_list, sales_users
+from inputs.forms import DateField, SubmittedOnceForm, VersionField
 
 MAX_TEXT = 5000
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class TimeInput(forms.TimeInput):
@@ -26,10 +20,10 @@ class TimeInput(forms.TimeInput):
 
 
 class VersionedForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
 
-class CompanyForm(VersionedForm):
+class CompanyForm(SubmittedOnceForm, VersionedForm):
     name = forms.CharField(max_length=200)
     domain = forms.CharField(
         label="Web domain", max_length=253, required=False, help_text="For example example.com"
@@ -37,7 +31,7 @@ class CompanyForm(VersionedForm):
     industry = forms.CharField(max_length=100, required=False)
 
 
-class ContactForm(VersionedForm):
+class ContactForm(SubmittedOnceForm, VersionedForm):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100, required=False)
     email = forms.EmailField(required=False)
@@ -52,7 +46,7 @@ class NextActionFields(forms.Form):
         max_length=255,
         help_text="What happens next, for example: call Anna about the budget",
     )
-    next_action_due_date = forms.DateField(label="Due date", widget=DateInput)
+    next_action_due_date = DateField(label="Due date")
     next_action_due_time = forms.TimeField(
         label="Due time (optional)", widget=TimeInput, required=False
     )
@@ -66,7 +60,7 @@ class NextActionFields(forms.Form):
         return dt.datetime.combine(date, time).replace(tzinfo=zone)
 
 
-class DealForm(VersionedForm, NextActionFields):
+class DealForm(SubmittedOnceForm, VersionedForm, NextActionFields):
     title = forms.CharField(max_length=200)
     company = forms.ModelChoiceField(queryset=Company.objects.order_by("name"))
     contact = forms.ModelChoiceField(
@@ -81,7 +75,7 @@ class DealForm(VersionedForm, NextActionFields):
     source = forms.ModelChoiceField(
         label="Lead source", queryset=lead_source_list(), required=False
     )
-    expected_close_date = forms.DateField(widget=DateInput, required=False)
+    expected_close_date = DateField(required=False)
     qualification_notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_TEXT, required=False
     )
@@ -135,7 +129,7 @@ class QualifyForm(forms.Form):
 
 class ProposeForm(forms.Form):
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
-    expected_close_date = forms.DateField(widget=DateInput)
+    expected_close_date = DateField()
 
 
 class LoseForm(forms.Form):

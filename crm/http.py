@@ -1,7 +1,7 @@
 """HTTP helpers shared by the browser views: htmx partials, pagination, CSV responses."""
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django import forms
@@ -11,6 +11,9 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts.models import User
+from accounts.services import Outcome, submit_once
 
 PAGE_SIZE = 25
 
@@ -108,3 +111,18 @@ def safe_next(request: HttpRequest, default: str) -> str:
     if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
         return candidate
     return default
+
+
+def created_once(
+    form: forms.BaseForm, *, user: User, scope: str, create: Callable[[], str]
+) -> HttpResponse:
+    """Redirect to what ``create`` made (it answers the new object's URL), once per form:
+    a double submit, or ten at once, with the form's ``submission_key`` redirects to the
+    first one's object. A ValidationError from ``create`` keeps nothing and propagates."""
+    key = form.cleaned_data.get("submission_key") or ""
+    if not key:
+        return redirect(create())
+    outcome = submit_once(
+        user=user, scope=scope, key=key, handle=lambda: Outcome(302, location=create())
+    )
+    return redirect(outcome.location)

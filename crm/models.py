@@ -13,6 +13,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from inputs.fields import DateField, DateTimeField, LineField, TextField
+
 
 class Stage(models.TextChoices):
     LEAD = "lead", "Lead"
@@ -44,11 +46,11 @@ class TimeStamped(models.Model):
 
 
 class Company(TimeStamped):
-    name = models.CharField(max_length=200)
-    domain = models.CharField(
+    name = LineField(max_length=200)
+    domain = LineField(
         "web domain", max_length=253, blank=True, help_text="For example example.com"
     )
-    industry = models.CharField(max_length=100, blank=True)
+    industry = LineField(max_length=100, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="companies"
     )
@@ -72,11 +74,11 @@ class Company(TimeStamped):
 
 
 class Contact(TimeStamped):
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100, blank=True)
+    first_name = LineField(max_length=100)
+    last_name = LineField(max_length=100, blank=True)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
-    title = models.CharField("job title", max_length=150, blank=True)
+    phone = LineField(max_length=50, blank=True)
+    title = LineField("job title", max_length=150, blank=True)
     company = models.ForeignKey(
         Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
     )
@@ -105,7 +107,7 @@ class Contact(TimeStamped):
 
 
 class LeadSource(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = LineField(max_length=100, unique=True)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -116,7 +118,7 @@ class LeadSource(models.Model):
 
 
 class LostReason(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = LineField(max_length=100, unique=True)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -184,7 +186,7 @@ def lose_missing(deal: "Deal") -> dict[str, str]:
 class Deal(ConcurrentTransitionMixin, TimeStamped):
     """A sales opportunity. ``stage`` moves only through its transitions (R3)."""
 
-    title = models.CharField(max_length=200)
+    title = LineField(max_length=200)
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="deals")
     contact = models.ForeignKey(
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
@@ -209,10 +211,10 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
     source = models.ForeignKey(
         LeadSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
     )
-    expected_close_date = models.DateField(null=True, blank=True)
-    qualification_notes = models.TextField(blank=True)
-    next_action = models.CharField(max_length=255, blank=True)
-    next_action_due_date = models.DateField(null=True, blank=True)
+    expected_close_date = DateField(null=True, blank=True)
+    qualification_notes = TextField(blank=True)
+    next_action = LineField(max_length=255, blank=True)
+    next_action_due_date = DateField(null=True, blank=True)
     next_action_due_time = models.TimeField(null=True, blank=True)
     # When the next action becomes overdue: its time, or the end of its day, in the
     # owner's time zone. Kept by the services; queried for "overdue".
@@ -223,7 +225,7 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
     lost_reason = models.ForeignKey(
         LostReason, on_delete=models.PROTECT, null=True, blank=True, related_name="deals"
     )
-    lost_note = models.TextField(blank=True)
+    lost_note = TextField(blank=True)
     won_at = models.DateTimeField(null=True, blank=True, editable=False)
     lost_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -337,8 +339,8 @@ class ActivityKind(models.TextChoices):
 
 class Activity(models.Model):
     kind = models.CharField(max_length=10, choices=ActivityKind.choices, default=ActivityKind.NOTE)
-    body = models.TextField()
-    occurred_at = models.DateTimeField(default=timezone.now)
+    body = TextField()
+    occurred_at = DateTimeField(default=timezone.now)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities"
     )
@@ -382,7 +384,7 @@ class StageChange(models.Model):
     to_stage = models.CharField(max_length=20, choices=Stage.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
-    override_reason = models.TextField(blank=True)
+    override_reason = TextField(blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -26,6 +26,7 @@ from crm.models import (
     Stage,
     StageChange,
 )
+from inputs.text import clean_query_text
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 
@@ -99,8 +100,8 @@ def deal_list(*, user: User, filters: DealFilters | None = None) -> DealQuerySet
         qs = qs.filter(company_id=filters.company_id)
     if filters.overdue:
         qs = qs.overdue()
-    if filters.q:
-        term = filters.q.strip()
+    term = clean_query_text(filters.q)
+    if term:
         qs = qs.filter(
             Q(title__icontains=term)
             | Q(company__name__icontains=term)
@@ -143,12 +144,14 @@ def pipeline_board(
     totals = pipeline_totals(user=user, owner_id=owner_id, source_id=source_id)
     columns = []
     for stage in stages or Stage.values:
-        page = max(1, page_for.get(stage, 1))
+        row = totals[stage]
+        # Never past the column's last page, whatever page was asked for.
+        last_page = max(1, -(-row["count"] // BOARD_PAGE_SIZE))
+        page = min(max(1, page_for.get(stage, 1)), last_page)
         limit = BOARD_PAGE_SIZE * page
         cards_qs = qs.filter(stage=stage).select_related("company", "owner")
         order = ("next_action_due_at", "pk") if stage in OPEN_STAGES else ("-updated_at", "-pk")
         cards = list(cards_qs.order_by(*order)[: limit + 1])
-        row = totals[stage]
         columns.append(
             BoardColumn(
                 stage=stage,
@@ -266,8 +269,9 @@ def company_list(*, user: User, q: str | None = None) -> QuerySet[Company]:
     qs = _companies_for(user).annotate(
         open_deals=Count("deals", filter=Q(deals__stage__in=OPEN_STAGES))
     )
-    if q:
-        qs = qs.filter(Q(name__icontains=q.strip()) | Q(domain__icontains=q.strip()))
+    term = clean_query_text(q)
+    if term:
+        qs = qs.filter(Q(name__icontains=term) | Q(domain__icontains=term))
     return qs.order_by("name", "pk")
 
 
@@ -286,8 +290,8 @@ def contact_list(
     qs = Contact.objects.select_related("company", "owner")
     if company_id:
         qs = qs.filter(company_id=company_id)
-    if q:
-        term = q.strip()
+    term = clean_query_text(q)
+    if term:
         qs = qs.filter(
             Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
         )
@@ -365,7 +369,7 @@ def sales_users() -> QuerySet[User]:
 def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
     """Companies, contacts and deals matching ``q``: trigram similarity on PostgreSQL,
     a case-insensitive substring match elsewhere."""
-    term = (q or "").strip()[:200]
+    term = clean_query_text(q)
     if not term:
         return {"companies": [], "contacts": [], "deals": []}
     if not _sees_customers(user):

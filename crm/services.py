@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
@@ -35,6 +35,7 @@ from crm.models import (
     proposal_missing,
     qualification_missing,
 )
+from inputs.dates import check_date
 
 TRANSITIONS = ("qualify", "propose", "negotiate", "win", "lose", "reopen")
 TRANSITION_TARGET = {
@@ -103,7 +104,7 @@ def company_create(
     )
     _check_unique_domain(company)
     company.full_clean()
-    company.save()
+    _save_unique(company)
     return company
 
 
@@ -125,9 +126,28 @@ def company_update(
         locked.owner = fields["owner"]
     locked.full_clean()
     locked.version = F("version") + 1
-    locked.save()
+    _save_unique(locked)
     locked.refresh_from_db()
     return locked
+
+
+# A unique constraint that a concurrent request won between our check and our insert.
+UNIQUE_FIELDS = {
+    "crm_company_domain_unique": ("domain", "A company with this web domain already exists."),
+    "crm_contact_email_unique": ("email", "A contact with this email address already exists."),
+}
+
+
+def _save_unique(obj: Company | Contact) -> None:
+    """Save; losing a race for a unique domain or email is a field error, not a 500."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as error:
+        for constraint, (field, message) in UNIQUE_FIELDS.items():
+            if constraint in str(error):
+                raise ValidationError({field: [ValidationError(message, code="unique")]}) from error
+        raise
 
 
 def _check_unique_domain(company: Company) -> None:
@@ -177,7 +197,7 @@ def contact_create(
     )
     _check_unique_email(contact)
     contact.full_clean()
-    contact.save()
+    _save_unique(contact)
     return contact
 
 
@@ -198,7 +218,7 @@ def contact_update(
         locked.company = fields["company"]
     locked.full_clean()
     locked.version = F("version") + 1
-    locked.save()
+    _save_unique(locked)
     locked.refresh_from_db()
     return locked
 
@@ -243,6 +263,7 @@ def split_due(
     """A due value is a date, or a datetime: stored as the owner's local date and time."""
     if value is None:
         return None, None
+    check_date(value, "next_action_due")
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = value.astimezone(zone)
@@ -259,6 +280,8 @@ def _finalize(deal: Deal, *, by: User) -> None:
         deal.full_clean(exclude=["stage", "owner", "created_by"])
     except ValidationError as error:
         for field, messages in error.message_dict.items():
+            if field in ("next_action_due_date", "next_action_due_time"):
+                field = "next_action_due"
             errors.setdefault(field, []).extend(messages)
     if deal.contact_id and deal.contact and deal.contact.company_id not in (None, deal.company_id):
         errors.setdefault("contact_id", []).append("This contact belongs to another company.")

@@ -30,6 +30,7 @@ from crm.forms import (
 from crm.http import (
     apply_errors,
     conflict_response,
+    created_once,
     csv_response,
     paginate,
     render_page,
@@ -38,6 +39,8 @@ from crm.http import (
 )
 from crm.models import OPEN_STAGES, Deal, Stage
 from crm.panels import deal_panels
+from inputs.numbers import query_ids, query_int, query_page
+from inputs.text import clean_query_text
 
 
 def _require_perm(request: AuthenticatedHttpRequest, perm: str, obj: Any = None) -> None:
@@ -122,9 +125,9 @@ def deal_bulk_reassign(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Managers reassign several deals at once: all of them, or none (R1 via deal_update)."""
     _require_perm(request, "crm.reassign_deal")
     next_url = safe_next(request, reverse("crm:deal-list"))
-    ids = [int(pk) for pk in request.POST.getlist("deal") if pk.isdigit()]
-    owner_id = request.POST.get("owner", "")
-    owner = selectors.sales_users().filter(pk=int(owner_id)).first() if owner_id.isdigit() else None
+    ids = query_ids(request.POST, "deal")
+    owner_id = query_int(request.POST, "owner")
+    owner = selectors.sales_users().filter(pk=owner_id).first() if owner_id else None
     if not ids or owner is None:
         messages.error(request, "Select at least one deal and the person to reassign them to.")
         return redirect(next_url)
@@ -153,7 +156,8 @@ def deal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DealForm(request.POST or None, initial=initial, can_reassign=can_reassign)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def create() -> str:
             deal = services.deal_create(
                 by=request.user,
                 title=data["title"],
@@ -167,11 +171,13 @@ def deal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 next_action=data["next_action"],
                 next_action_due=form.next_action_due(request.user.zone),
             )
+            messages.success(request, f"Deal “{deal.title}” created.")
+            return reverse("crm:deal-detail", args=[deal.pk])
+
+        try:
+            return created_once(form, user=request.user, scope="crm:deal-create", create=create)
         except ValidationError as error:
             apply_errors(form, error)
-        else:
-            messages.success(request, f"Deal “{deal.title}” created.")
-            return redirect("crm:deal-detail", pk=deal.pk)
     status = 422 if request.method == "POST" else 200
     return render_page(request, "crm/deal_form.html", {"form": form}, status=status)
 
@@ -433,10 +439,7 @@ def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
     page_for = {}
     column = request.GET.get("column")
     if column in Stage.values:
-        try:
-            page_for[column] = max(1, int(request.GET.get("page", "1")))
-        except ValueError:
-            page_for[column] = 1
+        page_for[column] = query_page(request.GET)
     columns = selectors.pipeline_board(
         user=request.user, owner_id=owner_id, source_id=source_id, page_for=page_for
     )
@@ -464,9 +467,8 @@ def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def pipeline_move(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A card dropped on another column. Refused moves answer the form for the missing fields."""
-    try:
-        pk = int(request.POST.get("deal", ""))
-    except ValueError:
+    pk = query_int(request.POST, "deal", minimum=1)
+    if pk is None:
         return HttpResponseBadRequest("Which deal?")
     deal = selectors.deal_get_for_user(user=request.user, pk=pk)
     to_stage = request.POST.get("stage", "")
@@ -489,14 +491,9 @@ def pipeline_move(request: AuthenticatedHttpRequest) -> HttpResponse:
             if name == "reopen"
             else "You can only move your own deals."
         )
-    version = request.POST.get("version")
+    version = query_int(request.POST, "version")
     try:
-        deal = services.deal_move(
-            deal=deal,
-            by=request.user,
-            to_stage=to_stage,
-            version=int(version) if version and version.isdigit() else None,
-        )
+        deal = services.deal_move(deal=deal, by=request.user, to_stage=to_stage, version=version)
     except EditConflict as error:
         return conflict_response(request, error.detail, next_url)
     except ValidationError as error:
@@ -528,7 +525,7 @@ def _refresh(request: AuthenticatedHttpRequest, url: str, status: int = 200) -> 
 @require_GET
 def company_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     _require_perm(request, "crm.view_company")
-    q = request.GET.get("q", "")[:200]
+    q = clean_query_text(request.GET.get("q"))
     companies = selectors.company_list(user=request.user, q=q)
     if wants_csv(request):
         return csv_response(
@@ -557,15 +554,18 @@ def company_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CompanyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def create() -> str:
             company = services.company_create(
                 by=request.user, name=data["name"], domain=data["domain"], industry=data["industry"]
             )
+            messages.success(request, f"Company “{company.name}” created.")
+            return reverse("crm:company-detail", args=[company.pk])
+
+        try:
+            return created_once(form, user=request.user, scope="crm:company-create", create=create)
         except ValidationError as error:
             apply_errors(form, error)
-        else:
-            messages.success(request, f"Company “{company.name}” created.")
-            return redirect("crm:company-detail", pk=company.pk)
     status = 422 if request.method == "POST" else 200
     return render_page(request, "crm/company_form.html", {"form": form}, status=status)
 
@@ -628,11 +628,8 @@ def company_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def company_check_domain(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_perm(request, "crm.add_company")
-    domain = services.normalize_domain(request.GET.get("domain", "")[:253])
-    exclude = request.GET.get("exclude")
-    existing = selectors.company_domain_taken(
-        domain, exclude_pk=int(exclude) if exclude and exclude.isdigit() else None
-    )
+    domain = services.normalize_domain(clean_query_text(request.GET.get("domain"), 253))
+    existing = selectors.company_domain_taken(domain, exclude_pk=query_int(request.GET, "exclude"))
     return render_page(
         request, "crm/company_form.html", {"existing": existing}, partial="domain-warning"
     )
@@ -641,7 +638,7 @@ def company_check_domain(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def contact_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     _require_perm(request, "crm.view_contact")
-    q = request.GET.get("q", "")[:200]
+    q = clean_query_text(request.GET.get("q"))
     contacts = selectors.contact_list(user=request.user, q=q)
     if wants_csv(request):
         return csv_response(
@@ -682,14 +679,19 @@ def contact_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial = {"company": request.GET.get("company")} if request.GET.get("company") else {}
     form = ContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
+        data = {
+            k: v for k, v in form.cleaned_data.items() if k not in ("version", "submission_key")
+        }
+
+        def create() -> str:
             contact = services.contact_create(by=request.user, **data)
+            messages.success(request, f"Contact “{contact.full_name}” created.")
+            return reverse("crm:contact-detail", args=[contact.pk])
+
+        try:
+            return created_once(form, user=request.user, scope="crm:contact-create", create=create)
         except ValidationError as error:
             apply_errors(form, error)
-        else:
-            messages.success(request, f"Contact “{contact.full_name}” created.")
-            return redirect("crm:contact-detail", pk=contact.pk)
     status = 422 if request.method == "POST" else 200
     return render_page(request, "crm/contact_form.html", {"form": form}, status=status)
 
@@ -749,10 +751,9 @@ def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def contact_check_email(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_perm(request, "crm.add_contact")
-    exclude = request.GET.get("exclude")
     existing = selectors.contact_email_taken(
-        request.GET.get("email", "")[:254],
-        exclude_pk=int(exclude) if exclude and exclude.isdigit() else None,
+        clean_query_text(request.GET.get("email"), 254),
+        exclude_pk=query_int(request.GET, "exclude"),
     )
     return render_page(
         request, "crm/contact_form.html", {"existing": existing}, partial="email-warning"

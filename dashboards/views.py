@@ -21,6 +21,7 @@ from dashboards.widgets import (
     Widget,
     delivery_widget_names,
 )
+from inputs.text import clean_query_text
 from projects import selectors as project_selectors
 
 
@@ -34,7 +35,7 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def search(request: AuthenticatedHttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")[:200]
+    q = clean_query_text(request.GET.get("q"))
     results = None
     if q.strip():
         results = crm_selectors.search(user=request.user, q=q)

@@ -1,7 +1,7 @@
 from django import forms
 
-from crm.forms import DateInput
 from crm.models import Contact, Deal
+from inputs.forms import DateField, VersionField
 from projects.models import ProjectTemplate
 from projects.selectors import delivery_leads
 
@@ -9,13 +9,11 @@ from projects.selectors import delivery_leads
 class HandoffForm(forms.Form):
     """The R5 fields; all optional in a draft, all required (by the service) to win."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
     scope_summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False
     )
-    promised_date = forms.DateField(
-        label="Promised delivery date", widget=DateInput, required=False
-    )
+    promised_date = DateField(label="Promised delivery date", required=False)
     promised_timeline = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=5000,
@@ -26,7 +24,7 @@ class HandoffForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
     )
     main_stakeholder = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
-    kickoff_date = forms.DateField(widget=DateInput, required=False)
+    kickoff_date = DateField(required=False)
     template = forms.ModelChoiceField(
         label="Project template",
         queryset=ProjectTemplate.objects.filter(is_active=True),
@@ -60,3 +58,19 @@ class WinForm(HandoffForm):
         data = super().service_fields()
         data.pop("override_reason", None)
         return data
+
+
+class PromiseCheckForm(forms.Form):
+    """The live promise check's query: what the user has typed so far (each may be unset)."""
+
+    template = forms.ModelChoiceField(
+        queryset=ProjectTemplate.objects.filter(is_active=True), required=False
+    )
+    kickoff_date = DateField(required=False)
+    promised_date = DateField(required=False)
+    override_reason = forms.CharField(max_length=5000, required=False, strip=False)
+
+    def value(self, name: str):
+        """The field's clean value, or None while what was typed is not valid yet."""
+        self.is_valid()
+        return self.cleaned_data.get(name)

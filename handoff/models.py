@@ -4,19 +4,21 @@ promise check's override (R7) and the one kickoff project the win created (R6)."
 from django.conf import settings
 from django.db import models
 
+from inputs.fields import DateField, TextField
+
 
 class Handoff(models.Model):
     deal = models.OneToOneField("crm.Deal", on_delete=models.CASCADE, related_name="handoff")
-    scope_summary = models.TextField(blank=True)
-    promised_date = models.DateField("promised delivery date", null=True, blank=True)
-    promised_timeline = models.TextField(
+    scope_summary = TextField(blank=True)
+    promised_date = DateField("promised delivery date", null=True, blank=True)
+    promised_timeline = TextField(
         blank=True, help_text="What was promised about timing, in the customer's words."
     )
-    key_constraints = models.TextField(blank=True)
+    key_constraints = TextField(blank=True)
     main_stakeholder = models.ForeignKey(
         "crm.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    kickoff_date = models.DateField(null=True, blank=True)
+    kickoff_date = DateField(null=True, blank=True)
     template = models.ForeignKey(
         "projects.ProjectTemplate",
         on_delete=models.PROTECT,
@@ -28,7 +30,7 @@ class Handoff(models.Model):
     delivery_lead = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    override_reason = models.TextField(blank=True, editable=False)
+    override_reason = TextField(blank=True, editable=False)
     # The kickoff project. One handoff per deal and one project per handoff: a second
     # project for the same deal cannot exist.
     project = models.OneToOneField(

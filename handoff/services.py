@@ -24,6 +24,7 @@ from handoff.models import Handoff
 from projects import selectors as project_selectors
 from projects import services as project_services
 from projects.models import ProjectTemplate
+from projects.scheduling import BeyondCalendarError
 
 # Every field R5 requires at win, in the order forms and errors list them.
 REQUIRED = (
@@ -64,6 +65,7 @@ class PromiseCheck:
     planned_finish: dt.date | None
     promised_date: dt.date | None
     ok: bool | None  # None: not enough to check yet (no template, kickoff or promise)
+    error: str = ""  # why the plan cannot be computed (it would leave the accepted years)
 
     @property
     def late_by_days(self) -> int | None:
@@ -98,7 +100,10 @@ def promise_check(
     """R7: schedule the template from the kickoff date and compare with the promise."""
     if template is None or kickoff_date is None:
         return PromiseCheck(None, promised_date, None)
-    finish = project_selectors.template_planned_finish(template, kickoff_date)
+    try:
+        finish = project_selectors.template_planned_finish(template, kickoff_date)
+    except BeyondCalendarError as error:
+        return PromiseCheck(None, promised_date, None, error=str(error))
     if promised_date is None or finish is None:
         return PromiseCheck(finish, promised_date, None)
     return PromiseCheck(finish, promised_date, finish <= promised_date)
@@ -118,6 +123,16 @@ def _validate_fields(handoff: Handoff, deal: Deal) -> dict[str, list[str]]:
     template = handoff.template
     if template is not None and not template.is_active:
         errors["template_id"] = ["This template is no longer in use."]
+    try:
+        # The field policy (accepted years, no NUL bytes) of every value, set or not.
+        handoff.full_clean(
+            exclude=["deal", "main_stakeholder", "template", "delivery_lead", "project"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
     if (
         handoff.promised_date
         and handoff.kickoff_date
@@ -205,6 +220,8 @@ def deal_win(
         kickoff_date=handoff.kickoff_date,
         promised_date=handoff.promised_date,
     )
+    if check.error:
+        raise ValidationError({"kickoff_date": [check.error]})
     override_reason = (override_reason or "").strip()
     if check.ok is False and not override_reason:
         raise ValidationError(

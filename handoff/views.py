@@ -5,7 +5,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -13,8 +12,7 @@ from crm import selectors as crm_selectors
 from crm.exceptions import EditConflict
 from crm.http import apply_errors, conflict_response, render_page
 from handoff import selectors, services
-from handoff.forms import HandoffForm, WinForm
-from projects.models import ProjectTemplate
+from handoff.forms import HandoffForm, PromiseCheckForm, WinForm
 
 PANEL = "handoff/_deal_panel.html"
 
@@ -90,26 +88,16 @@ def handoff_win(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def promise_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The live promise check as the user edits kickoff date, template or promise."""
     deal = crm_selectors.deal_get_for_user(user=request.user, pk=pk)
-    template_id = request.GET.get("template", "")
-    template = (
-        ProjectTemplate.objects.filter(pk=int(template_id), is_active=True).first()
-        if template_id.isdigit()
-        else None
-    )
-
-    def date(name: str):
-        try:
-            return parse_date(request.GET.get(name, "")[:10])
-        except ValueError:
-            return None
-
+    query = PromiseCheckForm(request.GET)
     check = services.promise_check(
-        template=template, kickoff_date=date("kickoff_date"), promised_date=date("promised_date")
+        template=query.value("template"),
+        kickoff_date=query.value("kickoff_date"),
+        promised_date=query.value("promised_date"),
     )
     context = {
         "deal": deal,
         "check": check,
         "can_win": request.user.has_perm("crm.change_deal", deal),
-        "override_value": request.GET.get("override_reason", "")[:5000],
+        "override_value": query.value("override_reason") or "",
     }
     return render_page(request, PANEL, context, partial="promise-check")

@@ -3,7 +3,8 @@
 from django import forms
 
 from accounts.models import User
-from crm.forms import DateInput, FilterForm
+from crm.forms import FilterForm
+from inputs.forms import DateField, SubmittedOnceForm, VersionField
 from projects.models import (
     MAX_DURATION_DAYS,
     MAX_LAG_DAYS,
@@ -47,7 +48,7 @@ class ProjectFilterForm(FilterForm):
             self.fields["lead"].queryset = leads  # type: ignore[attr-defined]
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(SubmittedOnceForm):
     name = forms.CharField(label="Name", max_length=200)
     template = forms.ModelChoiceField(
         label="Start from template",
@@ -55,7 +56,7 @@ class ProjectForm(forms.Form):
         queryset=ProjectTemplate.objects.filter(is_active=True),
         empty_label="No template (empty project)",
     )
-    start_date = forms.DateField(label="Kickoff date", widget=DateInput)
+    start_date = DateField(label="Kickoff date")
     delivery_lead = UserChoiceField(label="Delivery lead", queryset=User.objects.none())
     members = UsersChoiceField(
         label="Team members",
@@ -63,10 +64,10 @@ class ProjectForm(forms.Form):
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    promised_date = forms.DateField(label="Promised date", required=False, widget=DateInput)
+    promised_date = DateField(label="Promised date", required=False)
     status = forms.ChoiceField(label="Status", choices=ProjectStatus.choices)
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     def __init__(self, *args, leads=None, people=None, editing: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -104,14 +105,12 @@ class TaskForm(forms.Form):
     assignee = UserChoiceField(
         label="Assignee", required=False, queryset=User.objects.none(), empty_label="Nobody"
     )
-    start_no_earlier_than = forms.DateField(
-        label="Start no earlier than", required=False, widget=DateInput
-    )
+    start_no_earlier_than = DateField(label="Start no earlier than", required=False)
     milestone = forms.ModelChoiceField(
         label="Milestone", required=False, queryset=Milestone.objects.none(), empty_label="None"
     )
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     def __init__(self, *args, people=None, milestones=None, prefix_id: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -155,7 +154,7 @@ class DependencyForm(forms.Form):
 
 class MilestoneForm(forms.Form):
     name = forms.CharField(label="Milestone name", max_length=200)
-    due_date = forms.DateField(label="Due date", required=False, widget=DateInput)
+    due_date = DateField(label="Due date", required=False)
     requires_approval = forms.BooleanField(label="Requires approval", required=False)
     approver = UserChoiceField(
         label="Approver", required=False, queryset=User.objects.none(), empty_label="Nobody"

@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from inputs.fields import DateField, LineField, TextField
+
 MAX_DURATION_DAYS = 1000
 MAX_LAG_DAYS = 1000
 
@@ -25,8 +27,8 @@ class TimeStamped(models.Model):
 class Holiday(models.Model):
     """A day off for everyone: no task is planned on it."""
 
-    date = models.DateField(unique=True)
-    name = models.CharField(max_length=100)
+    date = DateField(unique=True)
+    name = LineField(max_length=100)
 
     class Meta:
         ordering = ["date"]
@@ -67,8 +69,8 @@ _lag_validators = [MinValueValidator(-MAX_LAG_DAYS), MaxValueValidator(MAX_LAG_D
 
 
 class ProjectTemplate(TimeStamped):
-    name = models.CharField(max_length=200, unique=True)
-    description = models.TextField(blank=True)
+    name = LineField(max_length=200, unique=True)
+    description = TextField(blank=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -82,7 +84,7 @@ class TemplateMilestone(models.Model):
     template = models.ForeignKey(
         ProjectTemplate, on_delete=models.CASCADE, related_name="milestones"
     )
-    name = models.CharField(max_length=200)
+    name = LineField(max_length=200)
     requires_approval = models.BooleanField(
         default=False, help_text="The project's delivery lead becomes the approver."
     )
@@ -97,8 +99,8 @@ class TemplateMilestone(models.Model):
 
 class TemplateTask(models.Model):
     template = models.ForeignKey(ProjectTemplate, on_delete=models.CASCADE, related_name="tasks")
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = LineField(max_length=200)
+    description = TextField(blank=True)
     duration_days = models.PositiveIntegerField(
         default=1, validators=_duration_validators, help_text="Working days; 0 for a milestone."
     )
@@ -152,7 +154,7 @@ class TemplateChecklistItem(models.Model):
     template = models.ForeignKey(
         ProjectTemplate, on_delete=models.CASCADE, related_name="checklist"
     )
-    text = models.CharField(max_length=300)
+    text = LineField(max_length=300)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -166,8 +168,8 @@ class TemplateChecklistItem(models.Model):
 
 
 class Project(TimeStamped):
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    name = LineField(max_length=200)
+    description = TextField(blank=True)
     company = models.ForeignKey(
         "crm.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
     )
@@ -183,11 +185,11 @@ class Project(TimeStamped):
     template = models.ForeignKey(
         ProjectTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
     )
-    start_date = models.DateField(help_text="Kickoff: the first working day of the plan.")
+    start_date = DateField(help_text="Kickoff: the first working day of the plan.")
     planned_finish = models.DateField(null=True, blank=True, editable=False)
     baseline_finish = models.DateField(null=True, blank=True, editable=False)
     # Filled by the handoff from the deal's promised timeline (R7); the scheduler keeps at_risk.
-    promised_date = models.DateField(null=True, blank=True)
+    promised_date = DateField(null=True, blank=True)
     at_risk = models.BooleanField(default=False, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
@@ -216,8 +218,8 @@ class Project(TimeStamped):
 
 class Milestone(TimeStamped):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
-    name = models.CharField(max_length=200)
-    due_date = models.DateField(null=True, blank=True)
+    name = LineField(max_length=200)
+    due_date = DateField(null=True, blank=True)
     baseline_date = models.DateField(null=True, blank=True, editable=False)
     requires_approval = models.BooleanField(default=False)
     approver = models.ForeignKey(
@@ -236,7 +238,7 @@ class Milestone(TimeStamped):
         editable=False,
     )
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
-    approval_comment = models.TextField(blank=True, editable=False)
+    approval_comment = TextField(blank=True, editable=False)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -274,8 +276,8 @@ class Milestone(TimeStamped):
 
 class Task(TimeStamped):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = LineField(max_length=200)
+    description = TextField(blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -287,7 +289,7 @@ class Task(TimeStamped):
     duration_days = models.PositiveIntegerField(
         default=1, validators=_duration_validators, help_text="Working days; 0 for a milestone."
     )
-    start_no_earlier_than = models.DateField(null=True, blank=True)
+    start_no_earlier_than = DateField(null=True, blank=True)
     milestone = models.ForeignKey(
         Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
     )
@@ -362,7 +364,7 @@ class Dependency(models.Model):
 
 class ChecklistItem(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="checklist")
-    text = models.CharField(max_length=300)
+    text = LineField(max_length=300)
     position = models.PositiveIntegerField(default=0)
     done_at = models.DateTimeField(null=True, blank=True, editable=False)
     done_by = models.ForeignKey(
@@ -390,7 +392,7 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="task_comments"
     )
-    body = models.TextField()
+    body = TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

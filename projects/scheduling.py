@@ -32,10 +32,28 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from inputs.dates import MAX_DATE, MIN_DATE
+
 FS, SS, FF, SF = "FS", "SS", "FF", "SF"
 LINK_KINDS = (FS, SS, FF, SF)
 
 _ONE_DAY = timedelta(days=1)
+
+
+class BeyondCalendarError(ValueError):
+    """A plan would reach a day outside the accepted years (``inputs.dates``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"The plan would run outside {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}."
+        )
+
+
+def _step(day: date, step: timedelta) -> date:
+    day += step
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise BeyondCalendarError
+    return day
 
 
 class WorkingCalendar:
@@ -50,8 +68,10 @@ class WorkingCalendar:
 
     def roll_forward(self, day: date) -> date:
         """The day itself if it is a working day, else the next working day."""
+        if not MIN_DATE <= day <= MAX_DATE:
+            raise BeyondCalendarError
         while not self.is_working_day(day):
-            day += _ONE_DAY
+            day = _step(day, _ONE_DAY)
         return day
 
     def add_working_days(self, day: date, count: int) -> date:
@@ -60,7 +80,7 @@ class WorkingCalendar:
         step = _ONE_DAY if count >= 0 else -_ONE_DAY
         remaining = abs(count)
         while remaining:
-            day += step
+            day = _step(day, step)
             if self.is_working_day(day):
                 remaining -= 1
         return day
@@ -87,7 +107,7 @@ class DayIndex:
         days, calendar = self.days, self.calendar
         day = days[-1]
         while len(days) <= index:
-            day += _ONE_DAY
+            day = _step(day, _ONE_DAY)
             if calendar.is_working_day(day):
                 days.append(day)
 
@@ -105,7 +125,7 @@ class DayIndex:
             return 0
         last = days[-1]
         while last < day:
-            last += _ONE_DAY
+            last = _step(last, _ONE_DAY)
             if calendar.is_working_day(last):
                 days.append(last)
         return bisect.bisect_left(days, day)

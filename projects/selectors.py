@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
+from inputs.text import clean_query_text
 from projects import panels, scheduling
 from projects.models import (
     ChecklistItem,
@@ -72,8 +73,9 @@ def project_list_for_user(
         projects = projects.filter(at_risk=at_risk)
     if company_id:
         projects = projects.filter(company_id=company_id)
-    if q:
-        projects = projects.filter(name__icontains=q.strip())
+    term = clean_query_text(q)
+    if term:
+        projects = projects.filter(name__icontains=term)
     return projects.order_by("name", "pk")
 
 

@@ -6,7 +6,8 @@ project in the same transaction (``project_reschedule``).
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -63,9 +64,21 @@ def _quote(title: str) -> str:
 # Scheduling --------------------------------------------------------------------------------
 
 
-def project_reschedule(*, project: Project) -> scheduling.Schedule:
+@contextmanager
+def within_calendar(field: str) -> Iterator[None]:
+    """A plan that would leave the accepted years is a field error on ``field``."""
+    try:
+        yield
+    except scheduling.BeyondCalendarError as error:
+        raise ValidationError(
+            {field: [ValidationError(str(error), code="date_out_of_range")]}
+        ) from error
+
+
+def project_reschedule(*, project: Project, field: str = "start_date") -> scheduling.Schedule:
     """Schedule the project's tasks and store planned dates, float, critical flags and the
-    project's planned finish and at-risk flag. Call inside the transaction of the change."""
+    project's planned finish and at-risk flag. Call inside the transaction of the change;
+    a plan that would run past the accepted years is refused as an error on ``field``."""
     tasks = list(
         Task.objects.filter(project=project).only(
             "pk",
@@ -86,15 +99,16 @@ def project_reschedule(*, project: Project) -> scheduling.Schedule:
     ]
     calendar = working_calendar(since=project.start_date)
     try:
-        result = scheduling.schedule(
-            [
-                scheduling.TaskSpec(t.pk, t.duration_days, t.title, t.start_no_earlier_than)
-                for t in tasks
-            ],
-            links,
-            start=project.start_date,
-            calendar=calendar,
-        )
+        with within_calendar(field):
+            result = scheduling.schedule(
+                [
+                    scheduling.TaskSpec(t.pk, t.duration_days, t.title, t.start_no_earlier_than)
+                    for t in tasks
+                ],
+                links,
+                start=project.start_date,
+                calendar=calendar,
+            )
     except scheduling.CycleError as error:
         raise ValidationError(
             {"predecessor_id": f"These links close a cycle: {' → '.join(error.names)}."}
@@ -221,20 +235,23 @@ def project_create_from_template(
         )
     task_map: dict[int, Task] = {}
     template_tasks = list(TemplateTask.objects.filter(template=template).order_by("position", "pk"))
-    new_tasks = [
-        Task(
-            project=project,
-            title=tt.title,
-            description=tt.description,
-            duration_days=tt.duration_days,
-            start_no_earlier_than=(
-                calendar.add_working_days(start_date, tt.offset_days) if tt.offset_days else None
-            ),
-            milestone=milestones.get(tt.milestone_id) if tt.milestone_id else None,
-            position=tt.position,
-        )
-        for tt in template_tasks
-    ]
+    with within_calendar("start_date"):
+        new_tasks = [
+            Task(
+                project=project,
+                title=tt.title,
+                description=tt.description,
+                duration_days=tt.duration_days,
+                start_no_earlier_than=(
+                    calendar.add_working_days(start_date, tt.offset_days)
+                    if tt.offset_days
+                    else None
+                ),
+                milestone=milestones.get(tt.milestone_id) if tt.milestone_id else None,
+                position=tt.position,
+            )
+            for tt in template_tasks
+        ]
     for tt, task in zip(template_tasks, Task.objects.bulk_create(new_tasks), strict=True):
         task_map[tt.pk] = task
     Dependency.objects.bulk_create(
@@ -393,7 +410,10 @@ def task_create(
     )
     task.full_clean()
     task.save()
-    project_reschedule(project=project)
+    project_reschedule(
+        project=project,
+        field="start_no_earlier_than" if start_no_earlier_than else "duration_days",
+    )
     task.refresh_from_db()
     return task
 
@@ -452,7 +472,10 @@ def task_update(*, by: User, task: Task, version: int | None = None, **changes: 
         task.full_clean()
         task.save()
         if reschedule:
-            project_reschedule(project=project)
+            project_reschedule(
+                project=project,
+                field=next(f for f in ("start_no_earlier_than", "duration_days") if f in changes),
+            )
             task.refresh_from_db()
     if status is not None and status != locked.status:
         task = _set_status(by=by, task=task, status=status)
@@ -599,7 +622,7 @@ def dependency_create(
             dependency.save()
     except IntegrityError as error:
         raise ValidationError({"predecessor_id": "These tasks are already linked."}) from error
-    project_reschedule(project=project)
+    project_reschedule(project=project, field="lag_days")
     return dependency
 
 

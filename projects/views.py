@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from crm.http import apply_errors, paginate, render_page, safe_next
+from crm.http import apply_errors, created_once, paginate, render_page, safe_next
 from projects import gantt, selectors, services
 from projects import rules as project_rules
 from projects.exceptions import EditConflict
@@ -82,16 +82,19 @@ def project_create(request: HttpRequest) -> HttpResponse:
             "promised_date": data["promised_date"],
             "description": data["description"],
         }
-        try:
+
+        def create() -> str:
             if data["template"]:
                 project = services.project_create_from_template(template=data["template"], **fields)
             else:
                 project = services.project_create(**fields)
+            messages.success(request, f"Project “{project.name}” created.")
+            return reverse("projects:project-detail", args=[project.pk])
+
+        try:
+            return created_once(form, user=user, scope="projects:project-create", create=create)
         except ValidationError as error:
             apply_errors(form, error)
-        else:
-            messages.success(request, f"Project “{project.name}” created.")
-            return redirect("projects:project-detail", pk=project.pk)
     return render(request, "projects/project_form.html", {"form": form, "project": None})
 
 
