@@ -71,7 +71,9 @@ def deal_form(acme: Company, **fields: str) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("due_date", "due_time"), [("0001-01-01", "00:00"), ("9999-12-31", ""), ("1899-12-31", "")]
 )
-def test_deal_form_refuses_a_due_date_outside_the_years(client, berlin_rep, acme, due_date, due_time):
+def test_deal_form_refuses_a_due_date_outside_the_years(
+    client, berlin_rep, acme, due_date, due_time
+):
     client.force_login(berlin_rep)
     response = client.post(
         reverse("crm:deal-create"),
@@ -180,12 +182,16 @@ def test_malformed_numbers_in_query_strings_answer_400(client, berlin_rep, acme,
 def test_malformed_ids_in_the_reassign_form_answer_400(client, manager, rep, bad):
     deal = DealFactory(owner=rep)
     client.force_login(manager)
-    assert client.post(
-        reverse("crm:deal-bulk-reassign"), {"deal": bad, "owner": manager.pk}
-    ).status_code == 400
-    assert client.post(
-        reverse("crm:deal-bulk-reassign"), {"deal": deal.pk, "owner": bad}
-    ).status_code == 400
+    assert (
+        client.post(
+            reverse("crm:deal-bulk-reassign"), {"deal": bad, "owner": manager.pk}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(reverse("crm:deal-bulk-reassign"), {"deal": deal.pk, "owner": bad}).status_code
+        == 400
+    )
     deal.refresh_from_db()
     assert deal.owner == rep
 
