@@ -39,11 +39,15 @@ class SingleLineValidator:
 validate_single_line = SingleLineValidator()
 
 
-def clean_query_text(value: str | None, max_length: int = 200) -> str:
-    """A search term from a query string: control characters become spaces, then trimmed."""
+def one_line(value: str | None) -> str:
+    """``value`` on one line: control characters and line breaks become spaces, runs of
+    whitespace one space, trimmed (an email subject from a stored title, a search term)."""
     if not value:
         return ""
-    cleaned = "".join(
-        " " if unicodedata.category(char) in _BREAKING else char for char in value[:max_length]
-    )
+    cleaned = "".join(" " if unicodedata.category(char) in _BREAKING else char for char in value)
     return " ".join(cleaned.split())
+
+
+def clean_query_text(value: str | None, max_length: int = 200) -> str:
+    """A search term from a query string: at most ``max_length`` characters, on one line."""
+    return one_line((value or "")[:max_length])

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from inputs.text import one_line
 from reminders.models import Kind, OutboxEmail
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
@@ -66,6 +67,10 @@ def unsubscribe_url(*, user_id: int, kind: str) -> str:
     return absolute(reverse("reminders:unsubscribe", args=[token]))
 
 
+# The outbox's subject column.
+SUBJECT_MAX = OutboxEmail._meta.get_field("subject").max_length or 255
+
+
 @dataclass(frozen=True)
 class RenderedEmail:
     subject: str
@@ -75,7 +80,14 @@ class RenderedEmail:
 
 
 def render_email(*, kind: str, user: User, subject: str, context: dict[str, Any]) -> RenderedEmail:
-    """Render ``reminders/email/<kind>.txt`` and ``.html`` with the common footer links."""
+    """Render ``reminders/email/<kind>.txt`` and ``.html`` with the common footer links.
+
+    The subject is made header-safe here, whatever titles it quotes: one line, at most
+    ``SUBJECT_MAX`` characters (the outbox column), so no stored title can fail a send.
+    """
+    subject = one_line(subject)
+    if len(subject) > SUBJECT_MAX:
+        subject = subject[: SUBJECT_MAX - 1] + "…"
     unsubscribe = unsubscribe_url(user_id=user.pk, kind=kind)
     full_context = {
         **context,

@@ -10,7 +10,7 @@ from accounts.tests.factories import UserFactory
 from projects.models import Comment, Mention, ProjectStatus, TaskStatus
 from projects.tests.factories import MilestoneFactory, ProjectFactory, TaskFactory
 from reminders.models import Kind, OutboxEmail, ReminderPreference
-from reminders.services import MENTION_WINDOW, mentions_plan, reminders_plan
+from reminders.services import MENTION_WINDOW, mentions_plan, outbox_send_due, reminders_plan
 from reminders.tasks import plan_mentions
 from reminders.tests.conftest import at
 
@@ -201,3 +201,21 @@ def test_mentions_honour_the_preference_and_skip_inactive_users(mention, member)
     ReminderPreference.objects.filter(user=member).update(mentions=True)
     User.objects.filter(pk=member.pk).update(is_active=False)
     assert mentions_plan(now=at(2025, 3, 10, 3)) == []
+
+
+def test_a_stored_title_with_line_breaks_still_makes_a_sendable_subject(mention, lead, mailoutbox):
+    # Titles are refused with line breaks now; one stored before must not lose the reminder.
+    task = mention.comment.task
+    type(task).objects.filter(pk=task.pk).update(title="Wire\r\nBcc: all@example.com " + "x" * 170)
+    lead.full_name = "Lead " + "L" * 95
+    lead.save()
+    [email] = mentions_plan(now=at(2025, 3, 10, 7))
+    assert "\r" not in email.subject and "\n" not in email.subject
+    assert len(email.subject) == 255
+    assert email.subject.startswith(
+        f"Relay: {lead.display_name} mentioned you on “Wire Bcc: all@example.com xxx"
+    )
+    assert email.subject.endswith("x…")
+    report = outbox_send_due()
+    assert ([e.pk for e in report.sent], report.failed) == ([email.pk], [])
+    assert mailoutbox[0].subject == email.subject
