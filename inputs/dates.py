@@ -1,6 +1,7 @@
 """The accepted dates: years 1900 to 2999, on every path (PRODUCT.md, API.md)."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
@@ -42,3 +43,23 @@ def check_date(value: dt.date | dt.datetime | None, field: str) -> None:
     """Raise a ValidationError naming ``field`` when ``value`` is outside the window."""
     if value is not None and not in_window(value):
         raise ValidationError({field: [ValidationError(OUT_OF_RANGE, code="date_out_of_range")]})
+
+
+def clamp_stored(
+    model: type, date_fields: Sequence[str], datetime_fields: Sequence[str] = ()
+) -> int:
+    """Move stored values outside the window onto its edge (a data migration's repair of rows
+    saved before the policy: a year-0 timestamp that psycopg cannot read back breaks every
+    page that lists it). The database compares; no bad value is ever read into Python."""
+    low_moment = dt.datetime.combine(MIN_DATE, dt.time(), tzinfo=dt.UTC)
+    high_moment = dt.datetime.combine(MAX_DATE, dt.time(23, 59, 59), tzinfo=dt.UTC)
+    manager = model._base_manager  # type: ignore[attr-defined]
+    changed = 0
+    for fields, low, high in (
+        (date_fields, MIN_DATE, MAX_DATE),
+        (datetime_fields, low_moment, high_moment),
+    ):
+        for field in fields:
+            changed += manager.filter(**{f"{field}__lt": low}).update(**{field: low})
+            changed += manager.filter(**{f"{field}__gt": high}).update(**{field: high})
+    return changed

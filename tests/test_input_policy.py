@@ -353,3 +353,30 @@ def test_concurrent_companies_with_one_domain(rep):
     assert {str(e) for status, e in results if status == 422} == {
         str({"domain": ["A company with this web domain already exists."]})
     }
+
+
+def test_the_repair_migration_makes_rows_saved_before_the_policy_readable(client, berlin_rep, acme):
+    from django.db import connection as db
+
+    from inputs.dates import clamp_stored
+
+    deal = DealFactory(owner=berlin_rep, company=acme)
+    with db.cursor() as cursor:
+        cursor.execute(
+            "UPDATE crm_deal SET next_action_due_date = '0001-01-01 BC',"
+            " next_action_due_at = '0001-12-31 23:00:00+00 BC', expected_close_date = '9999-12-31'"
+            " WHERE id = %s",
+            [deal.pk],
+        )
+    assert (
+        clamp_stored(Deal, ["expected_close_date", "next_action_due_date"], ["next_action_due_at"])
+        == 3
+    )
+    deal.refresh_from_db()
+    assert (deal.next_action_due_date, deal.expected_close_date) == (
+        dt.date(1900, 1, 1),
+        dt.date(2999, 12, 31),
+    )
+    assert deal.next_action_due_at == dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+    client.force_login(berlin_rep)
+    assert_pages_ok(client)
