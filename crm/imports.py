@@ -42,6 +42,7 @@ COLUMNS = {
         "lost_note",
     ],
 }
+NUL_MESSAGE = "This cell holds a NUL byte (\\x00); remove it."
 REQUIRED = {"companies": ["name"], "contacts": ["first_name"], "deals": ["title", "company"]}
 
 
@@ -140,6 +141,11 @@ def _import_row(
     row = {str(k): (v or "").strip() for k, v in raw.items()}
     if len(result.preview) < 20:
         result.preview.append(row)
+    nul = {column: [NUL_MESSAGE] for column, value in row.items() if "\x00" in value}
+    if nul:
+        # No lookup or store can take a NUL byte (PostgreSQL refuses them).
+        result.errors.append(RowError(line, nul))
+        return
     try:
         with transaction.atomic():
             handler(by, row)

@@ -380,3 +380,12 @@ def test_the_repair_migration_makes_rows_saved_before_the_policy_readable(client
     assert deal.next_action_due_at == dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
     client.force_login(berlin_rep)
     assert_pages_ok(client)
+
+
+def test_csv_import_names_every_cell_with_a_nul_byte(berlin_rep, acme):
+    text = "title,company,owner,next_action,next_action_due\nA,Ac\x00me,x\x00,Call,2027-01-05\n"
+    result = csv_import(by=berlin_rep, kind="deals", text=text, commit=True)
+    message = "This cell holds a NUL byte (\\x00); remove it."
+    assert [(e.line, e.errors) for e in result.errors] == [
+        (2, {"company": [message], "owner": [message]})
+    ]
