@@ -197,6 +197,8 @@ def production_server(transactional_db, tmp_path) -> Iterator[str]:
                 "2",
                 "--access-logfile",
                 "-",
+                # Not the shared ~/.gunicorn/gunicorn.ctl: test runs may overlap.
+                "--no-control-socket",
             ],
             cwd=ROOT,
             env=environment,
