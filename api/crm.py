@@ -1,21 +1,37 @@
 """/api/v1 endpoints for the CRM: thin adapters over crm.services and crm.selectors."""
 
 import datetime as dt
+import json
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import field_validator
+from pydantic import ConfigDict
 
 from accounts.models import User
 from api.auth import current_user
+from api.errors import ONE, READ, WRITE, answers
+from api.fields import (
+    Date,
+    DateTime,
+    Due,
+    FilledLine,
+    Id,
+    Line,
+    Money,
+    MoneyOut,
+    PathId,
+    QueryBool,
+    QueryId,
+    Text,
+    Version,
+)
+from api.idempotency import KeyHeader, created_once, key_header
 from api.lookups import related
-from api.pagination import Page, paginate
+from api.pagination import DEFAULT_LIMIT, Limit, Offset, Page, check_paging, paginate
 from crm import selectors, services
 from crm.models import (
     Activity,
@@ -30,7 +46,10 @@ from handoff import services as handoff_services
 from handoff.models import Handoff
 
 router = Router(tags=["crm"])
-MAX_TEXT = 5000
+
+Transition = Literal["qualify", "propose", "negotiate", "win", "lose", "reopen"]
+TimelineKind = Literal["note", "call", "email", "meeting", "stage_change"]
+SearchText = Annotated[str, Field(max_length=200)]
 
 
 class NamedOut(Schema):
@@ -39,17 +58,17 @@ class NamedOut(Schema):
 
 
 class CompanyIn(Schema):
-    name: str = Field(..., max_length=200)
-    domain: str = Field("", max_length=253)
-    industry: str = Field("", max_length=100)
+    name: Annotated[str, FilledLine(200)]
+    domain: Annotated[str, Line(253)] = ""
+    industry: Annotated[str, Line(100)] = ""
 
 
 class CompanyPatch(Schema):
-    name: str | None = Field(None, max_length=200)
-    domain: str | None = Field(None, max_length=253)
-    industry: str | None = Field(None, max_length=100)
-    owner_id: int | None = None
-    version: int | None = None
+    name: Annotated[str, FilledLine(200)] = None  # type: ignore[assignment]
+    domain: Annotated[str, Line(253)] = None  # type: ignore[assignment]
+    industry: Annotated[str, Line(100)] = None  # type: ignore[assignment]
+    owner_id: Id = None  # type: ignore[assignment]
+    version: Version | None = None
 
 
 class CompanyOut(Schema):
@@ -64,22 +83,22 @@ class CompanyOut(Schema):
 
 
 class ContactIn(Schema):
-    first_name: str = Field(..., max_length=100)
-    last_name: str = Field("", max_length=100)
-    email: str = Field("", max_length=254)
-    phone: str = Field("", max_length=50)
-    title: str = Field("", max_length=150)
-    company_id: int | None = None
+    first_name: Annotated[str, FilledLine(100)]
+    last_name: Annotated[str, Line(100)] = ""
+    email: Annotated[str, Line(254)] = ""
+    phone: Annotated[str, Line(50)] = ""
+    title: Annotated[str, Line(150)] = ""
+    company_id: Id | None = None
 
 
 class ContactPatch(Schema):
-    first_name: str | None = Field(None, max_length=100)
-    last_name: str | None = Field(None, max_length=100)
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=50)
-    title: str | None = Field(None, max_length=150)
-    company_id: int | None = None
-    version: int | None = None
+    first_name: Annotated[str, FilledLine(100)] = None  # type: ignore[assignment]
+    last_name: Annotated[str, Line(100)] = None  # type: ignore[assignment]
+    email: Annotated[str, Line(254)] = None  # type: ignore[assignment]
+    phone: Annotated[str, Line(50)] = None  # type: ignore[assignment]
+    title: Annotated[str, Line(150)] = None  # type: ignore[assignment]
+    company_id: Id | None = None
+    version: Version | None = None
 
 
 class ContactOut(Schema):
@@ -95,33 +114,39 @@ class ContactOut(Schema):
 
 
 class DealIn(Schema):
-    title: str = Field(..., max_length=200)
-    company_id: int
-    contact_id: int | None = None
-    owner_id: int | None = None
-    amount: Decimal | None = Field(None, max_digits=14, decimal_places=2)
-    source_id: int | None = None
-    expected_close_date: dt.date | None = None
-    qualification_notes: str = Field("", max_length=MAX_TEXT)
-    next_action: str = Field("", max_length=255)
-    next_action_due: str | None = Field(
-        None, description="A date (YYYY-MM-DD) or an ISO 8601 datetime."
+    # R2: a new deal has a next action and its due date. They are required (the schema says
+    # so), and crm.services.deal_create refuses a deal without them, naming both (422).
+    model_config = ConfigDict(
+        json_schema_extra={"required": ["title", "company_id", "next_action", "next_action_due"]}
     )
+
+    title: Annotated[str, FilledLine(200)]
+    company_id: Id
+    contact_id: Id | None = None
+    owner_id: Id | None = Field(None, description="Default: the caller.")
+    amount: Money | None = None
+    source_id: Id | None = None
+    expected_close_date: Date | None = None
+    qualification_notes: Annotated[str, Text()] = ""
+    next_action: Annotated[str, FilledLine(255)] = ""
+    next_action_due: Due = None  # type: ignore[assignment]
 
 
 class DealPatch(Schema):
-    title: str | None = Field(None, max_length=200)
-    company_id: int | None = None
-    contact_id: int | None = None
-    owner_id: int | None = None
-    amount: Decimal | None = Field(None, max_digits=14, decimal_places=2)
-    source_id: int | None = None
-    expected_close_date: dt.date | None = None
-    qualification_notes: str | None = Field(None, max_length=MAX_TEXT)
-    next_action: str | None = Field(None, max_length=255)
-    next_action_due: str | None = None
-    stage: str | None = Field(None, description="Read-only: use the transitions.")
-    version: int | None = Field(None, description="The version you read; 409 if it changed since.")
+    """``stage`` is read-only (a deal moves only through its transitions): sending it is
+    refused with 422 naming ``stage``."""
+
+    title: Annotated[str, FilledLine(200)] = None  # type: ignore[assignment]
+    company_id: Id = None  # type: ignore[assignment]
+    contact_id: Id | None = None
+    owner_id: Id = None  # type: ignore[assignment]
+    amount: Money = None  # type: ignore[assignment]
+    source_id: Id | None = None
+    expected_close_date: Date | None = None
+    qualification_notes: Annotated[str, Text()] = None  # type: ignore[assignment]
+    next_action: Annotated[str, Line(255)] = None  # type: ignore[assignment]
+    next_action_due: Due | None = None
+    version: Version | None = None
 
 
 class DealOut(Schema):
@@ -130,17 +155,19 @@ class DealOut(Schema):
     company_id: int
     contact_id: int | None
     owner_id: int
-    amount: str
+    amount: MoneyOut
     currency: str
     source_id: int | None
     expected_close_date: dt.date | None
     qualification_notes: str
     next_action: str
-    next_action_due: str | None
+    next_action_due: str | None = Field(
+        description="A date (YYYY-MM-DD), or a datetime in the owner's zone when it has a time."
+    )
     next_action_overdue: bool
-    stage: str
+    stage: Stage
     probability: int
-    weighted_amount: str
+    weighted_amount: MoneyOut
     lost_reason_id: int | None
     lost_note: str
     won_at: dt.datetime | None
@@ -152,40 +179,45 @@ class DealOut(Schema):
 
 
 class TransitionIn(Schema):
-    version: int | None = Field(None, description="The version you read; 409 if it changed since.")
-    lost_reason_id: int | None = None
-    note: str = Field("", max_length=MAX_TEXT)
-    override_reason: str = Field("", max_length=MAX_TEXT)
-    qualification_notes: str | None = Field(None, max_length=MAX_TEXT)
-    amount: Decimal | None = Field(None, max_digits=14, decimal_places=2)
-    expected_close_date: dt.date | None = None
-    next_action: str | None = Field(None, max_length=255)
-    next_action_due: str | None = None
+    """Optional: what the transition needs, saved in the same step (``qualify``:
+    qualification_notes; ``propose``: amount, expected_close_date; ``lose``: lost_reason_id,
+    note; ``win``: override_reason when the promise check fails; ``reopen``: next_action,
+    next_action_due)."""
+
+    version: Version | None = None
+    lost_reason_id: Id | None = None
+    note: Annotated[str, Text()] = ""
+    override_reason: Annotated[str, Text()] = ""
+    qualification_notes: Annotated[str, Text()] = None  # type: ignore[assignment]
+    amount: Money = None  # type: ignore[assignment]
+    expected_close_date: Date = None  # type: ignore[assignment]
+    next_action: Annotated[str, Line(255)] = None  # type: ignore[assignment]
+    next_action_due: Due = None  # type: ignore[assignment]
 
 
 class CompleteIn(Schema):
-    outcome: str = Field(..., max_length=MAX_TEXT)
-    next_action: str = Field(..., max_length=255)
-    next_action_due: str
-    kind: str = ActivityKind.NOTE
+    # R2: completing asks for the next action in the same step. The schema requires them;
+    # crm.services.deal_complete_next_action refuses without them, naming both (422).
+    model_config = ConfigDict(
+        json_schema_extra={"required": ["outcome", "next_action", "next_action_due"]}
+    )
+
+    outcome: Annotated[str, Text()] = ""
+    next_action: Annotated[str, FilledLine(255)] = ""
+    next_action_due: Due = None  # type: ignore[assignment]
+    kind: ActivityKind = ActivityKind.NOTE
+    version: Version | None = None
 
 
 class ActivityIn(Schema):
-    kind: str
-    body: str = Field(..., max_length=MAX_TEXT)
-    occurred_at: dt.datetime | None = None
-
-    @field_validator("kind")
-    @classmethod
-    def known_kind(cls, value: str) -> str:
-        if value not in ActivityKind.values:
-            raise ValueError(f"Choose one of {', '.join(ActivityKind.values)}.")
-        return value
+    kind: ActivityKind
+    body: Annotated[str, Text()]
+    occurred_at: DateTime = Field(None, description="Default: now.")  # type: ignore[assignment]
 
 
 class ActivityOut(Schema):
     id: int
-    kind: str
+    kind: ActivityKind
     body: str
     occurred_at: dt.datetime
     author_id: int
@@ -195,51 +227,30 @@ class ActivityOut(Schema):
 
 
 class TimelineOut(Schema):
-    kind: str
+    kind: TimelineKind
     at: dt.datetime
     user_id: int | None
     text: str
-    from_stage: str | None
-    to_stage: str | None
+    from_stage: Stage | None
+    to_stage: Stage | None
 
 
 class PipelineRow(Schema):
-    stage: str
+    stage: Stage
     count: int
-    total: str
-    weighted: str
+    total: MoneyOut
+    weighted: MoneyOut
 
 
 class DealFilterQuery(Schema):
-    stage: str | None = None
-    owner_id: int | None = None
-    company_id: int | None = None
-    source_id: int | None = None
-    q: str | None = Field(None, max_length=200)
-    overdue: bool = False
-    limit: int = 50
-    offset: int = 0
-
-
-def parse_due(value: str | None, field: str = "next_action_due") -> dt.date | dt.datetime | None:
-    """A date (YYYY-MM-DD) or an ISO 8601 datetime with its offset."""
-    if value is None or value == "":
-        return None
-    try:
-        if len(value) == 10:
-            date = parse_date(value)
-            if date is not None:
-                return date
-        moment = parse_datetime(value)
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise ValidationError({field: ["Use a date (YYYY-MM-DD) or an ISO 8601 datetime."]})
-    if timezone.is_naive(moment):
-        raise ValidationError(
-            {field: ["A datetime needs a UTC offset, e.g. 2026-12-01T09:30:00+01:00."]}
-        )
-    return moment
+    stage: Stage | Literal["open"] | None = None
+    owner_id: QueryId | None = None
+    company_id: QueryId | None = None
+    source_id: QueryId | None = None
+    q: SearchText | None = None
+    overdue: QueryBool = False
+    limit: Limit = DEFAULT_LIMIT
+    offset: Offset = 0
 
 
 def _money(value: Decimal) -> str:
@@ -300,14 +311,14 @@ def _require(request: HttpRequest, perm: str) -> User:
 # Reference lists -------------------------------------------------------------------------
 
 
-@router.get("lead-sources", response=Page[NamedOut])
-def lead_sources(request: HttpRequest, limit: int = 50, offset: int = 0) -> dict:
+@router.get("lead-sources", response=answers({200: Page[NamedOut]}, *READ))
+def lead_sources(request: HttpRequest, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> dict:
     current_user(request)
     return paginate(selectors.lead_source_list(), limit=limit, offset=offset)
 
 
-@router.get("lost-reasons", response=Page[NamedOut])
-def lost_reasons(request: HttpRequest, limit: int = 50, offset: int = 0) -> dict:
+@router.get("lost-reasons", response=answers({200: Page[NamedOut]}, *READ))
+def lost_reasons(request: HttpRequest, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> dict:
     current_user(request)
     return paginate(selectors.lost_reason_list(), limit=limit, offset=offset)
 
@@ -315,27 +326,39 @@ def lost_reasons(request: HttpRequest, limit: int = 50, offset: int = 0) -> dict
 # Companies ------------------------------------------------------------------------------
 
 
-@router.get("companies", response=Page[CompanyOut])
+@router.get("companies", response=answers({200: Page[CompanyOut]}, *READ, 403))
 def company_list(
-    request: HttpRequest, q: str | None = None, limit: int = 50, offset: int = 0
+    request: HttpRequest,
+    q: SearchText | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict:
     user = _require(request, "crm.view_company")
     return paginate(selectors.company_list(user=user, q=q), limit=limit, offset=offset)
 
 
-@router.post("companies", response={201: CompanyOut})
-def company_create(request: HttpRequest, payload: CompanyIn) -> Status:
+@router.post("companies", response=answers({201: CompanyOut}, *WRITE, 403))
+def company_create(
+    request: HttpRequest, payload: CompanyIn, idempotency_key: KeyHeader = key_header
+) -> Status | HttpResponse:
     user = _require(request, "crm.add_company")
-    return Status(201, services.company_create(by=user, **payload.dict()))
+    return created_once(
+        request,
+        idempotency_key,
+        CompanyOut,
+        lambda: services.company_create(by=user, **payload.dict()),
+    )
 
 
-@router.get("companies/{int:company_id}", response=CompanyOut)
-def companyrelated(request: HttpRequest, company_id: int) -> Company:
+@router.get("companies/{int:company_id}", response=answers({200: CompanyOut}, *ONE))
+def company_detail(request: HttpRequest, company_id: PathId) -> Company:
     return selectors.company_get_for_user(user=current_user(request), pk=company_id)
 
 
-@router.patch("companies/{int:company_id}", response=CompanyOut)
-def company_patch(request: HttpRequest, company_id: int, payload: CompanyPatch) -> Company:
+@router.patch(
+    "companies/{int:company_id}", response=answers({200: CompanyOut}, *ONE, *WRITE, 403, 409)
+)
+def company_patch(request: HttpRequest, company_id: PathId, payload: CompanyPatch) -> Company:
     user = current_user(request)
     company = selectors.company_get_for_user(user=user, pk=company_id)
     fields = payload.dict(exclude_unset=True)
@@ -348,13 +371,13 @@ def company_patch(request: HttpRequest, company_id: int, payload: CompanyPatch) 
 # Contacts -------------------------------------------------------------------------------
 
 
-@router.get("contacts", response=Page[ContactOut])
+@router.get("contacts", response=answers({200: Page[ContactOut]}, *READ, 403))
 def contact_list(
     request: HttpRequest,
-    q: str | None = None,
-    company_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    q: SearchText | None = None,
+    company_id: QueryId | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict:
     user = _require(request, "crm.view_contact")
     return paginate(
@@ -362,21 +385,27 @@ def contact_list(
     )
 
 
-@router.post("contacts", response={201: ContactOut})
-def contact_create(request: HttpRequest, payload: ContactIn) -> Status:
+@router.post("contacts", response=answers({201: ContactOut}, *WRITE, 403))
+def contact_create(
+    request: HttpRequest, payload: ContactIn, idempotency_key: KeyHeader = key_header
+) -> Status | HttpResponse:
     user = _require(request, "crm.add_contact")
     data = payload.dict()
     data["company"] = related(Company, data.pop("company_id"), "company_id")
-    return Status(201, services.contact_create(by=user, **data))
+    return created_once(
+        request, idempotency_key, ContactOut, lambda: services.contact_create(by=user, **data)
+    )
 
 
-@router.get("contacts/{int:contact_id}", response=ContactOut)
-def contactrelated(request: HttpRequest, contact_id: int) -> Contact:
+@router.get("contacts/{int:contact_id}", response=answers({200: ContactOut}, *ONE))
+def contact_detail(request: HttpRequest, contact_id: PathId) -> Contact:
     return selectors.contact_get_for_user(user=current_user(request), pk=contact_id)
 
 
-@router.patch("contacts/{int:contact_id}", response=ContactOut)
-def contact_patch(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Contact:
+@router.patch(
+    "contacts/{int:contact_id}", response=answers({200: ContactOut}, *ONE, *WRITE, 403, 409)
+)
+def contact_patch(request: HttpRequest, contact_id: PathId, payload: ContactPatch) -> Contact:
     user = current_user(request)
     contact = selectors.contact_get_for_user(user=user, pk=contact_id)
     fields = payload.dict(exclude_unset=True)
@@ -400,16 +429,12 @@ def _deal_fields(data: dict[str, Any]) -> dict[str, Any]:
     ):
         if key in fields:
             fields[key.removesuffix("_id")] = related(model, fields.pop(key), key)
-    if "next_action_due" in fields:
-        fields["next_action_due"] = parse_due(fields["next_action_due"])
     return fields
 
 
-@router.get("deals", response=Page[DealOut])
+@router.get("deals", response=answers({200: Page[DealOut]}, *READ))
 def deal_list(request: HttpRequest, filters: Query[DealFilterQuery]) -> dict:
     user = current_user(request)
-    if filters.stage and filters.stage not in Stage.values and filters.stage != "open":
-        raise ValidationError({"stage": [f"Choose one of {', '.join(Stage.values)}."]})
     qs = selectors.deal_list(
         user=user,
         filters=selectors.DealFilters(
@@ -427,51 +452,59 @@ def deal_list(request: HttpRequest, filters: Query[DealFilterQuery]) -> dict:
     return page
 
 
-@router.post("deals", response={201: DealOut})
-def deal_create(request: HttpRequest, payload: DealIn) -> Status:
+@router.post("deals", response=answers({201: DealOut}, *WRITE, 403))
+def deal_create(
+    request: HttpRequest, payload: DealIn, idempotency_key: KeyHeader = key_header
+) -> Status | HttpResponse:
     user = _require(request, "crm.add_deal")
     fields = _deal_fields(payload.dict())
-    if fields.get("company") is None:
-        raise ValidationError({"company_id": ["A deal belongs to a company."]})
-    deal = services.deal_create(by=user, **fields)
-    return Status(201, deal_out(deal))
+    return created_once(
+        request,
+        idempotency_key,
+        DealOut,
+        lambda: deal_out(services.deal_create(by=user, **fields)),
+    )
 
 
-@router.get("deals/{int:deal_id}", response=DealOut)
-def dealrelated(request: HttpRequest, deal_id: int) -> dict:
+@router.get("deals/{int:deal_id}", response=answers({200: DealOut}, *ONE))
+def deal_detail(request: HttpRequest, deal_id: PathId) -> dict:
     deal = selectors.deal_get_for_user(user=current_user(request), pk=deal_id)
     return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
 
 
-@router.patch("deals/{int:deal_id}", response=DealOut)
-def deal_patch(request: HttpRequest, deal_id: int, payload: DealPatch) -> dict:
+def _sent_fields(request: HttpRequest) -> set[str]:
+    body = json.loads(request.body or b"{}")
+    return set(body) if isinstance(body, dict) else set()
+
+
+@router.patch("deals/{int:deal_id}", response=answers({200: DealOut}, *ONE, *WRITE, 403, 409))
+def deal_patch(request: HttpRequest, deal_id: PathId, payload: DealPatch) -> dict:
     user = current_user(request)
     deal = selectors.deal_get_for_user(user=user, pk=deal_id)
-    data = payload.dict(exclude_unset=True)
-    if "stage" in data:
+    if "stage" in _sent_fields(request):
         raise ValidationError(
             {"stage": ["The stage is read-only; use POST deals/{id}/transitions/{name}."]}
         )
+    data = payload.dict(exclude_unset=True)
     version = data.pop("version", None)
-    if "company_id" in data and data["company_id"] is None:
-        raise ValidationError({"company_id": ["A deal belongs to a company."]})
     fields = _deal_fields(data)
     deal = services.deal_update(deal=deal, by=user, version=version, **fields)
-    return deal_out(deal)
+    return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
 
 
-@router.post("deals/{int:deal_id}/transitions/{name}", response=DealOut)
+@router.post(
+    "deals/{int:deal_id}/transitions/{name}",
+    response=answers({200: DealOut}, *ONE, *WRITE, 403, 409),
+)
 def deal_transition(
-    request: HttpRequest, deal_id: int, name: str, payload: TransitionIn | None = None
+    request: HttpRequest, deal_id: PathId, name: Transition, payload: TransitionIn | None = None
 ) -> dict:
+    """Move the deal along the pipeline (R3, R4). The body is optional; a refusal names the
+    failing fields (422). ``win`` goes through the handoff gate (R5-R7)."""
     user = current_user(request)
     deal = selectors.deal_get_for_user(user=user, pk=deal_id)
-    if name not in services.TRANSITIONS:
-        raise Http404
     params = payload.dict(exclude_unset=True) if payload else {}
     version = params.pop("version", None)
-    if "next_action_due" in params:
-        params["next_action_due"] = parse_due(params["next_action_due"])
     if name == "win":
         # The handoff gate is the only way to win (R5-R7, and R6's project).
         deal = handoff_services.deal_win(
@@ -484,8 +517,12 @@ def deal_transition(
     return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
 
 
-@router.post("deals/{int:deal_id}/next-action/complete", response=DealOut)
-def deal_complete(request: HttpRequest, deal_id: int, payload: CompleteIn) -> dict:
+@router.post(
+    "deals/{int:deal_id}/next-action/complete",
+    response=answers({200: DealOut}, *ONE, *WRITE, 403, 409),
+)
+def deal_complete(request: HttpRequest, deal_id: PathId, payload: CompleteIn) -> dict:
+    """R2: record the outcome in the deal's history and set the next action in one step."""
     user = current_user(request)
     deal = selectors.deal_get_for_user(user=user, pk=deal_id)
     deal = services.deal_complete_next_action(
@@ -494,13 +531,18 @@ def deal_complete(request: HttpRequest, deal_id: int, payload: CompleteIn) -> di
         outcome=payload.outcome,
         kind=payload.kind,
         next_action=payload.next_action,
-        next_action_due=parse_due(payload.next_action_due),
+        next_action_due=payload.next_action_due,
+        version=payload.version,
     )
-    return deal_out(deal)
+    return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
 
 
-@router.get("deals/{int:deal_id}/activities", response=Page[ActivityOut])
-def deal_activities(request: HttpRequest, deal_id: int, limit: int = 50, offset: int = 0) -> dict:
+@router.get(
+    "deals/{int:deal_id}/activities", response=answers({200: Page[ActivityOut]}, *ONE, *READ)
+)
+def deal_activities(
+    request: HttpRequest, deal_id: PathId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+) -> dict:
     deal = selectors.deal_get_for_user(user=current_user(request), pk=deal_id)
     return paginate(
         Activity.objects.filter(deal=deal).order_by("-occurred_at", "-pk"),
@@ -509,17 +551,37 @@ def deal_activities(request: HttpRequest, deal_id: int, limit: int = 50, offset:
     )
 
 
-@router.post("deals/{int:deal_id}/activities", response={201: ActivityOut})
-def deal_activity_create(request: HttpRequest, deal_id: int, payload: ActivityIn) -> Status:
+@router.post(
+    "deals/{int:deal_id}/activities", response=answers({201: ActivityOut}, *ONE, *WRITE, 403)
+)
+def deal_activity_create(
+    request: HttpRequest,
+    deal_id: PathId,
+    payload: ActivityIn,
+    idempotency_key: KeyHeader = key_header,
+) -> Status | HttpResponse:
     user = current_user(request)
     deal = selectors.deal_get_for_user(user=user, pk=deal_id)
-    return Status(201, services.activity_create(by=user, deal=deal, **payload.dict()))
+    return created_once(
+        request,
+        idempotency_key,
+        ActivityOut,
+        lambda: services.activity_create(by=user, deal=deal, **payload.dict()),
+    )
 
 
-@router.get("deals/{int:deal_id}/timeline", response=list[TimelineOut])
-def deal_timeline(request: HttpRequest, deal_id: int) -> list[dict]:
+@router.get("deals/{int:deal_id}/timeline", response=answers({200: Page[TimelineOut]}, *ONE, *READ))
+def deal_timeline(
+    request: HttpRequest, deal_id: PathId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+) -> dict:
+    """Activities and stage changes, newest first."""
     deal = selectors.deal_get_for_user(user=current_user(request), pk=deal_id)
-    return [
+    check_paging(limit, offset)
+    count = Activity.objects.filter(deal=deal).count() + deal.stage_changes.count()
+    entries = (
+        selectors.deal_timeline(deal=deal, limit=offset + limit)[offset:] if offset < count else []
+    )
+    items = [
         {
             "kind": e.kind,
             "at": e.at,
@@ -528,15 +590,16 @@ def deal_timeline(request: HttpRequest, deal_id: int) -> list[dict]:
             "from_stage": e.from_stage,
             "to_stage": e.to_stage,
         }
-        for e in selectors.deal_timeline(deal=deal)
+        for e in entries
     ]
+    return {"items": items, "count": count}
 
 
 # Reports ---------------------------------------------------------------------------------
 
 
-@router.get("reports/pipeline", response=list[PipelineRow])
-def report_pipeline(request: HttpRequest, owner_id: int | None = None) -> list[dict]:
+@router.get("reports/pipeline", response=answers({200: list[PipelineRow]}, *READ, 403))
+def report_pipeline(request: HttpRequest, owner_id: QueryId | None = None) -> list[dict]:
     user = _require(request, "crm.add_deal")
     totals = selectors.pipeline_totals(user=user, owner_id=owner_id)
     return [

@@ -7,7 +7,7 @@ strings, months ``YYYY-MM``, rates fractions between 0 and 1 (null when undefine
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
@@ -16,17 +16,20 @@ from ninja import Router, Schema
 
 from accounts.models import User
 from api.auth import current_user
+from api.errors import READ, answers
+from api.fields import Date, MoneyOut, QueryId, QueryInt
 from dashboards import selectors
 
 router = Router(tags=["reports"])
 MAX_MONTHS = 24
+Months = Annotated[int, QueryInt(1, MAX_MONTHS)]
 
 
 class ForecastRow(Schema):
     month: str
     count: int
-    total: str
-    weighted: str
+    total: MoneyOut
+    weighted: MoneyOut
 
 
 class SourceRow(Schema):
@@ -35,7 +38,7 @@ class SourceRow(Schema):
     deals: int
     won: int
     lost: int
-    won_amount: str
+    won_amount: MoneyOut
     win_rate: float | None
 
 
@@ -86,9 +89,9 @@ def _today(user: User) -> dt.date:
     return timezone.localtime(timezone.now(), user.zone).date()
 
 
-@router.get("reports/forecast", response=list[ForecastRow])
+@router.get("reports/forecast", response=answers({200: list[ForecastRow]}, *READ, 403))
 def report_forecast(
-    request: HttpRequest, months: int = 6, owner_id: int | None = None
+    request: HttpRequest, months: Months = 6, owner_id: QueryId | None = None
 ) -> list[dict[str, Any]]:
     """Open deals per month of expected close, from this month: count, total, weighted."""
     user = _sales_user(request)
@@ -106,12 +109,12 @@ def report_forecast(
     ]
 
 
-@router.get("reports/sources", response=list[SourceRow])
+@router.get("reports/sources", response=answers({200: list[SourceRow]}, *READ, 403))
 def report_sources(
     request: HttpRequest,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    owner_id: int | None = None,
+    since: Date | None = None,
+    until: Date | None = None,
+    owner_id: QueryId | None = None,
 ) -> list[dict[str, Any]]:
     """Per lead source, deals created between ``since`` and ``until`` (inclusive, in your
     time zone): how many, won, lost, won revenue and win rate = won / (won + lost)."""
@@ -127,8 +130,8 @@ def report_sources(
     ]
 
 
-@router.get("reports/follow-up", response=FollowUpOut)
-def report_follow_up(request: HttpRequest, owner_id: int | None = None) -> dict[str, Any]:
+@router.get("reports/follow-up", response=answers({200: FollowUpOut}, *READ, 403))
+def report_follow_up(request: HttpRequest, owner_id: QueryId | None = None) -> dict[str, Any]:
     """Open deals, those with a next action, those overdue; compliance = the share of open
     deals with a next action that is not overdue."""
     _sales_user(request)
@@ -138,8 +141,8 @@ def report_follow_up(request: HttpRequest, owner_id: int | None = None) -> dict[
     return {**totals, "compliance": _rate(totals["compliance"])}
 
 
-@router.get("reports/delivery-demand", response=list[DemandRow])
-def report_delivery_demand(request: HttpRequest, months: int = 6) -> list[dict[str, Any]]:
+@router.get("reports/delivery-demand", response=answers({200: list[DemandRow]}, *READ, 403))
+def report_delivery_demand(request: HttpRequest, months: Months = 6) -> list[dict[str, Any]]:
     """Expected delivery work per month (open deals by expected close month, weighted by
     probability times their template's planned working days) against capacity (active
     delivery people times the month's working days)."""

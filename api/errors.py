@@ -1,20 +1,51 @@
-"""The error shape of API.md: ``{"detail": "one sentence", "errors": {field: [messages]}}``."""
+"""The error shape of API.md: ``{"detail": "one sentence", "errors": {field: [messages]}}``.
+
+Statuses: 400 malformed (JSON, types, formats, enums, lengths), 401 no or bad token, 403 not
+allowed, 404 missing, not visible, or a bad path parameter, 405 wrong method, 409 an edit
+conflict (someone changed it first), 413 a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, 422 a
+rule refused it (Relay's input policy, ranges, the services' rules), 503 the database was
+momentarily unavailable (a retry may work). A database error caused by the input is a 422,
+never a "please retry" 409: retrying the same input cannot succeed.
+"""
 
 import logging
+import re
+from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import DatabaseError, DataError, IntegrityError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django_fsm import ConcurrentTransition
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from crm.exceptions import EditConflict
+from projects.exceptions import EditConflict as ProjectEditConflict
 
 logger = logging.getLogger(__name__)
+
+
+class ErrorOut(Schema):
+    """Every error answer: one sentence, and the messages of each failing field."""
+
+    detail: str
+    errors: dict[str, list[str]]
+
+
+def answers(ok: dict[int, Any], *codes: int) -> dict[int, Any]:
+    """An operation's responses: its success ``ok`` plus ``ErrorOut`` for 401 (every
+    operation needs a token) and each of ``codes``."""
+    return {**ok, **dict.fromkeys(sorted({401, *codes}), ErrorOut)}
+
+
+# What an operation can answer, by what it takes (each adds to ``answers``).
+READ = (400, 422)  # query parameters: malformed (400) or out of range (422)
+ONE = (404,)  # a path id: missing, not visible, or not an id
+WRITE = (400, 413, 422)  # a JSON body
 
 
 class Conflict(Exception):
@@ -31,6 +62,13 @@ def error_body(detail: str, errors: dict[str, list[str]] | None = None) -> dict[
     return {"detail": detail, "errors": errors or {}}
 
 
+def json_error(
+    status: int, detail: str, errors: dict[str, list[str]] | None = None
+) -> JsonResponse:
+    """The error shape outside an operation (unknown paths, wrong methods)."""
+    return JsonResponse(error_body(detail, errors), status=status)
+
+
 def validation_errors(error: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(error, "error_dict"):
         return {
@@ -40,22 +78,52 @@ def validation_errors(error: DjangoValidationError) -> dict[str, list[str]]:
     return {"non_field_errors": [str(m) for m in error.messages]}
 
 
-def _field_name(loc: list[Any]) -> str:
-    parts = [
-        str(part) for part in loc if part not in ("body", "query", "path", "payload", "filters")
-    ]
+_LOCATIONS = ("body", "query", "path", "header", "payload", "filters")
+_HEADERS = {"Idempotency-Key": "idempotency_key"}
+# Pydantic errors that mean "well-formed, but out of the accepted range": a refusal (422).
+REFUSED = frozenset(
+    {"relay_refused", "greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+)
+
+
+def _field_name(loc: Iterable[Any]) -> str:
+    parts = [_HEADERS.get(str(part), str(part)) for part in loc if part not in _LOCATIONS]
     return ".".join(parts) or "body"
+
+
+_KEY = re.compile(r"Key \((?P<columns>[^)]+)\)")
+
+
+def _database_field(error: DatabaseError) -> str:
+    """The column a database error names, when PostgreSQL says (else non_field_errors)."""
+    diag = getattr(error.__cause__, "diag", None)
+    column = getattr(diag, "column_name", None)
+    if not column:
+        found = _KEY.search(getattr(diag, "message_detail", None) or "")
+        column = found and found["columns"].split(",")[0].strip()
+    return column or "non_field_errors"
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
-    def _bad_types(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    def _bad_input(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        items = list(exc.errors)
+        if any(item.get("loc", ("",))[0] == "path" for item in items):
+            return api.create_response(request, error_body("Not found."), status=404)
         errors: dict[str, list[str]] = {}
-        for item in exc.errors:
-            errors.setdefault(_field_name(list(item.get("loc", []))), []).append(
-                item.get("msg", "Invalid.")
+        for item in items:
+            errors.setdefault(_field_name(item.get("loc", [])), []).append(
+                item.get("msg", "Invalid.").removeprefix("Value error, ")
             )
+        refused = all(item.get("type") in REFUSED for item in items)
         fields = ", ".join(errors)
+        if refused:
+            detail = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
+            return api.create_response(request, error_body(detail, errors), status=422)
         return api.create_response(
             request, error_body(f"Invalid input: {fields}.", errors), status=400
         )
@@ -84,6 +152,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
             detail = "Malformed JSON in the request body."
         return api.create_response(request, error_body(detail, errors), status=exc.status_code)
 
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        limit = _mb(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        message = f"The request body is larger than {limit}."
+        return api.create_response(request, error_body(message, {"body": [message]}), status=413)
+
+    @api.exception_handler(BadRequest)
+    def _bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
+        return api.create_response(request, error_body(str(exc) or "Bad request."), status=400)
+
     @api.exception_handler(PermissionDenied)
     def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return api.create_response(
@@ -102,6 +180,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _edit_conflict(request: HttpRequest, exc: EditConflict) -> HttpResponse:
         return api.create_response(request, error_body(exc.detail), status=409)
 
+    @api.exception_handler(ProjectEditConflict)
+    def _project_edit_conflict(request: HttpRequest, exc: ProjectEditConflict) -> HttpResponse:
+        return api.create_response(request, error_body(exc.detail), status=409)
+
     @api.exception_handler(ConcurrentTransition)
     def _concurrent_transition(request: HttpRequest, exc: ConcurrentTransition) -> HttpResponse:
         return api.create_response(
@@ -110,9 +192,33 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DatabaseError)
     def _database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+        if isinstance(exc, DataError | IntegrityError):
+            # The input could not be stored (a value out of the column's range, a duplicate
+            # that slipped past a service's check in a race): the same input would fail again.
+            logger.warning("API input refused by the database: %s", exc)
+            field = _database_field(exc)
+            message = (
+                "This value is already taken or refers to something that no longer exists."
+                if isinstance(exc, IntegrityError)
+                else "This value cannot be stored."
+            )
+            return api.create_response(
+                request, error_body(f"{field}: {message}", {field: [message]}), status=422
+            )
+        if isinstance(exc, OperationalError):
+            logger.warning("Database unavailable in the API: %s", exc)
+            response = api.create_response(
+                request,
+                error_body("The database is busy or unavailable; try again shortly."),
+                status=503,
+            )
+            response["Retry-After"] = "1"
+            return response
         logger.exception("Database error in the API")
         return api.create_response(
-            request, error_body("The request could not be completed; please retry."), status=409
+            request,
+            error_body("Something went wrong on our side; nothing was changed."),
+            status=500,
         )
 
     @api.exception_handler(Exception)

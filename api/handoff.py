@@ -1,13 +1,15 @@
 """/api/v1 endpoints for the handoff: the R5 fields, the promise check (R7), winning."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Router, Schema
 
 from accounts.models import User
 from api.auth import current_user
+from api.errors import ONE, WRITE, answers
+from api.fields import Date, Id, PathId, Text, Version
 from api.lookups import related
 from crm import selectors as crm_selectors
 from crm.models import Contact, Deal
@@ -19,15 +21,18 @@ router = Router(tags=["handoff"])
 
 
 class HandoffIn(Schema):
-    scope_summary: str | None = Field(None, max_length=5000)
-    promised_date: dt.date | None = None
-    promised_timeline: str | None = Field(None, max_length=5000)
-    key_constraints: str | None = Field(None, max_length=5000)
-    main_stakeholder_id: int | None = None
-    kickoff_date: dt.date | None = None
-    template_id: int | None = None
-    delivery_lead_id: int | None = None
-    version: int | None = None
+    """The R5 fields to save in the draft (each may be left out; ids and dates may be null to
+    clear them). Completeness is checked as a whole at ``win``."""
+
+    scope_summary: Annotated[str, Text()] = None  # type: ignore[assignment]
+    promised_date: Date | None = None
+    promised_timeline: Annotated[str, Text()] = None  # type: ignore[assignment]
+    key_constraints: Annotated[str, Text()] = None  # type: ignore[assignment]
+    main_stakeholder_id: Id | None = None
+    kickoff_date: Date | None = None
+    template_id: Id | None = None
+    delivery_lead_id: Id | None = None
+    version: Version | None = None
 
 
 class HandoffOut(Schema):
@@ -83,14 +88,16 @@ def handoff_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-@router.get("deals/{int:deal_id}/handoff", response=HandoffOut)
-def handoff_get(request: HttpRequest, deal_id: int) -> dict:
+@router.get("deals/{int:deal_id}/handoff", response=answers({200: HandoffOut}, *ONE))
+def handoff_get(request: HttpRequest, deal_id: PathId) -> dict:
     deal = crm_selectors.deal_get_for_user(user=current_user(request), pk=deal_id)
     return handoff_out(services.handoff_for(deal), deal)
 
 
-@router.put("deals/{int:deal_id}/handoff", response=HandoffOut)
-def handoff_put(request: HttpRequest, deal_id: int, payload: HandoffIn) -> dict:
+@router.put(
+    "deals/{int:deal_id}/handoff", response=answers({200: HandoffOut}, *ONE, *WRITE, 403, 409)
+)
+def handoff_put(request: HttpRequest, deal_id: PathId, payload: HandoffIn) -> dict:
     user = current_user(request)
     deal = crm_selectors.deal_get_for_user(user=user, pk=deal_id)
     data = payload.dict(exclude_unset=True)
@@ -101,8 +108,8 @@ def handoff_put(request: HttpRequest, deal_id: int, payload: HandoffIn) -> dict:
     return handoff_out(handoff, deal)
 
 
-@router.get("deals/{int:deal_id}/promise-check", response=PromiseCheckOut)
-def promise_check(request: HttpRequest, deal_id: int) -> dict:
+@router.get("deals/{int:deal_id}/promise-check", response=answers({200: PromiseCheckOut}, *ONE))
+def promise_check(request: HttpRequest, deal_id: PathId) -> dict:
     deal = crm_selectors.deal_get_for_user(user=current_user(request), pk=deal_id)
     handoff = services.handoff_for(deal)
     check = services.promise_check(

@@ -1,14 +1,21 @@
 """Limit/offset lists: ``{"items": [...], "count": N}`` (limit 50 by default, 200 at most)."""
 
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from ninja import Schema
 
+from api.fields import QueryInt
+from inputs.numbers import MAX_ID
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
+# The paging parameters of every list: ``limit: Limit = DEFAULT_LIMIT, offset: Offset = 0``.
+Limit = Annotated[int, QueryInt(1, MAX_LIMIT)]
+Offset = Annotated[int, QueryInt(0, MAX_ID)]
 
 T = TypeVar("T")
 
@@ -18,12 +25,20 @@ class Page[T](Schema):
     count: int
 
 
-def paginate(queryset: QuerySet, *, limit: int = DEFAULT_LIMIT, offset: int = 0) -> dict[str, Any]:
+def check_paging(limit: int, offset: int) -> None:
     errors = {}
     if not 1 <= limit <= MAX_LIMIT:
         errors["limit"] = [f"Must be between 1 and {MAX_LIMIT}."]
-    if offset < 0:
-        errors["offset"] = ["Must be 0 or more."]
+    if not 0 <= offset <= MAX_ID:
+        errors["offset"] = [f"Must be between 0 and {MAX_ID}."]
     if errors:
         raise ValidationError(errors)
-    return {"items": list(queryset[offset : offset + limit]), "count": queryset.count()}
+
+
+def paginate(
+    rows: QuerySet | Sequence[Any], *, limit: int = DEFAULT_LIMIT, offset: int = 0
+) -> dict[str, Any]:
+    check_paging(limit, offset)
+    count = rows.count() if isinstance(rows, QuerySet) else len(rows)
+    items = list(rows[offset : offset + limit]) if offset < count else []
+    return {"items": items, "count": count}

@@ -4,28 +4,52 @@ Thin adapters: selectors find what the caller may see (404 otherwise), services 
 rules (403 not allowed, 422 refused, naming the fields).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
-from ninja import Router, Schema, Status
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, Router, Schema, Status
 
 from accounts.models import User
 from api.auth import current_user
-from api.errors import Conflict
+from api.errors import ONE, READ, WRITE, answers
+from api.fields import (
+    Bool,
+    Date,
+    FilledLine,
+    Id,
+    Int,
+    PathId,
+    QueryBool,
+    QueryId,
+    Text,
+    Version,
+)
+from api.idempotency import KeyHeader, created_once, key_header
 from api.lookups import related
-from api.pagination import Page, paginate
+from api.pagination import DEFAULT_LIMIT, Limit, Offset, Page, paginate
 from crm.models import Company
 from handoff.models import Handoff
 from projects import rules as project_rules
 from projects import selectors, services
-from projects.exceptions import EditConflict
-from projects.models import Comment, Dependency, Milestone, Project, Task
+from projects.models import (
+    MAX_DURATION_DAYS,
+    MAX_LAG_DAYS,
+    Comment,
+    DependencyKind,
+    Milestone,
+    Project,
+    ProjectStatus,
+    Task,
+    TaskStatus,
+)
 
 router = Router(tags=["projects"])
+
+Duration = Annotated[int, Int(0, MAX_DURATION_DAYS)]
+Lag = Annotated[int, Int(-MAX_LAG_DAYS, MAX_LAG_DAYS)]
+SearchText = Annotated[str, Field(max_length=200)]
 
 
 # Schemas -----------------------------------------------------------------------------------
@@ -35,7 +59,7 @@ class ProjectOut(Schema):
     id: int
     name: str
     description: str
-    status: str
+    status: ProjectStatus
     company_id: int | None
     delivery_lead_id: int
     member_ids: list[int]
@@ -57,26 +81,29 @@ class ProjectOut(Schema):
 
 
 class ProjectIn(Schema):
-    name: str
-    start_date: date
-    delivery_lead_id: int | None = None
-    company_id: int | None = None
-    template_id: int | None = None
-    member_ids: list[int] = []
-    promised_date: date | None = None
-    description: str = ""
+    name: Annotated[str, FilledLine(200)]
+    start_date: Date
+    delivery_lead_id: Id | None = Field(None, description="Default: the caller.")
+    company_id: Id | None = None
+    template_id: Id | None = None
+    member_ids: list[Id] = []
+    promised_date: Date | None = None
+    description: Annotated[str, Text()] = ""
 
 
 class ProjectPatch(Schema):
-    name: str | None = None
-    description: str | None = None
-    status: str | None = None
-    start_date: date | None = None
-    delivery_lead_id: int | None = None
-    company_id: int | None = None
-    member_ids: list[int] | None = None
-    promised_date: date | None = None
-    version: int | None = None
+    """Fields to change; a field that cannot be empty (``name``, ``description``,
+    ``status``, ``start_date``, ``delivery_lead_id``) is refused as null (400)."""
+
+    name: Annotated[str, FilledLine(200)] = None  # type: ignore[assignment]
+    description: Annotated[str, Text()] = None  # type: ignore[assignment]
+    status: ProjectStatus = None  # type: ignore[assignment]
+    start_date: Date = None  # type: ignore[assignment]
+    delivery_lead_id: Id = None  # type: ignore[assignment]
+    company_id: Id | None = None
+    member_ids: list[Id] = None  # type: ignore[assignment]
+    promised_date: Date | None = None
+    version: Version | None = None
 
 
 class TaskOut(Schema):
@@ -85,7 +112,7 @@ class TaskOut(Schema):
     title: str
     description: str
     assignee_id: int | None
-    status: str
+    status: TaskStatus
     duration_days: int
     start_no_earlier_than: date | None
     milestone_id: int | None
@@ -99,29 +126,29 @@ class TaskOut(Schema):
 
 
 class TaskIn(Schema):
-    title: str
-    description: str = ""
-    assignee_id: int | None = None
-    duration_days: int = 1
-    start_no_earlier_than: date | None = None
-    milestone_id: int | None = None
+    title: Annotated[str, FilledLine(200)]
+    description: Annotated[str, Text()] = ""
+    assignee_id: Id | None = None
+    duration_days: Duration = 1
+    start_no_earlier_than: Date | None = None
+    milestone_id: Id | None = None
 
 
 class TaskPatch(Schema):
-    title: str | None = None
-    description: str | None = None
-    assignee_id: int | None = None
-    duration_days: int | None = None
-    start_no_earlier_than: date | None = None
-    milestone_id: int | None = None
-    status: str | None = None
-    version: int | None = None
+    title: Annotated[str, FilledLine(200)] = None  # type: ignore[assignment]
+    description: Annotated[str, Text()] = None  # type: ignore[assignment]
+    assignee_id: Id | None = None
+    duration_days: Duration = None  # type: ignore[assignment]
+    start_no_earlier_than: Date | None = None
+    milestone_id: Id | None = None
+    status: TaskStatus = None  # type: ignore[assignment]
+    version: Version | None = None
 
 
 class DependencyIn(Schema):
-    predecessor_id: int
-    kind: str = "FS"
-    lag_days: int = 0
+    predecessor_id: Id
+    kind: DependencyKind = DependencyKind.FS
+    lag_days: Lag = Field(0, description="Working days; negative is a lead.")
 
 
 class DependencyOut(Schema):
@@ -129,15 +156,15 @@ class DependencyOut(Schema):
     project_id: int
     predecessor_id: int
     successor_id: int
-    kind: str
+    kind: DependencyKind
     lag_days: int
 
 
 class MilestoneIn(Schema):
-    name: str
-    due_date: date | None = None
-    requires_approval: bool = False
-    approver_id: int | None = None
+    name: Annotated[str, FilledLine(200)]
+    due_date: Date | None = None
+    requires_approval: Bool = False
+    approver_id: Id | None = None
 
 
 class MilestoneOut(Schema):
@@ -154,11 +181,11 @@ class MilestoneOut(Schema):
 
 
 class ApproveIn(Schema):
-    comment: str = ""
+    comment: Annotated[str, Text()] = ""
 
 
 class CommentIn(Schema):
-    body: str
+    body: Annotated[str, Text()]
 
 
 class CommentOut(Schema):
@@ -179,14 +206,6 @@ class TemplateOut(Schema):
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-
-@contextmanager
-def _conflicts() -> Iterator[None]:
-    try:
-        yield
-    except EditConflict as error:
-        raise Conflict(error.detail) from error
 
 
 def _user(pk: int | None, field: str) -> User | None:
@@ -276,16 +295,16 @@ def _comment_out(comment: Comment) -> dict[str, Any]:
 # Projects ----------------------------------------------------------------------------------
 
 
-@router.get("projects", response=Page[ProjectOut])
+@router.get("projects", response=answers({200: Page[ProjectOut]}, *READ))
 def project_list(
     request: HttpRequest,
-    limit: int = 50,
-    offset: int = 0,
-    status: str | None = None,
-    lead_id: int | None = None,
-    company_id: int | None = None,
-    at_risk: bool | None = None,
-    q: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+    status: ProjectStatus | None = None,
+    lead_id: QueryId | None = None,
+    company_id: QueryId | None = None,
+    at_risk: QueryBool | None = None,
+    q: SearchText | None = None,
 ) -> dict:
     projects = selectors.project_list_for_user(
         current_user(request),
@@ -301,40 +320,48 @@ def project_list(
     return page
 
 
-@router.post("projects", response={201: ProjectOut})
-def project_create(request: HttpRequest, payload: ProjectIn) -> Status:
+@router.post("projects", response=answers({201: ProjectOut}, *WRITE, 403))
+def project_create(
+    request: HttpRequest, payload: ProjectIn, idempotency_key: KeyHeader = key_header
+) -> Status | HttpResponse:
     user = current_user(request)
     if not project_rules.can_create_project.test(user):
         raise PermissionDenied("Only delivery leads create projects.")
-    lead = _user(payload.delivery_lead_id, "delivery_lead_id") or user
-    fields: dict[str, Any] = {
-        "by": user,
-        "name": payload.name,
-        "start_date": payload.start_date,
-        "delivery_lead": lead,
-        "company": related(Company, payload.company_id, "company_id"),
-        "members": _users(payload.member_ids, "member_ids"),
-        "promised_date": payload.promised_date,
-        "description": payload.description,
-    }
-    if payload.template_id is not None:
-        try:
-            template = selectors.template_get(payload.template_id)
-        except Http404 as error:
-            raise ValidationError({"template_id": "No such project template."}) from error
-        project = services.project_create_from_template(template=template, **fields)
-    else:
-        project = services.project_create(**fields)
-    return Status(201, _project_out(selectors.project_get_for_user(user, project.pk)))
+
+    def create() -> dict[str, Any]:
+        lead = _user(payload.delivery_lead_id, "delivery_lead_id") or user
+        fields: dict[str, Any] = {
+            "by": user,
+            "name": payload.name,
+            "start_date": payload.start_date,
+            "delivery_lead": lead,
+            "company": related(Company, payload.company_id, "company_id"),
+            "members": _users(payload.member_ids, "member_ids"),
+            "promised_date": payload.promised_date,
+            "description": payload.description,
+        }
+        if payload.template_id is not None:
+            try:
+                template = selectors.template_get(payload.template_id)
+            except Http404 as error:
+                raise ValidationError({"template_id": "No such project template."}) from error
+            project = services.project_create_from_template(template=template, **fields)
+        else:
+            project = services.project_create(**fields)
+        return _project_out(selectors.project_get_for_user(user, project.pk))
+
+    return created_once(request, idempotency_key, ProjectOut, create)
 
 
-@router.get("projects/{int:project_id}", response=ProjectOut)
-def project_detail(request: HttpRequest, project_id: int) -> dict:
+@router.get("projects/{int:project_id}", response=answers({200: ProjectOut}, *ONE))
+def project_detail(request: HttpRequest, project_id: PathId) -> dict:
     return _project_out(selectors.project_get_for_user(current_user(request), project_id))
 
 
-@router.patch("projects/{int:project_id}", response=ProjectOut)
-def project_update(request: HttpRequest, project_id: int, payload: ProjectPatch) -> dict:
+@router.patch(
+    "projects/{int:project_id}", response=answers({200: ProjectOut}, *ONE, *WRITE, 403, 409)
+)
+def project_update(request: HttpRequest, project_id: PathId, payload: ProjectPatch) -> dict:
     user = current_user(request)
     project = selectors.project_get_for_user(user, project_id)
     data = payload.dict(exclude_unset=True)
@@ -346,49 +373,57 @@ def project_update(request: HttpRequest, project_id: int, payload: ProjectPatch)
         elif key == "company_id":
             changes["company"] = related(Company, value, "company_id")
         elif key == "member_ids":
-            changes["members"] = _users(value or [], key)
-        elif key == "name" and value is None:
-            raise ValidationError({"name": "This field cannot be blank."})
+            changes["members"] = _users(value, key)
         else:
             changes[key] = value
-    with _conflicts():
-        services.project_update(by=user, project=project, version=version, **changes)
+    services.project_update(by=user, project=project, version=version, **changes)
     return _project_out(selectors.project_get_for_user(user, project_id))
 
 
 # Tasks -------------------------------------------------------------------------------------
 
 
-@router.get("projects/{int:project_id}/tasks", response=Page[TaskOut])
-def task_list(request: HttpRequest, project_id: int, limit: int = 50, offset: int = 0) -> dict:
+@router.get("projects/{int:project_id}/tasks", response=answers({200: Page[TaskOut]}, *ONE, *READ))
+def task_list(
+    request: HttpRequest, project_id: PathId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+) -> dict:
     project = selectors.project_get_for_user(current_user(request), project_id)
     return paginate(selectors.project_tasks(project), limit=limit, offset=offset)
 
 
-@router.post("projects/{int:project_id}/tasks", response={201: TaskOut})
-def task_create(request: HttpRequest, project_id: int, payload: TaskIn) -> Status:
+@router.post("projects/{int:project_id}/tasks", response=answers({201: TaskOut}, *ONE, *WRITE, 403))
+def task_create(
+    request: HttpRequest,
+    project_id: PathId,
+    payload: TaskIn,
+    idempotency_key: KeyHeader = key_header,
+) -> Status | HttpResponse:
     user = current_user(request)
     project = selectors.project_get_for_user(user, project_id)
-    task = services.task_create(
-        by=user,
-        project=project,
-        title=payload.title,
-        description=payload.description,
-        duration_days=payload.duration_days,
-        assignee=_user(payload.assignee_id, "assignee_id"),
-        start_no_earlier_than=payload.start_no_earlier_than,
-        milestone=_milestone(project, payload.milestone_id),
+    return created_once(
+        request,
+        idempotency_key,
+        TaskOut,
+        lambda: services.task_create(
+            by=user,
+            project=project,
+            title=payload.title,
+            description=payload.description,
+            duration_days=payload.duration_days,
+            assignee=_user(payload.assignee_id, "assignee_id"),
+            start_no_earlier_than=payload.start_no_earlier_than,
+            milestone=_milestone(project, payload.milestone_id),
+        ),
     )
-    return Status(201, task)
 
 
-@router.get("tasks/{int:task_id}", response=TaskOut)
-def task_detail(request: HttpRequest, task_id: int) -> Task:
+@router.get("tasks/{int:task_id}", response=answers({200: TaskOut}, *ONE))
+def task_detail(request: HttpRequest, task_id: PathId) -> Task:
     return selectors.task_get_for_user(current_user(request), task_id)
 
 
-@router.patch("tasks/{int:task_id}", response=TaskOut)
-def task_update(request: HttpRequest, task_id: int, payload: TaskPatch) -> Task:
+@router.patch("tasks/{int:task_id}", response=answers({200: TaskOut}, *ONE, *WRITE, 403, 409))
+def task_update(request: HttpRequest, task_id: PathId, payload: TaskPatch) -> Task:
     user = current_user(request)
     task = selectors.task_get_for_user(user, task_id)
     data = payload.dict(exclude_unset=True)
@@ -399,42 +434,56 @@ def task_update(request: HttpRequest, task_id: int, payload: TaskPatch) -> Task:
             changes["assignee"] = _user(value, key)
         elif key == "milestone_id":
             changes["milestone"] = _milestone(task.project, value)
-        elif value is None and key in ("title", "duration_days", "status", "description"):
-            raise ValidationError({key: "This field cannot be null."})
         else:
             changes[key] = value
-    with _conflicts():
-        services.task_update(by=user, task=task, version=version, **changes)
+    services.task_update(by=user, task=task, version=version, **changes)
     return selectors.task_get_for_user(user, task_id)
 
 
 # Dependencies ------------------------------------------------------------------------------
 
 
-@router.get("tasks/{int:task_id}/dependencies", response=list[DependencyOut])
-def dependency_list(request: HttpRequest, task_id: int) -> list[Dependency]:
+@router.get(
+    "tasks/{int:task_id}/dependencies",
+    response=answers({200: Page[DependencyOut]}, *ONE, *READ),
+)
+def dependency_list(
+    request: HttpRequest, task_id: PathId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+) -> dict:
+    """The task's links: those to its predecessors, then those to its successors."""
     task = selectors.task_get_for_user(current_user(request), task_id)
     before, after = selectors.task_links(task)
-    return before + after
+    return paginate(before + after, limit=limit, offset=offset)
 
 
-@router.post("tasks/{int:task_id}/dependencies", response={201: DependencyOut})
-def dependency_create(request: HttpRequest, task_id: int, payload: DependencyIn) -> Status:
+@router.post(
+    "tasks/{int:task_id}/dependencies",
+    response=answers({201: DependencyOut}, *ONE, *WRITE, 403),
+)
+def dependency_create(
+    request: HttpRequest,
+    task_id: PathId,
+    payload: DependencyIn,
+    idempotency_key: KeyHeader = key_header,
+) -> Status | HttpResponse:
     user = current_user(request)
     successor = selectors.task_get_for_user(user, task_id)
-    predecessor = Task.objects.filter(pk=payload.predecessor_id).first()
-    dependency = services.dependency_create(
-        by=user,
-        successor=successor,
-        predecessor=predecessor,
-        kind=payload.kind,
-        lag_days=payload.lag_days,
+    return created_once(
+        request,
+        idempotency_key,
+        DependencyOut,
+        lambda: services.dependency_create(
+            by=user,
+            successor=successor,
+            predecessor=Task.objects.filter(pk=payload.predecessor_id).first(),
+            kind=payload.kind,
+            lag_days=payload.lag_days,
+        ),
     )
-    return Status(201, dependency)
 
 
-@router.delete("dependencies/{int:dependency_id}", response={204: None})
-def dependency_delete(request: HttpRequest, dependency_id: int) -> Status:
+@router.delete("dependencies/{int:dependency_id}", response=answers({204: None}, *ONE, 403))
+def dependency_delete(request: HttpRequest, dependency_id: PathId) -> Status:
     user = current_user(request)
     dependency = selectors.dependency_get_for_user(user, dependency_id)
     services.dependency_delete(by=user, dependency=dependency)
@@ -444,62 +493,98 @@ def dependency_delete(request: HttpRequest, dependency_id: int) -> Status:
 # Milestones --------------------------------------------------------------------------------
 
 
-@router.get("projects/{int:project_id}/milestones", response=Page[MilestoneOut])
-def milestone_list(request: HttpRequest, project_id: int, limit: int = 50, offset: int = 0) -> dict:
+@router.get(
+    "projects/{int:project_id}/milestones",
+    response=answers({200: Page[MilestoneOut]}, *ONE, *READ),
+)
+def milestone_list(
+    request: HttpRequest, project_id: PathId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+) -> dict:
     project = selectors.project_get_for_user(current_user(request), project_id)
     return paginate(selectors.project_milestones(project), limit=limit, offset=offset)
 
 
-@router.post("projects/{int:project_id}/milestones", response={201: MilestoneOut})
-def milestone_create(request: HttpRequest, project_id: int, payload: MilestoneIn) -> Status:
+@router.post(
+    "projects/{int:project_id}/milestones",
+    response=answers({201: MilestoneOut}, *ONE, *WRITE, 403),
+)
+def milestone_create(
+    request: HttpRequest,
+    project_id: PathId,
+    payload: MilestoneIn,
+    idempotency_key: KeyHeader = key_header,
+) -> Status | HttpResponse:
     user = current_user(request)
     project = selectors.project_get_for_user(user, project_id)
-    milestone = services.milestone_create(
-        by=user,
-        project=project,
-        name=payload.name,
-        due_date=payload.due_date,
-        requires_approval=payload.requires_approval,
-        approver=_user(payload.approver_id, "approver_id"),
+    return created_once(
+        request,
+        idempotency_key,
+        MilestoneOut,
+        lambda: services.milestone_create(
+            by=user,
+            project=project,
+            name=payload.name,
+            due_date=payload.due_date,
+            requires_approval=payload.requires_approval,
+            approver=_user(payload.approver_id, "approver_id"),
+        ),
     )
-    return Status(201, milestone)
 
 
-@router.get("milestones/{int:milestone_id}", response=MilestoneOut)
-def milestone_detail(request: HttpRequest, milestone_id: int) -> Milestone:
+@router.get("milestones/{int:milestone_id}", response=answers({200: MilestoneOut}, *ONE))
+def milestone_detail(request: HttpRequest, milestone_id: PathId) -> Milestone:
     return selectors.milestone_get_for_user(current_user(request), milestone_id)
 
 
-@router.post("milestones/{int:milestone_id}/approve", response=MilestoneOut)
-def milestone_approve(request: HttpRequest, milestone_id: int, payload: ApproveIn) -> Milestone:
+@router.post(
+    "milestones/{int:milestone_id}/approve",
+    response=answers({200: MilestoneOut}, *ONE, *WRITE, 403),
+)
+def milestone_approve(
+    request: HttpRequest, milestone_id: PathId, payload: ApproveIn | None = None
+) -> Milestone:
+    """R9: only the named approver, and not while tasks of the milestone are open. The body
+    (a comment) is optional."""
     user = current_user(request)
     milestone = selectors.milestone_get_for_user(user, milestone_id)
-    return services.milestone_approve(by=user, milestone=milestone, comment=payload.comment)
+    comment = payload.comment if payload else ""
+    return services.milestone_approve(by=user, milestone=milestone, comment=comment)
 
 
 # Comments ----------------------------------------------------------------------------------
 
 
-@router.get("tasks/{int:task_id}/comments", response=Page[CommentOut])
-def comment_list(request: HttpRequest, task_id: int, limit: int = 50, offset: int = 0) -> dict:
+@router.get("tasks/{int:task_id}/comments", response=answers({200: Page[CommentOut]}, *ONE, *READ))
+def comment_list(
+    request: HttpRequest, task_id: PathId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+) -> dict:
     task = selectors.task_get_for_user(current_user(request), task_id)
     page = paginate(selectors.task_comments(task), limit=limit, offset=offset)
     page["items"] = [_comment_out(c) for c in page["items"]]
     return page
 
 
-@router.post("tasks/{int:task_id}/comments", response={201: CommentOut})
-def comment_create(request: HttpRequest, task_id: int, payload: CommentIn) -> Status:
+@router.post("tasks/{int:task_id}/comments", response=answers({201: CommentOut}, *ONE, *WRITE, 403))
+def comment_create(
+    request: HttpRequest,
+    task_id: PathId,
+    payload: CommentIn,
+    idempotency_key: KeyHeader = key_header,
+) -> Status | HttpResponse:
     user = current_user(request)
     task = selectors.task_get_for_user(user, task_id)
-    comment = services.comment_create(by=user, task=task, body=payload.body)
-    return Status(201, _comment_out(comment))
+    return created_once(
+        request,
+        idempotency_key,
+        CommentOut,
+        lambda: _comment_out(services.comment_create(by=user, task=task, body=payload.body)),
+    )
 
 
 # Templates ---------------------------------------------------------------------------------
 
 
-@router.get("project-templates", response=Page[TemplateOut])
-def template_list(request: HttpRequest) -> dict:
-    items = selectors.template_summaries()
-    return {"items": items, "count": len(items)}
+@router.get("project-templates", response=answers({200: Page[TemplateOut]}, *READ))
+def template_list(request: HttpRequest, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> dict:
+    current_user(request)
+    return paginate(selectors.template_summaries(), limit=limit, offset=offset)

@@ -103,8 +103,8 @@ def test_a_datetime_due_keeps_its_time(rep, company):
     [
         ({"amount": "lots"}, 400, "amount"),
         ({"amount": "-5"}, 422, "amount"),
-        ({"next_action_due": "tomorrow"}, 422, "next_action_due"),
-        ({"next_action_due": "2026-12-01T09:30:00"}, 422, "next_action_due"),
+        ({"next_action_due": "tomorrow"}, 400, "next_action_due"),
+        ({"next_action_due": "2026-12-01T09:30:00"}, 400, "next_action_due"),
         ({"company_id": 99999}, 422, "company_id"),
         ({"title": "x" * 300}, 400, "title"),
         ({"expected_close_date": "2026-02-30"}, 400, "expected_close_date"),
@@ -206,18 +206,10 @@ def test_complete_next_action_records_the_outcome(rep):
         {"outcome": "Sent", "next_action": "Demo", "next_action_due": "2026-12-03"},
     )
     assert (response.status_code, response.json()["next_action"]) == (200, "Demo")
-    timeline = api.get(f"deals/{deal.pk}/timeline").json()
+    timeline = api.get(f"deals/{deal.pk}/timeline").json()["items"]
     assert [(e["kind"], e["text"], e["user_id"]) for e in timeline] == [
         ("note", "Done: Send deck\nSent", rep.pk)
     ]
-    response = api.post(
-        f"deals/{deal.pk}/next-action/complete",
-        {"outcome": "x", "next_action": "", "next_action_due": ""},
-    )
-    assert response.status_code == 422 and set(response.json()["errors"]) == {
-        "next_action",
-        "next_action_due",
-    }
 
 
 def test_activities_and_timeline_newest_first(rep):
@@ -230,7 +222,7 @@ def test_activities_and_timeline_newest_first(rep):
     assert response.status_code == 201 and response.json()["author_id"] == rep.pk
     assert api.post(f"deals/{deal.pk}/activities", {"kind": "fax", "body": "x"}).status_code == 400
     api.post(f"deals/{deal.pk}/transitions/qualify")
-    timeline = api.get(f"deals/{deal.pk}/timeline").json()
+    timeline = api.get(f"deals/{deal.pk}/timeline").json()["items"]
     assert [(e["kind"], e["from_stage"], e["to_stage"]) for e in timeline] == [
         ("stage_change", "lead", "qualified"),
         ("call", None, None),
@@ -245,7 +237,7 @@ def test_deal_list_filters(rep, other_rep):
     assert [d["id"] for d in api.get(f"deals?owner_id={rep.pk}").json()["items"]] == [mine.pk]
     assert [d["title"] for d in api.get("deals?overdue=true").json()["items"]] == ["Theirs"]
     assert [d["title"] for d in api.get("deals?q=mine").json()["items"]] == ["Mine"]
-    assert api.get("deals?stage=nope").status_code == 422
+    assert api.get("deals?stage=nope").status_code == 400
     assert api.get(f"deals?company_id={mine.company_id}").json()["count"] == 1
 
 

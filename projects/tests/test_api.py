@@ -328,7 +328,7 @@ def test_patching_a_project_moves_the_plan(api, lead, world):
         2,
     )
     response = api(lead).patch(f"projects/{world.project.pk}", {"status": "finished"})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert list(response.json()["errors"]) == ["status"]
 
 
