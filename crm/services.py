@@ -103,7 +103,7 @@ def company_create(
         owner=owner or by,
     )
     _check_unique_domain(company)
-    company.full_clean()
+    company.full_clean(validate_constraints=False)  # uniqueness: _check_unique_domain
     _save_unique(company)
     return company
 
@@ -124,7 +124,7 @@ def company_update(
     if "owner" in fields and fields["owner"] is not None and fields["owner"] != locked.owner:
         _require(by, "crm.reassign_deal", message="Only sales managers can reassign.")
         locked.owner = fields["owner"]
-    locked.full_clean()
+    locked.full_clean(validate_constraints=False)  # uniqueness: _check_unique_domain
     locked.version = F("version") + 1
     _save_unique(locked)
     locked.refresh_from_db()
@@ -196,7 +196,7 @@ def contact_create(
         owner=owner or by,
     )
     _check_unique_email(contact)
-    contact.full_clean()
+    contact.full_clean(validate_constraints=False)  # uniqueness: _check_unique_email
     _save_unique(contact)
     return contact
 
@@ -216,7 +216,7 @@ def contact_update(
         _check_unique_email(locked)
     if "company" in fields:
         locked.company = fields["company"]
-    locked.full_clean()
+    locked.full_clean(validate_constraints=False)  # uniqueness: _check_unique_email
     locked.version = F("version") + 1
     _save_unique(locked)
     locked.refresh_from_db()

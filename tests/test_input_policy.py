@@ -196,11 +196,11 @@ def test_malformed_ids_in_the_reassign_form_answer_400(client, manager, rep, bad
     assert deal.owner == rep
 
 
-@pytest.mark.parametrize("page", ["1" + "0" * 30, "²", "999999", "-3"])
-def test_board_page_far_beyond_the_last(client, berlin_rep, acme, page):
+@pytest.mark.parametrize("page_no", ["1" + "0" * 30, "²", "999999", "-3"])
+def test_board_page_far_beyond_the_last(client, berlin_rep, acme, page_no):
     DealFactory.create_batch(3, owner=berlin_rep, company=acme)
     client.force_login(berlin_rep)
-    response = client.get(reverse("crm:pipeline"), {"column": "lead", "page": page})
+    response = client.get(reverse("crm:pipeline"), {"column": "lead", "page": page_no})
     assert response.status_code == 200
     lead = next(c for c in response.context["columns"] if c.stage == "lead")
     assert (lead.page, len(lead.deals), lead.has_more) == (1, 3, False)

@@ -124,8 +124,7 @@ def test_every_page_works_under_gunicorn_with_debug_off(page: Page, production_s
 
     def on_console(message: ConsoleMessage) -> None:
         where = message.location.get("url", "")
-        # The admin's pages name no icon, so Chromium asks for /favicon.ico on its own.
-        if message.type == "error" and urlsplit(where).path != "/favicon.ico":
+        if message.type == "error":
             problems.append(f"{current[0]}: console {message.text} ({where})")
 
     page.on("console", on_console)
