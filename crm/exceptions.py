@@ -1,8 +1,5 @@
-class EditConflict(Exception):
-    """Someone else changed the object first; the caller should reload and retry."""
+"""The one edit-conflict class is ``records.EditConflict``; the API still imports it here."""
 
-    def __init__(
-        self, detail: str = "Someone else changed this first; reload and try again."
-    ) -> None:
-        super().__init__(detail)
-        self.detail = detail
+from records import EditConflict
+
+__all__ = ["EditConflict"]

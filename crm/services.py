@@ -18,7 +18,6 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from accounts.models import User
 from accounts.roles import Role
-from crm.exceptions import EditConflict
 from crm.models import (
     DEFAULT_PROBABILITY,
     OPEN_STAGES,
@@ -36,6 +35,7 @@ from crm.models import (
     qualification_missing,
 )
 from inputs.dates import check_date
+from records import EditConflict
 
 TRANSITIONS = ("qualify", "propose", "negotiate", "win", "lose", "reopen")
 TRANSITION_TARGET = {

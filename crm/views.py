@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthenticatedHttpRequest
 from crm import selectors, services
-from crm.exceptions import EditConflict
 from crm.forms import (
     TRANSITION_FORMS,
     ActivityForm,
@@ -41,6 +40,7 @@ from crm.models import OPEN_STAGES, Deal, Stage
 from crm.panels import deal_panels
 from inputs.numbers import query_ids, query_int, query_page
 from inputs.text import clean_query_text
+from records import EditConflict
 
 
 def _require_perm(request: AuthenticatedHttpRequest, perm: str, obj: Any = None) -> None:

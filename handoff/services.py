@@ -17,7 +17,6 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from crm import services as crm_services
-from crm.exceptions import EditConflict
 from crm.models import Deal, Stage
 from crm.services import WinPermit
 from handoff.models import Handoff
@@ -25,6 +24,7 @@ from projects import selectors as project_selectors
 from projects import services as project_services
 from projects.models import ProjectTemplate
 from projects.scheduling import BeyondCalendarError
+from records import EditConflict
 
 # Every field R5 requires at win, in the order forms and errors list them.
 REQUIRED = (

@@ -9,10 +9,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from crm import selectors as crm_selectors
-from crm.exceptions import EditConflict
 from crm.http import apply_errors, conflict_response, render_page
 from handoff import selectors, services
 from handoff.forms import HandoffForm, PromiseCheckForm, WinForm
+from records import EditConflict
 
 PANEL = "handoff/_deal_panel.html"
 

@@ -13,14 +13,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
 from projects import rules as project_rules
 from projects import scheduling
-from projects.exceptions import EditConflict
 from projects.models import (
     MAX_DURATION_DAYS,
     MAX_LAG_DAYS,
@@ -43,6 +42,7 @@ from projects.models import (
     TemplateTask,
 )
 from projects.selectors import user_can_see_project, working_calendar
+from records import locked_row, save_row
 
 DELIVERY_ROLES = (Role.DELIVERY_LEAD, Role.DELIVERY_MEMBER, Role.ADMIN)
 
@@ -50,11 +50,6 @@ DELIVERY_ROLES = (Role.DELIVERY_LEAD, Role.DELIVERY_MEMBER, Role.ADMIN)
 def _require(predicate, user: User, obj: Any, message: str) -> None:
     if not predicate.test(user, obj):
         raise PermissionDenied(message)
-
-
-def _check_version(obj: Project | Task, version: int | None) -> None:
-    if version is not None and version != obj.version:
-        raise EditConflict()
 
 
 def _quote(title: str) -> str:
@@ -75,10 +70,22 @@ def within_calendar(field: str) -> Iterator[None]:
         ) from error
 
 
-def project_reschedule(*, project: Project, field: str = "start_date") -> scheduling.Schedule:
+def project_reschedule(
+    *,
+    project: Project,
+    field: str = "start_date",
+    created: bool = False,
+    new_task: Task | None = None,
+) -> scheduling.Schedule:
     """Schedule the project's tasks and store planned dates, float, critical flags and the
     project's planned finish and at-risk flag. Call inside the transaction of the change;
-    a plan that would run past the accepted years is refused as an error on ``field``."""
+    a plan that would run past the accepted years is refused as an error on ``field``.
+
+    It reads the project's locked row (its start and promise as they are now, not as the
+    caller read them), and every row whose plan changes gets a new version (not when the
+    rows were ``created`` in this transaction, nor the ``new_task`` just added: nobody can
+    have read them yet); ``project`` is brought up to date in memory."""
+    locked = locked_row(Project, project.pk)
     tasks = list(
         Task.objects.filter(project=project).only(
             "pk",
@@ -89,6 +96,7 @@ def project_reschedule(*, project: Project, field: str = "start_date") -> schedu
             "planned_finish",
             "total_float",
             "is_critical",
+            "version",
         )
     )
     links = [
@@ -97,7 +105,7 @@ def project_reschedule(*, project: Project, field: str = "start_date") -> schedu
             "predecessor_id", "successor_id", "kind", "lag_days"
         )
     ]
-    calendar = working_calendar(since=project.start_date)
+    calendar = working_calendar(since=locked.start_date)
     try:
         with within_calendar(field):
             result = scheduling.schedule(
@@ -106,37 +114,42 @@ def project_reschedule(*, project: Project, field: str = "start_date") -> schedu
                     for t in tasks
                 ],
                 links,
-                start=project.start_date,
+                start=locked.start_date,
                 calendar=calendar,
             )
     except scheduling.CycleError as error:
         raise ValidationError(
             {"predecessor_id": f"These links close a cycle: {' → '.join(error.names)}."}
         ) from error
-    changed = []
+    fields = ["planned_start", "planned_finish", "total_float", "is_critical"]
+    changed, unread = [], []
     for task in tasks:
         planned = result.tasks[task.pk]
         values = (planned.start, planned.finish, planned.total_float, planned.is_critical)
         if values != (task.planned_start, task.planned_finish, task.total_float, task.is_critical):
             task.planned_start, task.planned_finish, task.total_float, task.is_critical = values
-            changed.append(task)
-    if changed:
-        Task.objects.bulk_update(
-            changed, ["planned_start", "planned_finish", "total_float", "is_critical"], 500
-        )
-    project.planned_finish = result.finish
-    project.at_risk = bool(
-        project.promised_date and result.finish and result.finish > project.promised_date
-    )
-    Project.objects.filter(pk=project.pk).update(
-        planned_finish=project.planned_finish, at_risk=project.at_risk
-    )
+            if created or (new_task is not None and task.pk == new_task.pk):
+                unread.append(task)
+            else:
+                task.version = F("version") + 1
+                changed.append(task)
+    Task.objects.bulk_update(changed, [*fields, "version"], 500)
+    Task.objects.bulk_update(unread, fields, 500)
+    at_risk = bool(locked.promised_date and result.finish and result.finish > locked.promised_date)
+    if (locked.planned_finish, locked.at_risk) != (result.finish, at_risk):
+        locked.planned_finish, locked.at_risk = result.finish, at_risk
+        if created:
+            locked.save(update_fields=["planned_finish", "at_risk", "updated_at"])
+        else:
+            save_row(locked, ["planned_finish", "at_risk"])
+    project.planned_finish, project.at_risk = locked.planned_finish, locked.at_risk
+    project.version = locked.version
     return result
 
 
 def _lock_project(project: Project) -> Project:
     """Serialise changes to one project's plan (links, durations) with a row lock."""
-    return Project.objects.select_for_update().get(pk=project.pk)
+    return locked_row(Project, project.pk)
 
 
 # Projects ----------------------------------------------------------------------------------
@@ -192,7 +205,7 @@ def project_create(
     project.save()
     if people:
         project.members.add(*people)
-    project_reschedule(project=project)
+    project_reschedule(project=project, created=True)
     return project
 
 
@@ -268,7 +281,7 @@ def project_create_from_template(
         ChecklistItem(project=project, text=item.text, position=item.position)
         for item in TemplateChecklistItem.objects.filter(template=template)
     )
-    project_reschedule(project=project)
+    project_reschedule(project=project, created=True)
     _milestones_due_from_tasks(project)
     _set_baseline(project)
     return project
@@ -322,35 +335,34 @@ PROJECT_FIELDS = {
 def project_update(
     *, by: User, project: Project, version: int | None = None, **changes: Any
 ) -> Project:
-    _require(
-        project_rules.can_manage_project, by, project, "Only the project's lead can change it."
-    )
+    """Edit a project: the caller's ``version`` is checked on the locked row, which alone
+    is changed, so a rename never writes back a plan that was rescheduled meanwhile."""
     unknown = set(changes) - PROJECT_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    locked = _lock_project(project)
-    _check_version(locked, version)
+    locked = locked_row(Project, project.pk, version=version)
+    _require(project_rules.can_manage_project, by, locked, "Only the project's lead can change it.")
     if "delivery_lead" in changes:
         _validate_lead(changes["delivery_lead"])
     members = changes.pop("members", None)
     if members is not None:
         members = _validate_people(members, "member_ids")
-    reschedule = False
+    for name in ("name", "description"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+    reschedule = any(
+        field in ("start_date", "promised_date") and getattr(locked, field) != value
+        for field, value in changes.items()
+    )
     for field, value in changes.items():
-        if field == "name":
-            value = (value or "").strip()
-        if getattr(project, field) != value and field in ("start_date", "promised_date"):
-            reschedule = True
-        setattr(project, field, value)
-    project.version = locked.version + 1
-    project.full_clean()
-    project.save()
+        setattr(locked, field, value)
+    locked.full_clean()
+    save_row(locked, changes)
     if members is not None:
-        project.members.set(members)
-        getattr(project, "_prefetched_objects_cache", {}).pop("members", None)
+        locked.members.set(members)
     if reschedule:
-        project_reschedule(project=project)
-    return project
+        project_reschedule(project=locked)
+    return locked
 
 
 # Tasks -------------------------------------------------------------------------------------
@@ -413,6 +425,7 @@ def task_create(
     project_reschedule(
         project=project,
         field="start_no_earlier_than" if start_no_earlier_than else "duration_days",
+        new_task=task,
     )
     task.refresh_from_db()
     return task
@@ -432,26 +445,25 @@ _DATE_MOVING = {"duration_days", "start_no_earlier_than"}
 
 @transaction.atomic
 def task_update(*, by: User, task: Task, version: int | None = None, **changes: Any) -> Task:
-    """Edit a task. Plan fields need the project's lead; status goes through R8."""
+    """Edit a task. Plan fields need the project's lead; status goes through R8. The caller's
+    ``version`` is checked on the locked row, which alone is changed and saved."""
     unknown = set(changes) - TASK_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
     status = changes.pop("status", None)
-    project = task.project
+    project = _lock_project(task.project)
+    locked = locked_row(Task, task.pk, version=version)
     if changes:
         _require(
-            project_rules.can_manage_project, by, task, "Only the project's lead can edit tasks."
+            project_rules.can_manage_project, by, locked, "Only the project's lead can edit tasks."
         )
     elif status is not None:
         _require(
             project_rules.can_change_task_status,
             by,
-            task,
+            locked,
             "Only the assignee or the project's lead can change this task's status.",
         )
-    _lock_project(project)
-    locked = Task.objects.select_for_update().get(pk=task.pk)
-    _check_version(locked, version)
     if changes:
         if "duration_days" in changes:
             _validate_task_fields(changes["duration_days"])
@@ -461,25 +473,20 @@ def task_update(*, by: User, task: Task, version: int | None = None, **changes: 
             _assign(project, changes["assignee"])
         if "title" in changes:
             changes["title"] = (changes["title"] or "").strip()
-        reschedule = any(
-            field in _DATE_MOVING and getattr(task, field) != value
-            for field, value in changes.items()
-        )
+        if "description" in changes:
+            changes["description"] = changes["description"] or ""
+        moved = [f for f in ("start_no_earlier_than", "duration_days") if f in changes]
+        reschedule = any(getattr(locked, f) != changes[f] for f in moved)
         for field, value in changes.items():
-            setattr(task, field, value)
-        task.status = locked.status
-        task.version = locked.version + 1
-        task.full_clean()
-        task.save()
+            setattr(locked, field, value)
+        locked.full_clean()
+        save_row(locked, changes)
         if reschedule:
-            project_reschedule(
-                project=project,
-                field=next(f for f in ("start_no_earlier_than", "duration_days") if f in changes),
-            )
-            task.refresh_from_db()
+            project_reschedule(project=project, field=moved[0])
+            locked.refresh_from_db()
     if status is not None and status != locked.status:
-        task = _set_status(by=by, task=task, status=status)
-    return task
+        locked = _set_status(task=locked, status=status)
+    return locked
 
 
 def _blocking(task: Task, status: str) -> list[str]:
@@ -511,13 +518,13 @@ def _blocking(task: Task, status: str) -> list[str]:
     return messages
 
 
-def _set_status(*, by: User, task: Task, status: str) -> Task:
+def _set_status(*, task: Task, status: str) -> Task:
+    """Move the locked ``task`` to ``status`` (R8 checks its predecessors first)."""
     if status not in TaskStatus.values:
         raise ValidationError({"status": f"Choose one of {', '.join(TaskStatus.values)}."})
-    locked = Task.objects.select_for_update().get(pk=task.pk)
-    if locked.status == status:
+    if task.status == status:
         return task
-    blockers = _blocking(locked, status)
+    blockers = _blocking(task, status)
     if blockers:
         raise ValidationError({"status": blockers})
     now = timezone.now()
@@ -525,31 +532,22 @@ def _set_status(*, by: User, task: Task, status: str) -> Task:
     if status == TaskStatus.TODO:
         task.started_at = task.completed_at = None
     else:
-        task.started_at = locked.started_at or now
+        task.started_at = task.started_at or now
         task.completed_at = now if status == TaskStatus.DONE else None
-    task.version = locked.version + 1
-    Task.objects.filter(pk=task.pk).update(
-        status=task.status,
-        started_at=task.started_at,
-        completed_at=task.completed_at,
-        version=task.version,
-        updated_at=now,
-    )
-    return task
+    return save_row(task, ["status", "started_at", "completed_at"])
 
 
 @transaction.atomic
 def task_set_status(*, by: User, task: Task, status: str, version: int | None = None) -> Task:
     """Move a task to to-do, in progress or done (R8: not past an unfinished FS/FF predecessor)."""
+    locked = locked_row(Task, task.pk, version=version)
     _require(
         project_rules.can_change_task_status,
         by,
-        task,
+        locked,
         "Only the assignee or the project's lead can change this task's status.",
     )
-    if version is not None:
-        _check_version(Task.objects.get(pk=task.pk), version)
-    return _set_status(by=by, task=task, status=status)
+    return _set_status(task=locked, status=status)
 
 
 @transaction.atomic
@@ -781,6 +779,9 @@ def checklist_item_set_done(*, by: User, item: ChecklistItem, done: bool) -> Che
 # Comments and mentions ---------------------------------------------------------------------
 
 MENTION = re.compile(r"(?<![\w@.])@([\w.+-]+[\w+-]|[\w])")
+# More distinct @names than this in one comment is refused (a comment tells people, it is
+# not a mailing list; and the lookup of thousands of names is no query to run).
+MAX_MENTIONS = 50
 
 
 def mentioned_usernames(body: str) -> list[str]:
@@ -799,10 +800,20 @@ def comment_create(*, by: User, task: Task, body: str) -> Comment:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write something first."})
+    names = mentioned_usernames(body)
+    if len(names) > MAX_MENTIONS:
+        raise ValidationError(
+            {
+                "body": ValidationError(
+                    f"Mention at most {MAX_MENTIONS} people in one comment "
+                    f"(this one names {len(names)}).",
+                    code="too_many_mentions",
+                )
+            }
+        )
     comment = Comment(task=task, author=by, body=body)
     comment.full_clean()
     comment.save()
-    names = mentioned_usernames(body)
     if names:
         users = User.objects.filter(is_active=True, username__iregex=_any_of(names)).exclude(
             pk=by.pk

@@ -13,7 +13,6 @@ from accounts.models import User
 from crm.http import apply_errors, created_once, paginate, render_page, safe_next
 from projects import gantt, selectors, services
 from projects import rules as project_rules
-from projects.exceptions import EditConflict
 from projects.forms import (
     ApproveForm,
     ChecklistItemForm,
@@ -27,6 +26,7 @@ from projects.forms import (
 )
 from projects.models import Holiday, Milestone, Project, Task, TaskStatus
 from projects.panels import project_panels
+from records import EditConflict
 
 PAGE_SIZE = 25
 

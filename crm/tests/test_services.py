@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django_fsm import TransitionNotAllowed
 
 from crm import services
-from crm.exceptions import EditConflict
 from crm.models import Activity, Company, Deal, LostReason, Stage, StageChange
 from crm.tests.factories import CompanyFactory, ContactFactory, DealFactory
+from records import EditConflict
 
 pytestmark = pytest.mark.django_db
 

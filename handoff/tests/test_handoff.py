@@ -180,7 +180,7 @@ def test_a_second_win_never_makes_a_second_project(rep):
     handoff = HandoffFactory(deal__owner=rep)
     stale = Deal.objects.get(pk=handoff.deal_id)
     services.deal_win(deal=handoff.deal, by=rep)
-    from crm.exceptions import EditConflict
+    from records import EditConflict
 
     with pytest.raises(EditConflict):
         services.deal_win(deal=stale, by=rep)

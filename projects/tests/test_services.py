@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.roles import Role
 from projects import selectors, services
-from projects.exceptions import EditConflict
 from projects.models import (
     ChecklistItem,
     Dependency,
@@ -20,6 +19,7 @@ from projects.models import (
     TaskStatus,
 )
 from projects.tests.factories import MONDAY, make_user
+from records import EditConflict
 
 pytestmark = pytest.mark.django_db
 
@@ -515,3 +515,82 @@ def test_checklist_items_are_ticked_by_whom_and_when(project, lead, member, rep)
         services.checklist_item_set_done(by=rep, item=item, done=True)
     with pytest.raises(PermissionDenied):
         services.checklist_item_create(by=member, project=project, text="Nope")
+
+
+# One write pattern (issue 11): the locked row is changed, never the caller's copy ----------
+
+
+@pytest.fixture
+def chain(lead):
+    project = services.project_create(by=lead, name="Chain", delivery_lead=lead, start_date=MONDAY)
+    first = services.task_create(by=lead, project=project, title="First", duration_days=3)
+    second = services.task_create(by=lead, project=project, title="Second", duration_days=2)
+    services.dependency_create(by=lead, successor=second, predecessor=first)
+    return project, first, second
+
+
+def test_renaming_a_task_read_before_its_predecessor_grew_keeps_the_new_plan(lead, chain):
+    _, first, second = chain
+    stale = Task.objects.get(pk=second.pk)
+    assert (stale.planned_start, stale.version) == (date(2026, 3, 5), 2)
+    services.task_update(by=lead, task=first, duration_days=8)
+    assert plan(second) == (date(2026, 3, 12), date(2026, 3, 13))
+    second.refresh_from_db()
+    assert second.version == 3  # the reschedule is a change too
+
+    renamed = services.task_update(by=lead, task=stale, title="Second, renamed")
+    assert (renamed.title, renamed.planned_start, renamed.version) == (
+        "Second, renamed",
+        date(2026, 3, 12),
+        4,
+    )
+    assert plan(second) == (date(2026, 3, 12), date(2026, 3, 13))
+    with pytest.raises(EditConflict):
+        services.task_update(by=lead, task=stale, version=stale.version, title="Stale edit")
+    second.refresh_from_db()
+    assert second.title == "Second, renamed"
+
+
+def test_renaming_a_project_read_before_it_was_rescheduled_keeps_the_new_plan(lead, chain):
+    project, first, _ = chain
+    services.project_update(by=lead, project=project, promised_date=date(2026, 3, 10))
+    stale = Project.objects.get(pk=project.pk)
+    assert (stale.planned_finish, stale.at_risk) == (date(2026, 3, 6), False)
+    services.task_update(by=lead, task=first, duration_days=8)
+    project.refresh_from_db()
+    assert (project.planned_finish, project.at_risk, project.version) == (
+        date(2026, 3, 13),
+        True,
+        stale.version + 1,
+    )
+
+    renamed = services.project_update(by=lead, project=stale, name="Chain, renamed")
+    project.refresh_from_db()
+    assert (project.name, project.planned_finish, project.at_risk, project.version) == (
+        "Chain, renamed",
+        date(2026, 3, 13),
+        True,
+        stale.version + 2,
+    )
+    assert renamed.version == project.version
+    with pytest.raises(EditConflict):
+        services.project_update(by=lead, project=stale, version=stale.version, name="Stale")
+
+
+def test_task_status_checks_the_version_on_the_locked_row(lead, chain):
+    _, first, _ = chain
+    read = Task.objects.get(pk=first.pk)
+    services.task_update(by=lead, task=first, title="First, renamed")
+    with pytest.raises(EditConflict):
+        services.task_set_status(
+            by=lead, task=read, status=TaskStatus.IN_PROGRESS, version=read.version
+        )
+    assert snapshot(first)[0] == TaskStatus.TODO
+    moved = services.task_set_status(
+        by=lead, task=read, status=TaskStatus.IN_PROGRESS, version=read.version + 1
+    )
+    assert (moved.status, moved.title, moved.version) == (
+        TaskStatus.IN_PROGRESS,
+        "First, renamed",
+        read.version + 2,
+    )
