@@ -35,7 +35,7 @@ from crm.models import (
     qualification_missing,
 )
 from inputs.dates import check_date
-from records import EditConflict
+from records import EditConflict, locked_row, save_row
 
 TRANSITIONS = ("qualify", "propose", "negotiate", "win", "lose", "reopen")
 TRANSITION_TARGET = {
@@ -76,14 +76,6 @@ def _require(user: User, perm: str, obj: Any = None, message: str | None = None)
         raise PermissionDenied(message or "You are not allowed to do this.")
 
 
-def _check_version(obj: Company | Contact | Deal, version: int | None, current: int) -> None:
-    if version is not None and int(version) != current:
-        raise EditConflict(
-            f"This {obj._meta.verbose_name} was changed by someone else since you opened it; "
-            "reload to see their changes, then try again."
-        )
-
-
 def _validation_error(errors: Mapping[str, str | list[str]]) -> ValidationError:
     return ValidationError({k: v if isinstance(v, list) else [v] for k, v in errors.items()})
 
@@ -113,8 +105,7 @@ def company_update(
     *, company: Company, by: User, version: int | None = None, **fields: Any
 ) -> Company:
     _require(by, "crm.change_company", company)
-    locked = Company.objects.select_for_update().get(pk=company.pk)
-    _check_version(locked, version, locked.version)
+    locked = locked_row(Company, company.pk, version=version)
     for name in ("name", "industry"):
         if name in fields:
             setattr(locked, name, (fields[name] or "").strip())
@@ -125,9 +116,7 @@ def company_update(
         _require(by, "crm.reassign_deal", message="Only sales managers can reassign.")
         locked.owner = fields["owner"]
     locked.full_clean(validate_constraints=False)  # uniqueness: _check_unique_domain
-    locked.version = F("version") + 1
-    _save_unique(locked)
-    locked.refresh_from_db()
+    _save_unique(locked, ["name", "industry", "domain", "owner"])
     return locked
 
 
@@ -138,11 +127,15 @@ UNIQUE_FIELDS = {
 }
 
 
-def _save_unique(obj: Company | Contact) -> None:
-    """Save; losing a race for a unique domain or email is a field error, not a 500."""
+def _save_unique(obj: Company | Contact, fields: list[str] | None = None) -> None:
+    """Insert ``obj``, or save ``fields`` of its locked row with a new version; losing a
+    race for a unique domain or email is a field error, not a 500."""
     try:
         with transaction.atomic():
-            obj.save()
+            if fields is None:
+                obj.save()
+            else:
+                save_row(obj, fields)
     except IntegrityError as error:
         for constraint, (field, message) in UNIQUE_FIELDS.items():
             if constraint in str(error):
@@ -206,8 +199,7 @@ def contact_update(
     *, contact: Contact, by: User, version: int | None = None, **fields: Any
 ) -> Contact:
     _require(by, "crm.change_contact", contact)
-    locked = Contact.objects.select_for_update().get(pk=contact.pk)
-    _check_version(locked, version, locked.version)
+    locked = locked_row(Contact, contact.pk, version=version)
     for name in ("first_name", "last_name", "phone", "title"):
         if name in fields:
             setattr(locked, name, (fields[name] or "").strip())
@@ -217,9 +209,7 @@ def contact_update(
     if "company" in fields:
         locked.company = fields["company"]
     locked.full_clean(validate_constraints=False)  # uniqueness: _check_unique_email
-    locked.version = F("version") + 1
-    _save_unique(locked)
-    locked.refresh_from_db()
+    _save_unique(locked, ["first_name", "last_name", "phone", "title", "email", "company"])
     return locked
 
 
@@ -338,26 +328,31 @@ def _check_owner(owner: User) -> None:
 
 def _lock(deal: Deal, version: int | None = None) -> Deal:
     """Lock the deal's row; refuse if someone changed it since the caller loaded it."""
-    locked = Deal.objects.select_for_update().select_related("owner").get(pk=deal.pk)
+    locked = locked_row(Deal, deal.pk, version=version, related=["owner"])
     if locked.stage != deal.stage:
         raise EditConflict(
             f"Someone else moved this deal to {locked.get_stage_display()} meanwhile; "
             "reload and try again."
         )
-    _check_version(locked, version, locked.version)
     return locked
 
 
+# What a deal's services write (everything but who created it, and when).
+DEAL_WRITTEN = [
+    f.name
+    for f in Deal._meta.concrete_fields
+    if f.name not in ("id", "created_at", "created_by", "updated_at", "version")
+]
+
+
 def _save(deal: Deal) -> Deal:
-    deal.version = F("version") + 1
+    """Save the locked ``deal`` with a new version (FSM: refused if its stage moved)."""
     try:
-        deal.save()
+        return save_row(deal, DEAL_WRITTEN)
     except ConcurrentTransition as error:
         raise EditConflict(
             "Someone else moved this deal meanwhile; reload and try again."
         ) from error
-    deal.refresh_from_db()
-    return deal
 
 
 @transaction.atomic
@@ -627,10 +622,23 @@ def activity_create(
     return activity
 
 
+@transaction.atomic
 def deals_recompute_due(owner: User) -> int:
-    """After the owner's time zone changed: when each of their open deals becomes overdue."""
-    deals = list(Deal.objects.open().filter(owner=owner).exclude(next_action_due_date=None))
+    """After the owner's time zone changed: when each of their open deals becomes overdue.
+    A recomputed due moment is a change: each deal it moves gets a new version."""
+    deals = list(
+        Deal.objects.open()
+        .filter(owner=owner)
+        .exclude(next_action_due_date=None)
+        .select_for_update()
+        .only("pk", "next_action_due_date", "next_action_due_time", "next_action_due_at")
+    )
+    changed = []
     for deal in deals:
-        deal.next_action_due_at = deal.compute_due_at(owner.zone)
-    Deal.objects.bulk_update(deals, ["next_action_due_at"], batch_size=500)
-    return len(deals)
+        due_at = deal.compute_due_at(owner.zone)
+        if due_at != deal.next_action_due_at:
+            deal.next_action_due_at = due_at
+            deal.version = F("version") + 1
+            changed.append(deal)
+    Deal.objects.bulk_update(changed, ["next_action_due_at", "version"], batch_size=500)
+    return len(changed)
