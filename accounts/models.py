@@ -128,3 +128,32 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+class PasswordResetRequest(models.Model):
+    """Someone asked for a password reset link for ``email`` from ``ip_address``.
+
+    Every request that passed the per-client limit is a row: the throttle counts them.
+    ``user`` is set when a link is to be sent (an active user with a usable password has
+    this address, and the per-address limit allows it); the reminders app finds those rows
+    and sends the link through its outbox (key ``password_reset:<id>``), so accounts never
+    sends mail inside a request.
+    """
+
+    email = models.EmailField(max_length=254)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "password reset request"
+        indexes = [
+            models.Index(fields=["ip_address", "created_at"], name="accounts_reset_ip"),
+            models.Index(fields=["user", "created_at"], name="accounts_reset_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,17 +1,21 @@
 """Writes for accounts: users, roles, profiles and API tokens."""
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, Submission, User
+from accounts.models import ApiToken, PasswordResetRequest, Submission, User
 from accounts.roles import Role
 from inputs.text import has_breaking_characters
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -110,6 +114,66 @@ def user_time_zone_changed(user: User) -> None:
     """Recompute what depends on the user's zone (due moments of their open deals)."""
     for listener in _time_zone_listeners:
         listener(user)
+
+
+# Password resets --------------------------------------------------------------------------
+
+
+def _reset_limits() -> tuple[int, int, dt.timedelta]:
+    return (
+        settings.PASSWORD_RESET_EMAILS_PER_ADDRESS,
+        settings.PASSWORD_RESET_REQUESTS_PER_IP,
+        dt.timedelta(hours=settings.PASSWORD_RESET_THROTTLE_HOURS),
+    )
+
+
+def _reset_recipient(email: str) -> User | None:
+    """The user a reset link for ``email`` would go to, locked, as Django's reset form picks
+    them: active, with a usable password, the address equal ignoring case."""
+    for user in User.objects.select_for_update().filter(email__iexact=email, is_active=True):
+        if user.has_usable_password() and user.email.casefold() == email.casefold():
+            return user
+    return None
+
+
+@transaction.atomic
+def password_reset_request(
+    *, email: str, ip_address: str | None, now: dt.datetime | None = None
+) -> PasswordResetRequest | None:
+    """Someone asked for a reset link for ``email``: record it, throttled; the reminders app
+    sends the link (through its outbox, within a minute) for each row with a ``user``.
+
+    Per window (settings ``PASSWORD_RESET_*``): at most ``REQUESTS_PER_IP`` requests from one
+    client address (over that, nothing is recorded, so a flood cannot grow the table) and at
+    most ``EMAILS_PER_ADDRESS`` links to one user (the recipient's row is locked, so
+    concurrent requests count one after the other). The caller answers the same page
+    whatever happened, so neither the limits nor the existence of an account leak.
+    """
+    now = now or timezone.now()
+    per_address, per_ip, window = _reset_limits()
+    since = now - window
+    email = email.strip()
+    recent = PasswordResetRequest.objects.filter(created_at__gt=since)
+    if ip_address and recent.filter(ip_address=ip_address).count() >= per_ip:
+        logger.warning("Password reset refused: %s asked too often.", ip_address)
+        return None
+    user = _reset_recipient(email)
+    if user is not None and recent.filter(user=user).count() >= per_address:
+        logger.warning("Password reset for user %s not sent: too many links asked for.", user.pk)
+        user = None
+    return PasswordResetRequest.objects.create(
+        email=email[:254], ip_address=ip_address, user=user, created_at=now
+    )
+
+
+#: Password reset requests are kept this long (the throttle needs one window of them).
+PASSWORD_RESET_KEPT = dt.timedelta(days=7)
+
+
+def password_resets_purge(now: dt.datetime | None = None) -> int:
+    cutoff = (now or timezone.now()) - PASSWORD_RESET_KEPT
+    deleted, _ = PasswordResetRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 # Submitted once ----------------------------------------------------------------------------

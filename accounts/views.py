@@ -1,13 +1,17 @@
+from axes.helpers import get_client_ip_address
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import TIME_ZONE_CHOICES
-from accounts.services import user_update_profile
+from accounts.services import password_reset_request, user_update_profile
 
 
 class ProfileForm(forms.Form):
@@ -37,3 +41,18 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
     status = 422 if request.method == "POST" else 200
     return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, but nothing is sent in the request: the request is recorded
+    (throttled per address and per client) and reminders sends the link from its outbox.
+    Every valid form gets the same "check your email" page."""
+
+    template_name = "accounts/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        password_reset_request(
+            email=form.cleaned_data["email"], ip_address=get_client_ip_address(self.request)
+        )
+        return HttpResponseRedirect(self.get_success_url())

@@ -19,9 +19,7 @@ from api.fields import (
     DateTime,
     Due,
     FilledLine,
-    FilledText,
     Id,
-    Input,
     Line,
     Money,
     MoneyOut,
@@ -59,13 +57,13 @@ class NamedOut(Schema):
     name: str
 
 
-class CompanyIn(Input):
+class CompanyIn(Schema):
     name: Annotated[str, FilledLine(200)]
     domain: Annotated[str, Line(253)] = ""
     industry: Annotated[str, Line(100)] = ""
 
 
-class CompanyPatch(Input):
+class CompanyPatch(Schema):
     name: Annotated[str, FilledLine(200)] = None  # type: ignore[assignment]
     domain: Annotated[str, Line(253)] = None  # type: ignore[assignment]
     industry: Annotated[str, Line(100)] = None  # type: ignore[assignment]
@@ -84,7 +82,7 @@ class CompanyOut(Schema):
     updated_at: dt.datetime
 
 
-class ContactIn(Input):
+class ContactIn(Schema):
     first_name: Annotated[str, FilledLine(100)]
     last_name: Annotated[str, Line(100)] = ""
     email: Annotated[str, Line(254)] = ""
@@ -93,7 +91,7 @@ class ContactIn(Input):
     company_id: Id | None = None
 
 
-class ContactPatch(Input):
+class ContactPatch(Schema):
     first_name: Annotated[str, FilledLine(100)] = None  # type: ignore[assignment]
     last_name: Annotated[str, Line(100)] = None  # type: ignore[assignment]
     email: Annotated[str, Line(254)] = None  # type: ignore[assignment]
@@ -115,7 +113,7 @@ class ContactOut(Schema):
     version: int
 
 
-class DealIn(Input):
+class DealIn(Schema):
     # R2: a new deal has a next action and its due date. They are required (the schema says
     # so), and crm.services.deal_create refuses a deal without them, naming both (422).
     model_config = ConfigDict(
@@ -134,7 +132,7 @@ class DealIn(Input):
     next_action_due: Due = None  # type: ignore[assignment]
 
 
-class DealPatch(Input):
+class DealPatch(Schema):
     """``stage`` is read-only (a deal moves only through its transitions): sending it is
     refused with 422 naming ``stage``."""
 
@@ -180,7 +178,7 @@ class DealOut(Schema):
     updated_at: dt.datetime
 
 
-class TransitionIn(Input):
+class TransitionIn(Schema):
     """Optional: what the transition needs, saved in the same step (``qualify``:
     qualification_notes; ``propose``: amount, expected_close_date; ``lose``: lost_reason_id,
     note; ``win``: override_reason when the promise check fails; ``reopen``: next_action,
@@ -197,27 +195,23 @@ class TransitionIn(Input):
     next_action_due: Due = None  # type: ignore[assignment]
 
 
-# An omitted body (no JSON at all) is a transition without options; JSON null is refused.
-NO_OPTIONS = TransitionIn()
-
-
-class CompleteIn(Input):
+class CompleteIn(Schema):
     # R2: completing asks for the next action in the same step. The schema requires them;
     # crm.services.deal_complete_next_action refuses without them, naming both (422).
     model_config = ConfigDict(
         json_schema_extra={"required": ["outcome", "next_action", "next_action_due"]}
     )
 
-    outcome: Annotated[str, FilledText()] = ""
+    outcome: Annotated[str, Text()] = ""
     next_action: Annotated[str, FilledLine(255)] = ""
     next_action_due: Due = None  # type: ignore[assignment]
     kind: ActivityKind = ActivityKind.NOTE
     version: Version | None = None
 
 
-class ActivityIn(Input):
+class ActivityIn(Schema):
     kind: ActivityKind
-    body: Annotated[str, FilledText()]
+    body: Annotated[str, Text()]
     occurred_at: DateTime = Field(None, description="Default: now.")  # type: ignore[assignment]
 
 
@@ -503,16 +497,13 @@ def deal_patch(request: HttpRequest, deal_id: PathId, payload: DealPatch) -> dic
     response=answers({200: DealOut}, *ONE, *WRITE, 403, 409),
 )
 def deal_transition(
-    request: HttpRequest,
-    deal_id: PathId,
-    name: Transition,
-    payload: TransitionIn = NO_OPTIONS,
+    request: HttpRequest, deal_id: PathId, name: Transition, payload: TransitionIn | None = None
 ) -> dict:
     """Move the deal along the pipeline (R3, R4). The body is optional; a refusal names the
     failing fields (422). ``win`` goes through the handoff gate (R5-R7)."""
     user = current_user(request)
     deal = selectors.deal_get_for_user(user=user, pk=deal_id)
-    params = payload.dict(exclude_unset=True)
+    params = payload.dict(exclude_unset=True) if payload else {}
     version = params.pop("version", None)
     if name == "win":
         # The handoff gate is the only way to win (R5-R7, and R6's project).

@@ -18,9 +18,7 @@ from api.fields import (
     Bool,
     Date,
     FilledLine,
-    FilledText,
     Id,
-    Input,
     Int,
     PathId,
     QueryBool,
@@ -82,7 +80,7 @@ class ProjectOut(Schema):
     updated_at: datetime
 
 
-class ProjectIn(Input):
+class ProjectIn(Schema):
     name: Annotated[str, FilledLine(200)]
     start_date: Date
     delivery_lead_id: Id | None = Field(None, description="Default: the caller.")
@@ -93,7 +91,7 @@ class ProjectIn(Input):
     description: Annotated[str, Text()] = ""
 
 
-class ProjectPatch(Input):
+class ProjectPatch(Schema):
     """Fields to change; a field that cannot be empty (``name``, ``description``,
     ``status``, ``start_date``, ``delivery_lead_id``) is refused as null (400)."""
 
@@ -127,7 +125,7 @@ class TaskOut(Schema):
     version: int
 
 
-class TaskIn(Input):
+class TaskIn(Schema):
     title: Annotated[str, FilledLine(200)]
     description: Annotated[str, Text()] = ""
     assignee_id: Id | None = None
@@ -136,7 +134,7 @@ class TaskIn(Input):
     milestone_id: Id | None = None
 
 
-class TaskPatch(Input):
+class TaskPatch(Schema):
     title: Annotated[str, FilledLine(200)] = None  # type: ignore[assignment]
     description: Annotated[str, Text()] = None  # type: ignore[assignment]
     assignee_id: Id | None = None
@@ -147,7 +145,7 @@ class TaskPatch(Input):
     version: Version | None = None
 
 
-class DependencyIn(Input):
+class DependencyIn(Schema):
     predecessor_id: Id
     kind: DependencyKind = DependencyKind.FS
     lag_days: Lag = Field(0, description="Working days; negative is a lead.")
@@ -162,7 +160,7 @@ class DependencyOut(Schema):
     lag_days: int
 
 
-class MilestoneIn(Input):
+class MilestoneIn(Schema):
     name: Annotated[str, FilledLine(200)]
     due_date: Date | None = None
     requires_approval: Bool = False
@@ -182,16 +180,12 @@ class MilestoneOut(Schema):
     approval_comment: str
 
 
-class ApproveIn(Input):
+class ApproveIn(Schema):
     comment: Annotated[str, Text()] = ""
 
 
-NO_COMMENT = ApproveIn()  # an omitted body
-
-
-class CommentIn(Input):
-    # As long as the request allows (the model's text has no limit); at most 50 @mentions.
-    body: Annotated[str, FilledText(max_length=None)]
+class CommentIn(Schema):
+    body: Annotated[str, Text()]
 
 
 class CommentOut(Schema):
@@ -547,13 +541,14 @@ def milestone_detail(request: HttpRequest, milestone_id: PathId) -> Milestone:
     response=answers({200: MilestoneOut}, *ONE, *WRITE, 403),
 )
 def milestone_approve(
-    request: HttpRequest, milestone_id: PathId, payload: ApproveIn = NO_COMMENT
+    request: HttpRequest, milestone_id: PathId, payload: ApproveIn | None = None
 ) -> Milestone:
     """R9: only the named approver, and not while tasks of the milestone are open. The body
     (a comment) is optional."""
     user = current_user(request)
     milestone = selectors.milestone_get_for_user(user, milestone_id)
-    return services.milestone_approve(by=user, milestone=milestone, comment=payload.comment)
+    comment = payload.comment if payload else ""
+    return services.milestone_approve(by=user, milestone=milestone, comment=comment)
 
 
 # Comments ----------------------------------------------------------------------------------

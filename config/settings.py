@@ -133,6 +133,12 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Password reset throttling (accounts.services.password_reset_request): per window, at most
+# this many reset emails to one address and requests from one client address. Refused
+# requests get the same "check your email" page, so the limit reveals nothing.
+PASSWORD_RESET_EMAILS_PER_ADDRESS = 3
+PASSWORD_RESET_REQUESTS_PER_IP = 10
+PASSWORD_RESET_THROTTLE_HOURS = 1
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

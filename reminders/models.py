@@ -21,6 +21,12 @@ class Kind(models.TextChoices):
     MENTIONS = "mentions", "Mentions in comments"
 
 
+class Transactional(models.TextChoices):
+    """Emails that are not reminders: always sent, without preferences or an unsubscribe link."""
+
+    PASSWORD_RESET = "password_reset", "Password reset link"
+
+
 class Status(models.TextChoices):
     # There is deliberately no committed "sending" state: a row being sent is held by a
     # row lock in an open transaction, which the database releases if the sender dies.
@@ -47,7 +53,7 @@ class OutboxEmail(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_emails"
     )
     to_address = models.EmailField()
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=[*Kind.choices, *Transactional.choices])
     idempotency_key = models.CharField(max_length=200, unique=True)
     subject = models.CharField(max_length=255)
     body_text = models.TextField()

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
-from accounts.models import User
+from accounts.models import PasswordResetRequest, User
 from accounts.roles import Role
 from crm.models import Deal, StageSetting
 from projects.models import Mention, Milestone, ProjectStatus, Task, TaskStatus
@@ -133,6 +133,22 @@ def mentions_to_notify(*, since: dt.datetime) -> QuerySet[Mention]:
         .alias(key=key)
         .exclude(Exists(OutboxEmail.objects.filter(idempotency_key=OuterRef("key"))))
         .select_related("user__reminder_preference", "comment__author", "comment__task__project")
+        .order_by("created_at", "pk")
+    )
+
+
+def password_resets_to_send(*, since: dt.datetime) -> QuerySet[PasswordResetRequest]:
+    """Reset requests since ``since`` that accounts decided to answer with a link (a
+    ``user``), for active users with an email, not yet in the outbox."""
+    key = Concat(Value("password_reset:"), Cast("pk", CharField()), output_field=CharField())
+    return (
+        PasswordResetRequest.objects.filter(
+            created_at__gte=since, user__isnull=False, user__is_active=True
+        )
+        .exclude(user__email="")
+        .alias(key=key)
+        .exclude(Exists(OutboxEmail.objects.filter(idempotency_key=OuterRef("key"))))
+        .select_related("user")
         .order_by("created_at", "pk")
     )
 

@@ -12,14 +12,20 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import mailers
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from accounts.roles import Role
 from reminders import clock, emails, selectors
-from reminders.models import Kind, OutboxEmail, ReminderPreference, Status
+from reminders.models import Kind, OutboxEmail, ReminderPreference, Status, Transactional
 
 logger = logging.getLogger(__name__)
 
@@ -377,9 +383,77 @@ DIGESTS: list[Digest] = [
 
 
 def reminders_plan(*, now: dt.datetime | None = None) -> list[OutboxEmail]:
-    """Everything due now: the digests, then the mention notifications; the new rows."""
+    """Everything due now: the digests, the mention notifications, the password reset links;
+    the new rows."""
     now = now or timezone.now()
-    return digests_plan(now=now) + mentions_plan(now=now)
+    return digests_plan(now=now) + mentions_plan(now=now) + password_resets_plan(now=now)
+
+
+#: A reset link is sent only this soon after it was asked for: later, the person has asked
+#: again or given up, and an old link waiting in a mailbox is only a risk.
+PASSWORD_RESET_WINDOW = dt.timedelta(hours=1)
+PASSWORD_RESET_SUBJECT = "Reset your Relay password"
+
+
+def password_resets_plan(*, now: dt.datetime | None = None) -> list[OutboxEmail]:
+    """One email with a reset link per reset request accounts decided to answer (key
+    ``password_reset:<request id>``), at any hour and whatever the reminder preferences.
+
+    The link is made here with Django's ``default_token_generator``: it stops working once
+    it is used, when the password changes, when the user signs in, and after
+    ``PASSWORD_RESET_TIMEOUT``. Accounts throttles the requests; this only sends.
+    """
+    now = now or timezone.now()
+    created = []
+    for reset in selectors.password_resets_to_send(since=now - PASSWORD_RESET_WINDOW):
+        user = reset.user
+        assert user is not None  # the selector's filter
+        if not user.has_usable_password():
+            continue
+        try:
+            with transaction.atomic():
+                email, was_created = OutboxEmail.objects.get_or_create(
+                    idempotency_key=f"password_reset:{reset.pk}",
+                    defaults=_password_reset_email(user),
+                )
+        except Exception:
+            logger.exception("Could not plan the email for password reset %s.", reset.pk)
+            continue
+        if was_created:
+            created.append(email)
+    return created
+
+
+def _password_reset_email(user: User) -> dict[str, Any]:
+    """The outbox row's fields for a reset link to ``user``: no unsubscribe link (this is
+    not a reminder), and the headers that keep auto-responders quiet."""
+    path = reverse(
+        "accounts:password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {
+        "user": user,
+        "subject": PASSWORD_RESET_SUBJECT,
+        "url": emails.absolute(path),
+        "reset_url": emails.absolute(reverse("accounts:password-reset")),
+        "valid_days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
+        "site_url": settings.SITE_URL,
+    }
+    with timezone.override(user.zone):
+        text = render_to_string("reminders/email/password_reset.txt", context).strip() + "\n"
+        html = render_to_string("reminders/email/password_reset.html", context)
+    return {
+        "recipient": user,
+        "to_address": user.email,
+        "kind": Transactional.PASSWORD_RESET,
+        "subject": PASSWORD_RESET_SUBJECT,
+        "body_text": text,
+        "body_html": html,
+        "headers": {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
+    }
 
 
 #: Mentions older than this are not notified any more (say, after a long outage or when

@@ -8,7 +8,12 @@ with ``reject_on_worker_lost`` redelivers a task whose worker died; beat's every
 
 from celery import shared_task
 
-from reminders.services import mentions_plan, outbox_send_due, reminders_plan
+from reminders.services import (
+    mentions_plan,
+    outbox_send_due,
+    password_resets_plan,
+    reminders_plan,
+)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -22,8 +27,8 @@ def plan_reminders() -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def plan_mentions() -> int:
-    """Write an email for each new @mention, then start sending them."""
-    created = mentions_plan()
+    """Write an email for each new @mention and password reset link, then start sending them."""
+    created = mentions_plan() + password_resets_plan()
     if created:
         send_outbox.delay()
     return len(created)

@@ -234,14 +234,15 @@ def test_a_second_planner_run_costs_the_same_few_queries_however_many_users(
         )
     assert len(reminders_plan()) == 5
     # Users, their groups, today's existing keys; "who has anything" for next actions (the
-    # companies' owners have no digest yet), tasks and approvals; new mentions.
-    with django_assert_num_queries(7):
+    # companies' owners have no digest yet), tasks and approvals; new mentions; new password
+    # reset requests.
+    with django_assert_num_queries(8):
         assert reminders_plan() == []
     for n in range(5, 10):
         owner = UserFactory.create(username=f"u{n}")
         DealFactory.create(owner=owner, next_action_due_date=dt.date(2025, 3, 7))
     assert len(reminders_plan()) == 5
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert reminders_plan() == []
 
 
