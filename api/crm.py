@@ -19,7 +19,9 @@ from api.fields import (
     DateTime,
     Due,
     FilledLine,
+    FilledText,
     Id,
+    Input,
     Line,
     Money,
     MoneyOut,
@@ -57,13 +59,13 @@ class NamedOut(Schema):
     name: str
 
 
-class CompanyIn(Schema):
+class CompanyIn(Input):
     name: Annotated[str, FilledLine(200)]
     domain: Annotated[str, Line(253)] = ""
     industry: Annotated[str, Line(100)] = ""
 
 
-class CompanyPatch(Schema):
+class CompanyPatch(Input):
     name: Annotated[str, FilledLine(200)] = None  # type: ignore[assignment]
     domain: Annotated[str, Line(253)] = None  # type: ignore[assignment]
     industry: Annotated[str, Line(100)] = None  # type: ignore[assignment]
@@ -82,7 +84,7 @@ class CompanyOut(Schema):
     updated_at: dt.datetime
 
 
-class ContactIn(Schema):
+class ContactIn(Input):
     first_name: Annotated[str, FilledLine(100)]
     last_name: Annotated[str, Line(100)] = ""
     email: Annotated[str, Line(254)] = ""
@@ -91,7 +93,7 @@ class ContactIn(Schema):
     company_id: Id | None = None
 
 
-class ContactPatch(Schema):
+class ContactPatch(Input):
     first_name: Annotated[str, FilledLine(100)] = None  # type: ignore[assignment]
     last_name: Annotated[str, Line(100)] = None  # type: ignore[assignment]
     email: Annotated[str, Line(254)] = None  # type: ignore[assignment]
@@ -113,7 +115,7 @@ class ContactOut(Schema):
     version: int
 
 
-class DealIn(Schema):
+class DealIn(Input):
     # R2: a new deal has a next action and its due date. They are required (the schema says
     # so), and crm.services.deal_create refuses a deal without them, naming both (422).
     model_config = ConfigDict(
@@ -132,7 +134,7 @@ class DealIn(Schema):
     next_action_due: Due = None  # type: ignore[assignment]
 
 
-class DealPatch(Schema):
+class DealPatch(Input):
     """``stage`` is read-only (a deal moves only through its transitions): sending it is
     refused with 422 naming ``stage``."""
 
@@ -178,7 +180,7 @@ class DealOut(Schema):
     updated_at: dt.datetime
 
 
-class TransitionIn(Schema):
+class TransitionIn(Input):
     """Optional: what the transition needs, saved in the same step (``qualify``:
     qualification_notes; ``propose``: amount, expected_close_date; ``lose``: lost_reason_id,
     note; ``win``: override_reason when the promise check fails; ``reopen``: next_action,
@@ -195,23 +197,27 @@ class TransitionIn(Schema):
     next_action_due: Due = None  # type: ignore[assignment]
 
 
-class CompleteIn(Schema):
+# An omitted body (no JSON at all) is a transition without options; JSON null is refused.
+NO_OPTIONS = TransitionIn()
+
+
+class CompleteIn(Input):
     # R2: completing asks for the next action in the same step. The schema requires them;
     # crm.services.deal_complete_next_action refuses without them, naming both (422).
     model_config = ConfigDict(
         json_schema_extra={"required": ["outcome", "next_action", "next_action_due"]}
     )
 
-    outcome: Annotated[str, Text()] = ""
+    outcome: Annotated[str, FilledText()] = ""
     next_action: Annotated[str, FilledLine(255)] = ""
     next_action_due: Due = None  # type: ignore[assignment]
     kind: ActivityKind = ActivityKind.NOTE
     version: Version | None = None
 
 
-class ActivityIn(Schema):
+class ActivityIn(Input):
     kind: ActivityKind
-    body: Annotated[str, Text()]
+    body: Annotated[str, FilledText()]
     occurred_at: DateTime = Field(None, description="Default: now.")  # type: ignore[assignment]
 
 
@@ -497,13 +503,16 @@ def deal_patch(request: HttpRequest, deal_id: PathId, payload: DealPatch) -> dic
     response=answers({200: DealOut}, *ONE, *WRITE, 403, 409),
 )
 def deal_transition(
-    request: HttpRequest, deal_id: PathId, name: Transition, payload: TransitionIn | None = None
+    request: HttpRequest,
+    deal_id: PathId,
+    name: Transition,
+    payload: TransitionIn = NO_OPTIONS,
 ) -> dict:
     """Move the deal along the pipeline (R3, R4). The body is optional; a refusal names the
     failing fields (422). ``win`` goes through the handoff gate (R5-R7)."""
     user = current_user(request)
     deal = selectors.deal_get_for_user(user=user, pk=deal_id)
-    params = payload.dict(exclude_unset=True) if payload else {}
+    params = payload.dict(exclude_unset=True)
     version = params.pop("version", None)
     if name == "win":
         # The handoff gate is the only way to win (R5-R7, and R6's project).

@@ -87,8 +87,12 @@ REFUSED = frozenset(
 
 
 def _field_name(loc: Iterable[Any]) -> str:
-    parts = [_HEADERS.get(str(part), str(part)) for part in loc if part not in _LOCATIONS]
-    return ".".join(parts) or "body"
+    """The field an error is about: the first part of its location that is a name (not
+    "body" or "query", nor the union member or list index pydantic adds after it)."""
+    for part in loc:
+        if part not in _LOCATIONS:
+            return _HEADERS.get(str(part), str(part))
+    return "body"
 
 
 _KEY = re.compile(r"Key \((?P<columns>[^)]+)\)")
@@ -116,9 +120,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             return api.create_response(request, error_body("Not found."), status=404)
         errors: dict[str, list[str]] = {}
         for item in items:
-            errors.setdefault(_field_name(item.get("loc", [])), []).append(
-                item.get("msg", "Invalid.").removeprefix("Value error, ")
-            )
+            messages = errors.setdefault(_field_name(item.get("loc", [])), [])
+            message = item.get("msg", "Invalid.").removeprefix("Value error, ")
+            if message not in messages:
+                messages.append(message)
         refused = all(item.get("type") in REFUSED for item in items)
         fields = ", ".join(errors)
         if refused:

@@ -21,7 +21,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import annotated_types
-from pydantic import AfterValidator, Field, PlainValidator, Strict, WithJsonSchema
+from ninja import Schema
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, Field, PlainValidator, Strict, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from inputs.dates import MAX_DATE, MIN_DATE, OUT_OF_RANGE, in_window
@@ -37,8 +39,23 @@ _SPACES = r" \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
 LINE_CHARS = rf"[^{_BREAKING}]*"
 FILLED_LINE_CHARS = rf"[^{_BREAKING}]*[^{_BREAKING}{_SPACES}][^{_BREAKING}]*"
 TEXT_CHARS = r"[^\x00]*"
-# Years 1900 to 2999, the accepted window (``inputs.dates``), as the start of the value.
-YEAR_PREFIX = r"^(19|2[0-9])[0-9]{2}-"
+# Any character ``str.isspace()`` counts (a text of only these is blank after strip()).
+_WHITESPACE = rf"\t\n\x0b\x0c\r\x1c-\x1f\x85{_SPACES}\u2028\u2029"
+FILLED_TEXT_CHARS = rf"[^\x00]*[^\x00{_WHITESPACE}][^\x00]*"
+# A valid calendar date from 1900-01-01 to 2999-12-31 (``inputs.dates``), leap days included:
+# with ``format: date``, a generator that follows the pattern stays in the window.
+_YEAR = r"(?:19|2[0-9])[0-9]{2}"
+_LEAP_YEAR = r"(?:(?:19|2[0-9])(?:0[48]|[2468][048]|[13579][26])|2000|2400|2800)"
+DATE_CHARS = (
+    rf"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    rf"|{_LEAP_YEAR}-02-29)"
+)
+# RFC 3339 (a leap second :60 included), its date in the window.
+DATETIME_CHARS = (
+    rf"{DATE_CHARS}[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]+)?"
+    r"(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATETIME = re.compile(
     r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<time>[0-9]{2}:[0-9]{2}):(?P<second>[0-9]{2})"
@@ -58,6 +75,19 @@ def refused(message: str) -> PydanticCustomError:
     return PydanticCustomError("relay_refused", message)
 
 
+class Input(Schema):
+    """A JSON request body: an object (a list, a string or a number is refused with 400)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # django-ninja's own validator has wrapped the value for attribute access by then.
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(raw, dict):
+            raise malformed("Send a JSON object.")
+        return data
+
+
 # Text ------------------------------------------------------------------------------------
 
 
@@ -72,6 +102,13 @@ def _text(value: str) -> str:
     _valid_unicode(value)
     if "\x00" in value:
         raise refused("Text cannot contain NUL characters.")
+    return value
+
+
+def _filled_text(value: str) -> str:
+    _text(value)
+    if not re.fullmatch(FILLED_TEXT_CHARS, value):
+        raise refused("This field cannot be blank.")
     return value
 
 
@@ -108,6 +145,18 @@ def Text(max_length: int = MAX_TEXT) -> Rules:
     )
 
 
+def FilledText(max_length: int | None = MAX_TEXT) -> Rules:
+    """Free text with at least one visible character (a comment, an activity's body)."""
+    return Rules(
+        Strict(),
+        Field(
+            max_length=max_length,
+            json_schema_extra={"minLength": 1, "pattern": f"^{FILLED_TEXT_CHARS}$"},
+        ),
+        AfterValidator(_filled_text),
+    )
+
+
 def Line(max_length: int) -> Rules:
     """One line of text (may be empty): no line breaks or control characters."""
     return Rules(
@@ -132,16 +181,31 @@ def FilledLine(max_length: int) -> Rules:
 # Numbers ---------------------------------------------------------------------------------
 
 
-def Int(minimum: int, maximum: int) -> Rules:
-    """An integer in a JSON body (not a string, a float or a boolean), in a range (422)."""
-    return Rules(Strict(), Field(ge=minimum, le=maximum))
+def _body_int(minimum: int, maximum: int) -> Any:
+    def parse(value: Any) -> int:
+        # JSON Schema counts 3.0 as an integer; true, "3" and 3.5 are not.
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise malformed("Enter a whole number.")
+        if not minimum <= value <= maximum:
+            raise refused(f"Must be between {minimum} and {maximum}.")
+        return value
+
+    return parse
+
+
+def Int(minimum: int, maximum: int, description: str | None = None) -> Rules:
+    """An integer in a JSON body (not a string or a boolean), in a range (else 422)."""
+    schema: dict[str, Any] = {"type": "integer", "minimum": minimum, "maximum": maximum}
+    if description:
+        schema["description"] = description
+    return Rules(PlainValidator(_body_int(minimum, maximum)), WithJsonSchema(schema))
 
 
 Id = Annotated[int, Int(1, MAX_ID)]
 Version = Annotated[
-    int,
-    Strict(),
-    Field(ge=1, le=MAX_VERSION, description="The version you read; 409 if it changed since."),
+    int, Int(1, MAX_VERSION, description="The version you read; 409 if it changed since.")
 ]
 
 
@@ -215,11 +279,13 @@ def parse_datetime(value: Any) -> dt.datetime:
     match = _DATETIME.fullmatch(value)
     if match is None:
         raise malformed(message)
-    # RFC 3339 allows a leap second (:60); Python's datetime has none: the last instant of :59.
-    second = match["second"]
+    # RFC 3339 allows a leap second, 23:59:60 in UTC; Python's datetime has none: it is taken
+    # as the last instant of :59.
+    leap = match["second"] == "60"
+    second = "59" if leap else match["second"]
     fraction = match["fraction"][:7].ljust(7, "0") if match["fraction"] else ""
-    if second == "60":
-        second, fraction = "59", ".999999"
+    if leap:
+        fraction = ".999999"
     offset = "+00:00" if match["offset"] in "Zz" else match["offset"]
     try:
         moment = dt.datetime.fromisoformat(
@@ -227,27 +293,23 @@ def parse_datetime(value: Any) -> dt.datetime:
         )
     except ValueError:
         raise malformed(message) from None
+    if leap and moment.astimezone(dt.UTC).strftime("%H:%M") != "23:59":
+        raise malformed("A leap second (:60) is only 23:59:60 in UTC.")
     _window(moment)
     return moment
 
 
-def _date_schema(description: str | None = None) -> dict[str, Any]:
-    schema = {"type": "string", "format": "date", "pattern": YEAR_PREFIX}
-    if description:
-        schema["description"] = description
-    return schema
-
-
-_DATE_DESCRIPTION = f"YYYY-MM-DD, from {MIN_DATE} to {MAX_DATE}."
-_DATETIME_DESCRIPTION = (
-    f"ISO 8601 (RFC 3339) with its offset; its date from {MIN_DATE} to {MAX_DATE}."
-)
-DATE_SCHEMA = _date_schema(_DATE_DESCRIPTION)
+DATE_SCHEMA = {
+    "type": "string",
+    "format": "date",
+    "pattern": f"^{DATE_CHARS}$",
+    "description": f"YYYY-MM-DD, from {MIN_DATE} to {MAX_DATE}.",
+}
 DATETIME_SCHEMA = {
     "type": "string",
     "format": "date-time",
-    "pattern": YEAR_PREFIX,
-    "description": _DATETIME_DESCRIPTION,
+    "pattern": f"^{DATETIME_CHARS}$",
+    "description": f"RFC 3339 with its offset; its date from {MIN_DATE} to {MAX_DATE}.",
 }
 
 Date = Annotated[dt.date, PlainValidator(parse_date), WithJsonSchema(DATE_SCHEMA)]
@@ -267,10 +329,10 @@ Due = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "format": "date", "pattern": YEAR_PREFIX},
-                {"type": "string", "format": "date-time", "pattern": YEAR_PREFIX},
+                {"type": "string", "format": "date", "pattern": f"^{DATE_CHARS}$"},
+                {"type": "string", "format": "date-time", "pattern": f"^{DATETIME_CHARS}$"},
             ],
-            "description": "A date (YYYY-MM-DD) or an ISO 8601 datetime with its offset, "
+            "description": "A date (YYYY-MM-DD) or an RFC 3339 datetime with its offset, "
             f"from {MIN_DATE} to {MAX_DATE}.",
         }
     ),

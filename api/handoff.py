@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from accounts.models import User
 from api.auth import current_user
 from api.errors import ONE, WRITE, answers
-from api.fields import Date, Id, PathId, Text, Version
+from api.fields import Date, Id, Input, PathId, Text, Version
 from api.lookups import related
 from crm import selectors as crm_selectors
 from crm.models import Contact, Deal
@@ -20,7 +20,7 @@ from projects.models import ProjectTemplate
 router = Router(tags=["handoff"])
 
 
-class HandoffIn(Schema):
+class HandoffIn(Input):
     """The R5 fields to save in the draft (each may be left out; ids and dates may be null to
     clear them). Completeness is checked as a whole at ``win``."""
 

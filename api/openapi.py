@@ -25,7 +25,7 @@ def _drop_null_defaults(node: Any) -> None:
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     """``Optional[X]`` as just X: a query parameter or header is absent or a value, never
-    null; an optional body is absent or an object."""
+    null."""
     options = [o for o in schema.get("anyOf", []) if o.get("type") != "null"]
     if "anyOf" not in schema or len(options) == len(schema["anyOf"]):
         return schema
@@ -49,7 +49,10 @@ def finish_schema(schema: Any, *, replayed: str) -> Any:
             for parameter in operation.get("parameters", []):
                 parameter["schema"] = _without_null(parameter["schema"])
             for content in operation.get("requestBody", {}).get("content", {}).values():
-                content["schema"] = _without_null(content["schema"])
+                # An optional body (its default: no options) is just its object.
+                body = content["schema"]
+                if len(body.get("allOf", [])) == 1 and set(body) <= {"allOf", "default"}:
+                    content["schema"] = body["allOf"][0]
             headers = [p for p in operation.get("parameters", []) if p.get("in") == "header"]
             if any(p["name"] == "Idempotency-Key" for p in headers):
                 for status, response in operation["responses"].items():

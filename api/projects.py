@@ -18,7 +18,9 @@ from api.fields import (
     Bool,
     Date,
     FilledLine,
+    FilledText,
     Id,
+    Input,
     Int,
     PathId,
     QueryBool,
@@ -80,7 +82,7 @@ class ProjectOut(Schema):
     updated_at: datetime
 
 
-class ProjectIn(Schema):
+class ProjectIn(Input):
     name: Annotated[str, FilledLine(200)]
     start_date: Date
     delivery_lead_id: Id | None = Field(None, description="Default: the caller.")
@@ -91,7 +93,7 @@ class ProjectIn(Schema):
     description: Annotated[str, Text()] = ""
 
 
-class ProjectPatch(Schema):
+class ProjectPatch(Input):
     """Fields to change; a field that cannot be empty (``name``, ``description``,
     ``status``, ``start_date``, ``delivery_lead_id``) is refused as null (400)."""
 
@@ -125,7 +127,7 @@ class TaskOut(Schema):
     version: int
 
 
-class TaskIn(Schema):
+class TaskIn(Input):
     title: Annotated[str, FilledLine(200)]
     description: Annotated[str, Text()] = ""
     assignee_id: Id | None = None
@@ -134,7 +136,7 @@ class TaskIn(Schema):
     milestone_id: Id | None = None
 
 
-class TaskPatch(Schema):
+class TaskPatch(Input):
     title: Annotated[str, FilledLine(200)] = None  # type: ignore[assignment]
     description: Annotated[str, Text()] = None  # type: ignore[assignment]
     assignee_id: Id | None = None
@@ -145,7 +147,7 @@ class TaskPatch(Schema):
     version: Version | None = None
 
 
-class DependencyIn(Schema):
+class DependencyIn(Input):
     predecessor_id: Id
     kind: DependencyKind = DependencyKind.FS
     lag_days: Lag = Field(0, description="Working days; negative is a lead.")
@@ -160,7 +162,7 @@ class DependencyOut(Schema):
     lag_days: int
 
 
-class MilestoneIn(Schema):
+class MilestoneIn(Input):
     name: Annotated[str, FilledLine(200)]
     due_date: Date | None = None
     requires_approval: Bool = False
@@ -180,12 +182,16 @@ class MilestoneOut(Schema):
     approval_comment: str
 
 
-class ApproveIn(Schema):
+class ApproveIn(Input):
     comment: Annotated[str, Text()] = ""
 
 
-class CommentIn(Schema):
-    body: Annotated[str, Text()]
+NO_COMMENT = ApproveIn()  # an omitted body
+
+
+class CommentIn(Input):
+    # As long as the request allows (the model's text has no limit); at most 50 @mentions.
+    body: Annotated[str, FilledText(max_length=None)]
 
 
 class CommentOut(Schema):
@@ -541,14 +547,13 @@ def milestone_detail(request: HttpRequest, milestone_id: PathId) -> Milestone:
     response=answers({200: MilestoneOut}, *ONE, *WRITE, 403),
 )
 def milestone_approve(
-    request: HttpRequest, milestone_id: PathId, payload: ApproveIn | None = None
+    request: HttpRequest, milestone_id: PathId, payload: ApproveIn = NO_COMMENT
 ) -> Milestone:
     """R9: only the named approver, and not while tasks of the milestone are open. The body
     (a comment) is optional."""
     user = current_user(request)
     milestone = selectors.milestone_get_for_user(user, milestone_id)
-    comment = payload.comment if payload else ""
-    return services.milestone_approve(by=user, milestone=milestone, comment=comment)
+    return services.milestone_approve(by=user, milestone=milestone, comment=payload.comment)
 
 
 # Comments ----------------------------------------------------------------------------------

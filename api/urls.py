@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
@@ -40,6 +41,7 @@ api.add_router("", handoff.router)
 api.add_router("", dashboards_api.router)
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Any other path under /api/v1/, or a path whose id is not a number: JSON, not HTML."""
     return json_error(404, "Not found: no such API path.")
@@ -75,6 +77,6 @@ _patterns, _app_name, _namespace = api.urls
 for _pattern in _patterns:
     if isinstance(_pattern, URLPattern):
         _pattern.callback = _json_method_not_allowed(_pattern.callback)
-_patterns.append(re_path(r"^.*$", not_found, name="not-found"))
+_patterns.append(re_path(r"^[\s\S]*$", not_found, name="not-found"))
 api_urls = (_patterns, _app_name, _namespace)
 _login_not_required(_patterns)

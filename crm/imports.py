@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import User
 from crm import services
-from crm.models import OPEN_STAGES, Company, Contact, LeadSource, LostReason, Stage
+from crm.models import OPEN_STAGES, Company, Contact, LeadSource, LostReason, Stage, path_to
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20000
@@ -245,14 +245,6 @@ def _import_contact(by: User, row: dict[str, str]) -> None:
     )
 
 
-STAGE_PATH = {
-    Stage.LEAD: [],
-    Stage.QUALIFIED: ["qualify"],
-    Stage.PROPOSAL: ["qualify", "propose"],
-    Stage.NEGOTIATION: ["qualify", "propose", "negotiate"],
-}
-
-
 def _import_deal(by: User, row: dict[str, str]) -> None:
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -314,7 +306,7 @@ def _import_deal(by: User, row: dict[str, str]) -> None:
             params={"lost_reason": reason, "note": row.get("lost_note", "")},
         )
         return
-    for name in STAGE_PATH[Stage(stage)] if stage in OPEN_STAGES else []:
+    for name in path_to(stage) if stage in OPEN_STAGES else []:
         deal = services.deal_transition(deal=deal, by=by, name=name)
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import zoneinfo
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
@@ -328,6 +329,69 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
         self.lost_at = None
         self.lost_reason = None
         self.lost_note = ""
+
+
+# The pipeline's transition graph, read off the FSM above: the one place it is written down
+# is the ``@transition`` decorators. Everything else (services, the board, imports, the
+# demo, the API) asks ``PIPELINE``, ``transition_between`` and ``path_to``.
+
+
+@dataclass(frozen=True)
+class PipelineTransition:
+    name: str
+    sources: tuple[str, ...]  # in stage order
+    target: str
+
+
+def _read_pipeline() -> dict[str, PipelineTransition]:
+    order = list(Stage.values)
+    found: dict[str, tuple[set[str], str]] = {}
+    for move in Deal._meta.get_field("stage").get_all_transitions(Deal):
+        sources, _ = found.setdefault(move.name, (set(), str(move.target)))
+        sources.add(str(move.source))
+
+    def rank(item: tuple[str, tuple[set[str], str]]) -> int:
+        # Forward moves by their target's place in the stage order; moves back come last.
+        sources, target = item[1]
+        place = order.index(target)
+        return place if place > min(order.index(s) for s in sources) else len(order) + place
+
+    return {
+        name: PipelineTransition(name, tuple(sorted(sources, key=order.index)), target)
+        for name, (sources, target) in sorted(found.items(), key=rank)
+    }
+
+
+PIPELINE: dict[str, PipelineTransition] = _read_pipeline()
+
+
+def transition_between(source: str, target: str) -> str | None:
+    """The transition that moves a deal from ``source`` to ``target``, if there is one."""
+    return next(
+        (t.name for t in PIPELINE.values() if source in t.sources and t.target == target), None
+    )
+
+
+def targets_from(stage: str) -> list[str]:
+    """The stages a deal in ``stage`` can move to, in stage order."""
+    order = list(Stage.values)
+    return sorted({t.target for t in PIPELINE.values() if stage in t.sources}, key=order.index)
+
+
+def path_to(stage: str, *, start: str = Stage.LEAD) -> list[str]:
+    """The fewest transitions from ``start`` to ``stage`` (an import or the demo bringing
+    a new deal to its stage); ``win`` is left out, as only the handoff may win."""
+    paths: dict[str, list[str]] = {start: []}
+    frontier = [start]
+    while frontier:
+        current = frontier.pop(0)
+        for t in PIPELINE.values():
+            if current in t.sources and t.target not in paths and t.name != "win":
+                paths[t.target] = [*paths[current], t.name]
+                frontier.append(t.target)
+    if stage not in paths:
+        raise KeyError(f"No path from {start} to {stage} without winning.")
+    return paths[stage]
 
 
 class ActivityKind(models.TextChoices):

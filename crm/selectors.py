@@ -25,6 +25,7 @@ from crm.models import (
     LostReason,
     Stage,
     StageChange,
+    targets_from,
 )
 from inputs.text import clean_query_text
 
@@ -209,15 +210,7 @@ def pipeline_totals(
 
 def move_targets(stage: str) -> list[tuple[str, str]]:
     """Where a card in ``stage`` can be moved (one step forward, win, lose; reopen)."""
-    forward = {
-        Stage.LEAD: [Stage.QUALIFIED, Stage.LOST],
-        Stage.QUALIFIED: [Stage.PROPOSAL, Stage.LOST],
-        Stage.PROPOSAL: [Stage.NEGOTIATION, Stage.WON, Stage.LOST],
-        Stage.NEGOTIATION: [Stage.WON, Stage.LOST],
-        Stage.LOST: [Stage.LEAD],
-        Stage.WON: [],
-    }[Stage(stage)]
-    return [(s.value, s.label) for s in forward]
+    return [(target, Stage(target).label) for target in targets_from(stage)]
 
 
 @dataclass

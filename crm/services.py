@@ -21,6 +21,7 @@ from accounts.roles import Role
 from crm.models import (
     DEFAULT_PROBABILITY,
     OPEN_STAGES,
+    PIPELINE,
     Activity,
     ActivityKind,
     Company,
@@ -33,32 +34,13 @@ from crm.models import (
     lose_missing,
     proposal_missing,
     qualification_missing,
+    transition_between,
 )
 from inputs.dates import check_date
 from records import EditConflict, locked_row, save_row
 
-TRANSITIONS = ("qualify", "propose", "negotiate", "win", "lose", "reopen")
-TRANSITION_TARGET = {
-    "qualify": Stage.QUALIFIED,
-    "propose": Stage.PROPOSAL,
-    "negotiate": Stage.NEGOTIATION,
-    "win": Stage.WON,
-    "lose": Stage.LOST,
-    "reopen": Stage.LEAD,
-}
-# The transition that moves a deal from one stage to the next (used by the board).
-TRANSITION_FOR_MOVE = {
-    (Stage.LEAD, Stage.QUALIFIED): "qualify",
-    (Stage.QUALIFIED, Stage.PROPOSAL): "propose",
-    (Stage.PROPOSAL, Stage.NEGOTIATION): "negotiate",
-    (Stage.PROPOSAL, Stage.WON): "win",
-    (Stage.NEGOTIATION, Stage.WON): "win",
-    (Stage.LEAD, Stage.LOST): "lose",
-    (Stage.QUALIFIED, Stage.LOST): "lose",
-    (Stage.PROPOSAL, Stage.LOST): "lose",
-    (Stage.NEGOTIATION, Stage.LOST): "lose",
-    (Stage.LOST, Stage.LEAD): "reopen",
-}
+# The pipeline's transitions, read off the FSM (crm.models.PIPELINE).
+TRANSITIONS = tuple(PIPELINE)
 DEAL_FIELDS = (
     "title",
     "company",
@@ -382,21 +364,11 @@ def deal_update(*, deal: Deal, by: User, version: int | None = None, **fields: A
     return _save(locked)
 
 
-TRANSITION_SOURCES = {
-    "qualify": (Stage.LEAD,),
-    "propose": (Stage.QUALIFIED,),
-    "negotiate": (Stage.PROPOSAL,),
-    "win": (Stage.PROPOSAL, Stage.NEGOTIATION),
-    "lose": OPEN_STAGES,
-    "reopen": (Stage.LOST,),
-}
-
-
 def transition_errors(deal: Deal, name: str) -> dict[str, str]:
     """R4: which conditions of transition ``name`` fail for this deal, field by field."""
     if name not in TRANSITIONS:
         return {"transition": f"Unknown transition {name!r}; use one of {', '.join(TRANSITIONS)}."}
-    if deal.stage not in TRANSITION_SOURCES[name]:
+    if deal.stage not in PIPELINE[name].sources:
         return {
             "stage": f"A deal in {deal.get_stage_display()} cannot {name}"
             + ("; deals move forward one stage at a time." if name != "reopen" else ".")
@@ -506,7 +478,7 @@ def deal_move(
     """The board's drag and drop: the transition from the deal's stage to ``to_stage``."""
     if to_stage not in Stage.values:
         raise ValidationError({"stage": [f"Unknown stage {to_stage!r}."]})
-    name = TRANSITION_FOR_MOVE.get((Stage(deal.stage), Stage(to_stage)))
+    name = transition_between(deal.stage, to_stage)
     if name is None:
         raise ValidationError(
             {

@@ -36,7 +36,7 @@ from crm.http import (
     safe_next,
     wants_csv,
 )
-from crm.models import OPEN_STAGES, Deal, Stage
+from crm.models import OPEN_STAGES, PIPELINE, Deal, Stage, transition_between
 from crm.panels import deal_panels
 from inputs.numbers import query_ids, query_int, query_page
 from inputs.text import clean_query_text
@@ -187,13 +187,13 @@ def _deal_context(request: AuthenticatedHttpRequest, deal: Deal, **extra: Any) -
     can_edit = user.has_perm("crm.change_deal", deal)
     transitions = []
     if can_edit or user.has_perm("crm.reopen_deal", deal):
-        for name in services.TRANSITIONS:
-            if deal.stage in services.TRANSITION_SOURCES[name]:
-                if name == "reopen" and not user.has_perm("crm.reopen_deal", deal):
+        for move in PIPELINE.values():
+            if deal.stage in move.sources:
+                if move.name == "reopen" and not user.has_perm("crm.reopen_deal", deal):
                     continue
-                if name != "reopen" and not can_edit:
+                if move.name != "reopen" and not can_edit:
                     continue
-                transitions.append({"name": name, "target": services.TRANSITION_TARGET[name]})
+                transitions.append({"name": move.name, "target": move.target})
     stage_steps = [
         {"value": s, "label": s.label, "current": s == deal.stage, "done": _stage_index(deal) > i}
         for i, s in enumerate(OPEN_STAGES)
@@ -344,7 +344,7 @@ def _transition_form_context(deal: Deal, name: str, form: Any, *, next_url: str)
     return {
         "deal": deal,
         "transition": name,
-        "target": services.TRANSITION_TARGET[name],
+        "target": PIPELINE[name].target,
         "form": form,
         "next_url": next_url,
     }
@@ -475,11 +475,7 @@ def pipeline_move(request: AuthenticatedHttpRequest) -> HttpResponse:
     if to_stage == deal.stage:
         return HttpResponse(status=204)
     next_url = safe_next(request, reverse("crm:pipeline"))
-    name = (
-        services.TRANSITION_FOR_MOVE.get((Stage(deal.stage), Stage(to_stage)))
-        if to_stage in Stage.values
-        else None
-    )
+    name = transition_between(deal.stage, to_stage)
     if name == "win":
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("crm:deal-detail", args=[deal.pk]) + "#handoff"

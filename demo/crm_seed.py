@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from crm import services
-from crm.models import Company, Deal, LeadSource, LostReason, Stage
+from crm.models import OPEN_STAGES, Company, Deal, LeadSource, LostReason, Stage, path_to
 
 INDUSTRIES = [
     "Retail",
@@ -135,16 +135,10 @@ def seed_crm(*, users: dict[str, User], deals: int) -> int:
                 next_action=NEXT[n % len(NEXT)],
                 next_action_due=due,
             )
-            target = [Stage.LEAD, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION, Stage.LOST][
-                n % 5
-            ]
-            steps = {
-                "lead": [],
-                "qualified": ["qualify"],
-                "proposal": ["qualify", "propose"],
-                "negotiation": ["qualify", "propose", "negotiate"],
-                "lost": ["qualify", "lose"],
-            }[target]
+            targets = [*OPEN_STAGES, Stage.LOST]
+            target = targets[n % len(targets)]
+            # Lost deals were qualified first, then lost.
+            steps = [*path_to(Stage.QUALIFIED), "lose"] if target == Stage.LOST else path_to(target)
             for step in steps:
                 params: dict[str, object] = (
                     {"qualification_notes": "Budget approved; decision by the CEO."}

@@ -355,7 +355,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
         error = "Choose a status."
     else:
         try:
-            services.task_set_status(by=user, task=task, status=form.cleaned_data["status"])
+            task = services.task_set_status(by=user, task=task, status=form.cleaned_data["status"])
         except ValidationError as refused:
             error = " ".join(refused.messages)
     if getattr(request, "htmx", False) and request.POST.get("view") == "board":

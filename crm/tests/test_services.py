@@ -424,3 +424,29 @@ def test_delivery_cannot_create_crm_records(lead):
     with pytest.raises(PermissionDenied):
         services.company_create(by=lead, name="Nope")
     assert Company.objects.count() == 0
+
+
+def test_the_pipeline_is_read_off_the_fsm_once():
+    from crm.models import PIPELINE, path_to, targets_from, transition_between
+
+    assert [(t.name, t.sources, t.target) for t in PIPELINE.values()] == [
+        ("qualify", ("lead",), "qualified"),
+        ("propose", ("qualified",), "proposal"),
+        ("negotiate", ("proposal",), "negotiation"),
+        ("win", ("proposal", "negotiation"), "won"),
+        ("lose", ("lead", "qualified", "proposal", "negotiation"), "lost"),
+        ("reopen", ("lost",), "lead"),
+    ]
+    assert services.TRANSITIONS == ("qualify", "propose", "negotiate", "win", "lose", "reopen")
+    assert [transition_between("proposal", s) for s in ("negotiation", "won", "lost", "lead")] == [
+        "negotiate",
+        "win",
+        "lose",
+        None,
+    ]
+    assert targets_from("proposal") == ["negotiation", "won", "lost"]
+    assert targets_from("won") == []
+    assert path_to("negotiation") == ["qualify", "propose", "negotiate"]
+    assert path_to("lost") == ["lose"]
+    with pytest.raises(KeyError):
+        path_to("won")
