@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.roles import Role
 from inputs.fields import LineField
@@ -20,6 +21,12 @@ class User(AbstractUser):
     email = models.EmailField("email address", blank=True)
     full_name = LineField(max_length=150, blank=True)
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    sessions_revoked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The last “sign out everywhere”: every session begun before it has ended.",
+    )
 
     class Meta:
         ordering = ["username"]
@@ -53,6 +60,25 @@ class User(AbstractUser):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's HMAC of the password, which every session carries and every request checks,
+        plus the moment of the last "sign out everywhere" once there was one.
+
+        A new password, or signing out everywhere, changes it, so every older session ends on
+        its next request (``update_session_auth_hash`` keeps the current one after a password
+        change). Until the first "sign out everywhere" it is exactly Django's value, so
+        sessions made before this existed stay valid.
+        """
+        value = self.password
+        if self.sessions_revoked_at is not None:
+            value = f"{value}:{self.sessions_revoked_at.isoformat()}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 def _hash_token(raw: str) -> str:

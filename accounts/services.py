@@ -116,7 +116,22 @@ def user_time_zone_changed(user: User) -> None:
         listener(user)
 
 
-# Password resets --------------------------------------------------------------------------
+# Sessions and password resets --------------------------------------------------------------
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, user: User, by: User) -> User:
+    """End every session of ``user``, on every device, including the one that asked.
+
+    Sessions carry a hash that includes ``sessions_revoked_at`` (see
+    ``User._get_session_auth_hash``); moving it ends them all on their next request, whatever
+    the session store. API tokens are separate credentials and stay as they are.
+    """
+    if by.pk != user.pk and not by.has_role(Role.ADMIN):
+        raise PermissionDenied("You can only sign yourself out.")
+    user.sessions_revoked_at = timezone.now()
+    User.objects.filter(pk=user.pk).update(sessions_revoked_at=user.sessions_revoked_at)
+    return user
 
 
 def _reset_limits() -> tuple[int, int, dt.timedelta]:

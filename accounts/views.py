@@ -1,17 +1,18 @@
 from axes.helpers import get_client_ip_address
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import TIME_ZONE_CHOICES
-from accounts.services import password_reset_request, user_update_profile
+from accounts.services import password_reset_request, user_sign_out_everywhere, user_update_profile
 
 
 class ProfileForm(forms.Form):
@@ -43,6 +44,15 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"form": form}, status=status)
 
 
+@require_POST
+def sign_out_everywhere(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """End every session of the user, this one included, and go to the sign-in page."""
+    user_sign_out_everywhere(user=request.user, by=request.user)
+    logout(request)
+    messages.success(request, "You are signed out on every device. Sign in again to continue.")
+    return redirect("accounts:login")
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset form, but nothing is sent in the request: the request is recorded
     (throttled per address and per client) and reminders sends the link from its outbox.
@@ -56,3 +66,17 @@ class PasswordResetView(auth_views.PasswordResetView):
             email=form.cleaned_data["email"], ip_address=get_client_ip_address(self.request)
         )
         return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change: this session stays signed in, every other one ends."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(
+            self.request, "Password changed. You were signed out on your other devices."
+        )
+        return response
