@@ -3,13 +3,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import User
-from reminders.models import OutboxEmail, ReminderPreference
+from reminders.models import OutboxEmail, ReminderPreference, Transactional
 from reminders.services import outbox_retry
 
 
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(admin.ModelAdmin):
-    """The outbox, read-only: rows are written by the planner and changed by the sender."""
+    """The outbox, read-only: rows are written by the planner and changed by the sender; the
+    one thing an admin does is "Retry" (through ``outbox_retry``)."""
 
     list_display = [
         "idempotency_key",
@@ -40,7 +41,7 @@ class OutboxEmailAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "sent_at",
         "headers",
-        "body_text",
+        "body",
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -49,16 +50,36 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # The outbox is the record of what was sent; deleting a row would also let the
+        # planner decide the same email again.
+        return False
+
     @admin.display(description="Last error")
     def short_error(self, obj: OutboxEmail) -> str:
         return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
 
+    @admin.display(description="Body text")
+    def body(self, obj: OutboxEmail) -> str:
+        if obj.kind == Transactional.PASSWORD_RESET:
+            return "(Not shown: it holds a link that sets this user's password.)"
+        return obj.body_text
+
     @admin.action(description="Retry selected emails (failed or waiting) now", permissions=["view"])
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxEmail]) -> None:
         assert isinstance(request.user, User)
-        count = outbox_retry(emails=queryset, by=request.user)
+        outcome = outbox_retry(emails=queryset, by=request.user)
+        count = outcome.queued
         skipped = queryset.count() - count
-        self.message_user(request, f"Queued {count} email(s) to send again.", messages.SUCCESS)
+        if outcome.sender_started is False:
+            self.message_user(
+                request,
+                f"Queued {count} email(s) to send again. The task queue cannot be reached "
+                "right now; they will be sent by the next outbox sweep once it is back.",
+                messages.WARNING,
+            )
+        else:
+            self.message_user(request, f"Queued {count} email(s) to send again.", messages.SUCCESS)
         if skipped:
             self.message_user(
                 request,
@@ -79,4 +100,7 @@ class ReminderPreferenceAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
 from accounts.roles import Role
@@ -134,22 +135,57 @@ def _deliver(email: OutboxEmail, mailer: Any, report: SendReport) -> None:
     email.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at", "last_error"])
 
 
-@transaction.atomic
-def outbox_retry(*, emails: Iterable[OutboxEmail], by: User) -> int:
-    """Make failed (or waiting) emails due now with a fresh set of attempts.
+#: What queueing a task raises when the broker cannot be reached (Redis down, a closed port):
+#: kombu wraps the transport's connection errors in its OperationalError.
+BROKER_ERRORS = (KombuOperationalError, OSError)
 
-    Sent emails are never retried: that would send them twice.
+
+def outbox_start_sender() -> bool:
+    """Ask a worker to send the due emails now; False when the broker cannot be reached.
+
+    Nothing is lost then: the rows are pending, and beat's every-minute ``send_outbox``
+    sweep sends them once the broker is back.
     """
     from reminders.tasks import send_outbox
 
+    try:
+        send_outbox.delay()
+    except BROKER_ERRORS as error:
+        logger.warning("Could not queue send_outbox (the sweep will send): %r", error)
+        return False
+    return True
+
+
+@dataclass
+class RetryOutcome:
+    queued: int
+    #: Whether a worker was asked to send them now: True, False when the broker could not
+    #: be reached (the sweep sends them), None while the caller's transaction is open.
+    sender_started: bool | None = None
+
+
+def outbox_retry(*, emails: Iterable[OutboxEmail], by: User) -> RetryOutcome:
+    """Make failed (or waiting) emails due now with a fresh set of attempts, then (after the
+    commit) ask a worker to send them.
+
+    Sent emails are never retried: that would send them twice. The change is committed
+    whether or not the broker answers.
+    """
     ids = [email.pk for email in emails]
-    count = OutboxEmail.objects.filter(
-        pk__in=ids, status__in=[Status.FAILED, Status.PENDING]
-    ).update(status=Status.PENDING, attempts=0, next_attempt_at=timezone.now())
-    logger.info("%s queued %s reminder email(s) for another try.", by, count)
-    if count:
-        transaction.on_commit(send_outbox.delay)
-    return count
+    with transaction.atomic():
+        outcome = RetryOutcome(
+            queued=OutboxEmail.objects.filter(
+                pk__in=ids, status__in=[Status.FAILED, Status.PENDING]
+            ).update(status=Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+        )
+        logger.info("%s queued %s email(s) for another try.", by, outcome.queued)
+
+        def start_sender() -> None:
+            outcome.sender_started = outbox_start_sender()
+
+        if outcome.queued:
+            transaction.on_commit(start_sender)
+    return outcome
 
 
 # --- Preferences --------------------------------------------------------------------------
