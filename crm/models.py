@@ -147,12 +147,56 @@ class StageSetting(models.Model):
         return f"{self.get_stage_display()}: {self.probability}%"
 
 
+def stale_limits() -> dict[str, int]:
+    """Days in each open stage before a deal counts as stale: the stage's setting, or the
+    setting's default (30) for a stage an admin has not configured."""
+    default = StageSetting._meta.get_field("stale_after_days").get_default()
+    configured = dict(StageSetting.objects.values_list("stage", "stale_after_days"))
+    return {stage: configured.get(stage, default) for stage in OPEN_STAGES}
+
+
 class DealQuerySet(models.QuerySet["Deal"]):
     def open(self) -> "DealQuerySet":
         return self.filter(stage__in=OPEN_STAGES)
 
     def overdue(self, now: dt.datetime | None = None) -> "DealQuerySet":
+        """Open deals whose next action was due before ``now`` (R2's one meaning)."""
         return self.open().filter(next_action_due_at__lt=now or timezone.now())
+
+    @staticmethod
+    def _stale_in_stage(now: dt.datetime, limits: dict[str, int]) -> Q:
+        in_stage = Q(pk__in=[])
+        for stage, days in limits.items():
+            in_stage |= Q(stage=stage, stage_entered_at__lt=now - dt.timedelta(days=days))
+        return in_stage
+
+    def stale(
+        self, now: dt.datetime | None = None, limits: dict[str, int] | None = None
+    ) -> "DealQuerySet":
+        """Stale deals (R10's one meaning): open, with an overdue next action or longer in
+        their stage than its limit (``stale_limits``)."""
+        now = now or timezone.now()
+        limits = stale_limits() if limits is None else limits
+        return self.open().filter(Q(next_action_due_at__lt=now) | self._stale_in_stage(now, limits))
+
+    def with_staleness(
+        self, now: dt.datetime | None = None, limits: dict[str, int] | None = None
+    ) -> "DealQuerySet":
+        """Annotate ``overdue`` and ``stale`` (too long in the stage), for showing why."""
+        now = now or timezone.now()
+        limits = stale_limits() if limits is None else limits
+        return self.annotate(
+            overdue=models.Case(
+                models.When(next_action_due_at__lt=now, then=True),
+                default=False,
+                output_field=models.BooleanField(),
+            ),
+            stale=models.Case(
+                models.When(self._stale_in_stage(now, limits), then=True),
+                default=False,
+                output_field=models.BooleanField(),
+            ),
+        )
 
     def with_weighted(self) -> "DealQuerySet":
         return self.annotate(

@@ -21,7 +21,6 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    DateTimeField,
     DecimalField,
     DurationField,
     ExpressionWrapper,
@@ -42,7 +41,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from accounts.models import User
 from accounts.roles import DELIVERY_ROLES, Role
 from crm import selectors as crm_selectors
-from crm.models import Deal, DealQuerySet, Stage, StageSetting
+from crm.models import Deal, DealQuerySet, Stage, stale_limits
 from projects import scheduling
 from projects.models import (
     OPEN_PROJECT_STATUSES,
@@ -321,26 +320,13 @@ def follow_up_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def stuck_deals(
     *, now: dt.datetime, owner_id: int | None = None, limit: int = 50
 ) -> tuple[list[Any], int]:
-    """Open deals whose next action is overdue, or that sat in their stage longer than the
-    stage's ``stale_after_days``; most overdue first. One query (the total via a window)."""
-    stale_days = Subquery(
-        StageSetting.objects.filter(stage=OuterRef("stage")).values("stale_after_days")[:1],
-        output_field=IntegerField(),
-    )
-    stale_for = ExpressionWrapper(
-        Coalesce(stale_days, Value(30)) * Value(dt.timedelta(days=1)),
-        output_field=DurationField(),
-    )
-    stale_since = ExpressionWrapper(Value(now) - stale_for, output_field=DateTimeField())
+    """Stale deals (``DealQuerySet.stale``: an overdue next action, or longer in the stage
+    than its limit), each marked why; most overdue first. The total via a window."""
+    limits = stale_limits()
     qs = (
         _sales_deals(owner_id)
-        .open()
-        .annotate(stale_since=stale_since)
-        .annotate(
-            overdue=Case(When(next_action_due_at__lt=now, then=True), default=False),
-            stale=Case(When(stage_entered_at__lt=F("stale_since"), then=True), default=False),
-        )
-        .filter(Q(overdue=True) | Q(stale=True))
+        .stale(now, limits)
+        .with_staleness(now, limits)
         .annotate(total=Window(Count("pk")))
         .select_related("company", "owner")
         .order_by(F("next_action_due_at").asc(nulls_last=True), "stage_entered_at", "pk")
@@ -400,8 +386,7 @@ def overdue_tasks_by_person(*, user: User, today: dt.date) -> list[dict[str, Any
     """Open tasks of open projects planned to finish before ``today``, per assignee."""
     rows = (
         Task.objects.filter(_project_scope_q(user, "project__"))
-        .filter(project__status__in=OPEN_PROJECT_STATUSES, planned_finish__lt=today)
-        .exclude(status=TaskStatus.DONE)
+        .overdue(today)
         .order_by()
         .values("assignee_id", "assignee__username", "assignee__full_name")
         .annotate(count=Count("pk"), oldest=Min("planned_finish"))

@@ -4,6 +4,8 @@ Dates are planned in working days (Monday to Friday minus ``Holiday`` rows) by
 ``projects.scheduling``; ``projects.services`` runs it inside every change that moves dates.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -274,6 +276,18 @@ class Milestone(TimeStamped):
         return self.requires_approval and self.approved_at is None
 
 
+class TaskQuerySet(models.QuerySet["Task"]):
+    def overdue(self, today: date) -> "TaskQuerySet":
+        """Overdue tasks (one meaning, for reminders, My work and the dashboards): not done,
+        of a project that is planning or active (on hold pauses the clock; done and
+        cancelled projects have none), planned to finish before ``today``. Whose today:
+        the assignee's own, for their reminders and My work; the viewer's on dashboards."""
+        return self.exclude(status=TaskStatus.DONE).filter(
+            project__status__in=(ProjectStatus.PLANNING, ProjectStatus.ACTIVE),
+            planned_finish__lt=today,
+        )
+
+
 class Task(TimeStamped):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
     title = LineField(max_length=200)
@@ -304,6 +318,8 @@ class Task(TimeStamped):
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "planned_start", "position", "pk"]

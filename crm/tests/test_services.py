@@ -450,3 +450,33 @@ def test_the_pipeline_is_read_off_the_fsm_once():
     assert path_to("lost") == ["lose"]
     with pytest.raises(KeyError):
         path_to("won")
+
+
+def test_stale_has_one_meaning(rep):
+    from django.utils import timezone
+
+    from crm.models import Deal, StageSetting, stale_limits
+
+    now = timezone.now()
+    StageSetting.objects.filter(stage="qualified").delete()  # not configured: 30 days
+    StageSetting.objects.filter(stage="lead").update(stale_after_days=5)
+    fresh = DealFactory(owner=rep)
+    old_lead = DealFactory(owner=rep, stage_entered_at=now - dt.timedelta(days=6))
+    old_qualified = DealFactory(
+        owner=rep, qualified=True, stage_entered_at=now - dt.timedelta(days=31)
+    )
+    young_qualified = DealFactory(
+        owner=rep, qualified=True, stage_entered_at=now - dt.timedelta(days=29)
+    )
+    overdue = DealFactory(
+        owner=rep, next_action_due_date=timezone.localdate() - dt.timedelta(days=2)
+    )
+    won = DealFactory(owner=rep, won=True, stage_entered_at=now - dt.timedelta(days=400))
+    assert stale_limits()["qualified"] == 30
+    assert stale_limits()["lead"] == 5
+    assert set(Deal.objects.stale(now)) == {old_lead, old_qualified, overdue}
+    flags = {d.pk: (d.overdue, d.stale) for d in Deal.objects.with_staleness(now)}
+    assert flags[overdue.pk] == (True, False)
+    assert flags[old_lead.pk] == (False, True)
+    assert flags[fresh.pk] == flags[young_qualified.pk] == (False, False)
+    assert won not in Deal.objects.stale(now)

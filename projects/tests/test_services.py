@@ -594,3 +594,21 @@ def test_task_status_checks_the_version_on_the_locked_row(lead, chain):
         "First, renamed",
         read.version + 2,
     )
+
+
+def test_overdue_task_has_one_meaning(lead):
+    from projects.models import ProjectStatus
+
+    today = date(2026, 3, 20)
+    rows = {}
+    for status in ProjectStatus.values:
+        project = services.project_create(
+            by=lead, name=status, delivery_lead=lead, start_date=MONDAY, status=status
+        )
+        late = services.task_create(by=lead, project=project, title=f"{status} late")
+        done = services.task_create(by=lead, project=project, title=f"{status} done")
+        services.task_set_status(by=lead, task=done, status=TaskStatus.DONE)
+        rows[status] = late
+    assert {t.title for t in Task.objects.overdue(today)} == {"planning late", "active late"}
+    # Planned to finish on "today" itself is not overdue yet.
+    assert not Task.objects.overdue(rows["active"].planned_finish).exists()
