@@ -29,18 +29,9 @@ def user_create(
     time_zone: str = "UTC",
 ) -> User:
     """Create a user with one role. Admins are also staff and superusers."""
-    if role not in Role.values:
-        raise ValidationError(
-            {"role": f"Unknown role {role!r}; choose one of {', '.join(Role.values)}."}
-        )
-    user = User(
-        username=username,
-        email=email,
-        full_name=full_name,
-        time_zone=time_zone,
-        is_staff=role == Role.ADMIN,
-        is_superuser=role == Role.ADMIN,
-    )
+    _check_role(role)
+    user = User(username=username, email=email, full_name=full_name, time_zone=time_zone)
+    _apply_role_flags(user, role)
     if password:
         user.set_password(password)
     else:
@@ -48,6 +39,55 @@ def user_create(
     user.full_clean()
     user.save()
     user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def _check_role(role: str) -> None:
+    if role not in Role.values:
+        raise ValidationError(
+            {
+                "role": ValidationError(
+                    f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.",
+                    code="invalid",
+                )
+            }
+        )
+
+
+def _apply_role_flags(user: User, role: str) -> None:
+    """The one definition of what the admin role means for Django: staff and superuser.
+
+    Any other role is neither (a superuser counts as an admin in ``User.roles``).
+    """
+    user.is_staff = user.is_superuser = role == Role.ADMIN
+
+
+@transaction.atomic
+def user_set_role(*, by: User, user: User, role: str) -> User:
+    """Give ``user`` exactly one role, replacing any others; only admins may.
+
+    The same one-role rule as ``user_create``. An admin cannot take the admin role from
+    themselves (another admin can), so an installation never loses its last way in by
+    accident.
+    """
+    if not by.has_role(Role.ADMIN):
+        raise PermissionDenied("Only admins can change roles.")
+    _check_role(role)
+    if user.pk == by.pk and role != Role.ADMIN:
+        raise ValidationError(
+            {
+                "role": ValidationError(
+                    "You cannot take the admin role from yourself; ask another admin.",
+                    code="own_admin_role",
+                )
+            }
+        )
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    _apply_role_flags(locked, role)
+    locked.save(update_fields=["is_staff", "is_superuser"])
+    locked.groups.set([Group.objects.get(name=role)])
+    user.is_staff, user.is_superuser = locked.is_staff, locked.is_superuser
+    user.__dict__.pop("roles", None)
     return user
 
 

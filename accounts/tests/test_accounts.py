@@ -196,3 +196,30 @@ def test_navigation_shows_what_the_role_can_open(client, request, role, expected
     items = client.get("/").context["nav_items"]
     assert [f"{i['label']}:{i['url']}" for i in items] == expected
     assert [i["label"] for i in items if i["current"]] == ["My work"]
+
+
+def test_user_set_role_gives_exactly_one_role_and_only_admins_may(rep, other_rep, admin_user):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.services import user_set_role
+
+    with pytest.raises(PermissionDenied):
+        user_set_role(by=other_rep, user=rep, role=Role.ADMIN)
+    with pytest.raises(ValidationError) as error:
+        user_set_role(by=admin_user, user=rep, role="king")
+    assert error.value.error_dict["role"][0].code == "invalid"
+    rep.refresh_from_db()
+    assert (rep.roles, rep.is_staff, rep.is_superuser) == (
+        frozenset({Role.SALES_REP}),
+        False,
+        False,
+    )
+    rep.groups.add(Group.objects.get(name=Role.DELIVERY_LEAD))
+    user_set_role(by=admin_user, user=rep, role=Role.SALES_MANAGER)
+    fresh = User.objects.get(pk=rep.pk)
+    assert (fresh.roles, fresh.is_staff, fresh.is_superuser) == (
+        frozenset({Role.SALES_MANAGER}),
+        False,
+        False,
+    )
+    assert rep.roles == frozenset({Role.SALES_MANAGER})  # the caller's copy too
