@@ -12,7 +12,6 @@ from django.http import HttpRequest
 
 from accounts.http import AuthenticatedHttpRequest
 from crm import services
-from crm.exceptions import EditConflict
 from crm.http import apply_errors
 from crm.models import (
     Activity,
@@ -24,6 +23,7 @@ from crm.models import (
     StageChange,
     StageSetting,
 )
+from records import EditConflict
 
 
 @admin.register(StageSetting)
@@ -32,11 +32,33 @@ class StageSettingAdmin(admin.ModelAdmin):
     list_editable = ["probability", "stale_after_days"]
 
 
+class KeptWhileInUse(admin.ModelAdmin):
+    """Set-up rows that other rows refer to are not deleted: the delete would change those
+    rows behind the services' back. The delete pages list why, as Django lists protected
+    objects; untick "active" instead."""
+
+    def in_use(self, obj: Any) -> str:
+        """Why ``obj`` must stay, or "" when it may go."""
+        raise NotImplementedError
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        kept = [reason for obj in objs if (reason := self.in_use(obj))]
+        return deleted, counts, perms_needed, [*protected, *kept]
+
+
 @admin.register(LeadSource)
-class LeadSourceAdmin(admin.ModelAdmin):
+class LeadSourceAdmin(KeptWhileInUse):
     list_display = ["name", "active"]
     list_editable = ["active"]
     search_fields = ["name"]
+
+    def in_use(self, obj: LeadSource) -> str:
+        # Deleting it would blank the source of its deals and rewrite the source reports.
+        count = obj.deals.count()
+        return (
+            f"“{obj}” is the source of {count} deal(s); untick “active” instead." if count else ""
+        )
 
 
 @admin.register(LostReason)
@@ -74,6 +96,12 @@ class ServiceAdminForm(forms.ModelForm):
 
 
 class ServiceAdmin(admin.ModelAdmin):
+    """Saves through the form's service. Nothing is deleted here: there is no service for it,
+    and a delete would cascade to history (activities, stage changes, handoffs)."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         form_class.request = request  # type: ignore[attr-defined]
@@ -179,7 +207,8 @@ class DealAdminForm(ServiceAdminForm):
 
 @admin.register(Deal)
 class DealAdmin(ServiceAdmin):
-    """The stage is read-only here; deals move only through the services' transitions."""
+    """The stage is read-only here; deals move only through the services' transitions. A deal
+    is never deleted (``ServiceAdmin``): lose it instead, and its history stays."""
 
     form = DealAdminForm
     list_display = ["title", "company", "stage", "amount", "owner", "next_action_due_date"]
@@ -199,7 +228,7 @@ class DealAdmin(ServiceAdmin):
                 services.deal_transition(deal=deal, by=request.user, name=name)
                 done += 1
             except ValidationError as error:
-                problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+                problems = describe_refusal(error)
                 self.message_user(request, f"“{deal.title}” not moved: {problems}", messages.ERROR)
             except (PermissionDenied, EditConflict) as error:
                 self.message_user(request, f"“{deal.title}” not moved: {error}", messages.ERROR)
@@ -219,21 +248,45 @@ class DealAdmin(ServiceAdmin):
         self._transition(request, queryset, "negotiate")
 
 
-@admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
-    list_display = ["kind", "deal", "author", "occurred_at"]
-    list_filter = ["kind"]
-    list_select_related = ["deal", "author"]
-    raw_id_fields = ["deal", "contact", "company"]
-
-
-@admin.register(StageChange)
-class StageChangeAdmin(admin.ModelAdmin):
-    list_display = ["deal", "from_stage", "to_stage", "by", "at"]
-    list_select_related = ["deal", "by"]
+class HistoryAdmin(admin.ModelAdmin):
+    """History is only read here: it is written by the services as things happen."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(HistoryAdmin):
+    list_display = ["kind", "deal", "author", "occurred_at"]
+    list_filter = ["kind"]
+    list_select_related = ["deal", "author"]
+    fields = readonly_fields = (
+        "kind",
+        "body",
+        "occurred_at",
+        "author",
+        "deal",
+        "contact",
+        "company",
+        "created_at",
+    )
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(HistoryAdmin):
+    list_display = ["deal", "from_stage", "to_stage", "by", "at"]
+    list_select_related = ["deal", "by"]
+    fields = readonly_fields = ("deal", "from_stage", "to_stage", "by", "at", "override_reason")
+
+
+def describe_refusal(error: ValidationError) -> str:
+    """A service's refusal as one line for an admin message: "field: message; ..."."""
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+    return " ".join(error.messages)

@@ -1,16 +1,22 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from accounts.http import AuthenticatedHttpRequest
-from crm.exceptions import EditConflict
+from crm.admin import describe_refusal
 from handoff import services
 from handoff.models import Handoff
+from records import EditConflict
 
 
 @admin.register(Handoff)
 class HandoffAdmin(admin.ModelAdmin):
-    """Handoffs are read here; winning goes through the gate (the action below)."""
+    """Handoffs are only read here; they are drafted on the deal's page and winning goes
+    through the gate (the action below). None is edited or deleted here: a won deal's
+    handoff joins it to its project, and a draft belongs to its deal's owner."""
 
     list_display = [
         "deal",
@@ -39,7 +45,13 @@ class HandoffAdmin(admin.ModelAdmin):
     ]
     actions = ["win"]
 
-    def has_add_permission(self, request: AuthenticatedHttpRequest) -> bool:  # type: ignore[override]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.action(description="Win the deals of the selected handoffs (runs the handoff gate)")
@@ -48,7 +60,7 @@ class HandoffAdmin(admin.ModelAdmin):
             try:
                 services.deal_win(deal=handoff.deal, by=request.user)
             except ValidationError as error:
-                problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+                problems = describe_refusal(error)
                 self.message_user(request, f"“{handoff.deal}” not won: {problems}", messages.ERROR)
             except (PermissionDenied, EditConflict) as error:
                 self.message_user(request, f"“{handoff.deal}” not won: {error}", messages.ERROR)

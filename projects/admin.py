@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from crm.admin import KeptWhileInUse
 from projects import scheduling, selectors, services
 from projects.models import (
     Holiday,
@@ -99,7 +100,7 @@ class TemplateChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(ProjectTemplate)
-class ProjectTemplateAdmin(admin.ModelAdmin):
+class ProjectTemplateAdmin(KeptWhileInUse):
     list_display = ["name", "is_active", "task_count", "planned_working_days"]
     search_fields = ["name"]
     inlines = [
@@ -113,6 +114,14 @@ class ProjectTemplateAdmin(admin.ModelAdmin):
         from django.db.models import Count
 
         return super().get_queryset(request).annotate(task_count=Count("tasks"))
+
+    def in_use(self, obj: ProjectTemplate) -> str:
+        # Projects were planned from it (handoffs protect theirs already); deleting it would
+        # blank their template.
+        count = obj.projects.count()
+        if not count:
+            return ""
+        return f"“{obj}” is the template of {count} project(s); untick “active” instead."
 
     @admin.display(description="Tasks")
     def task_count(self, obj: ProjectTemplate) -> int:
