@@ -1,14 +1,20 @@
-"""Panels that apps above the CRM add to its deal page, without the CRM importing them.
+"""What apps above the CRM add to it, without the CRM importing them (the CRM's one
+registry of hooks):
 
-An app registers a function ``(request, deal) -> HTML or None`` in its ``AppConfig.ready``;
-the deal page renders each one in its sidebar (the handoff panel, the linked project).
+- deal panels: an app registers a function ``(request, deal) -> HTML or None`` in its
+  ``AppConfig.ready``; the deal page renders each one in its sidebar (the handoff panel,
+  the linked project);
+- deal visibility: a function ``(user) -> Q`` of the won deals a delivery member may read
+  (handoff: those whose kickoff project the member works on).
 """
 
 from collections.abc import Callable
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from accounts.models import User
 from crm.models import Deal
 
 DealPanel = Callable[[HttpRequest, Deal], SafeString | None]
@@ -22,3 +28,20 @@ def register_deal_panel(panel: DealPanel) -> None:
 
 def deal_panels(request: HttpRequest, deal: Deal) -> list[SafeString]:
     return [html for panel in _deal_panels if (html := panel(request, deal))]
+
+
+DealVisibility = Callable[[User], Q]
+_deal_visibility: list[DealVisibility] = []
+
+
+def register_deal_visibility(extension: DealVisibility) -> None:
+    if extension not in _deal_visibility:
+        _deal_visibility.append(extension)
+
+
+def member_deal_visibility(user: User) -> Q:
+    """The won deals a delivery member may read: none, unless an app grants some."""
+    result = Q(pk__in=[])
+    for extension in _deal_visibility:
+        result |= extension(user)
+    return result

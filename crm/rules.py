@@ -2,7 +2,9 @@
 
 import rules
 
-from accounts.rules import is_admin, is_delivery, is_sales, is_sales_manager
+from accounts.rules import is_admin, is_delivery, is_delivery_lead, is_sales, is_sales_manager
+from crm.models import Deal
+from crm.panels import member_deal_visibility
 
 
 @rules.predicate
@@ -22,7 +24,22 @@ can_manage = is_sales_manager | is_admin
 # the context of won deals, never open ones.
 rules.add_perm("crm.view_company", can_use_crm | is_delivery)
 rules.add_perm("crm.view_contact", can_use_crm | is_delivery)
-rules.add_perm("crm.view_deal", can_use_crm | (is_delivery & deal_is_won))
+
+
+@rules.predicate
+def works_on_the_deal_project(user, deal) -> bool:
+    """A delivery member reads a won deal whose kickoff project they work on (crm.panels)."""
+    return deal is not None and (
+        Deal.objects.filter(member_deal_visibility(user), pk=deal.pk).exists()
+    )
+
+
+rules.add_perm(
+    "crm.view_deal",
+    can_use_crm
+    | (is_delivery_lead & deal_is_won)
+    | (is_delivery & deal_is_won & works_on_the_deal_project),
+)
 rules.add_perm("crm.add_company", can_use_crm)
 rules.add_perm("crm.add_contact", can_use_crm)
 rules.add_perm("crm.add_deal", can_use_crm)

@@ -27,15 +27,10 @@ from crm.models import (
     StageChange,
     targets_from,
 )
+from crm.panels import member_deal_visibility
 from inputs.text import clean_query_text
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
-
-
-def _is_delivery_only(user: User) -> bool:
-    return user.has_role(*DELIVERY_ROLES) and not user.has_role(
-        Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN
-    )
 
 
 def _can_use_crm(user: User) -> bool:
@@ -47,12 +42,15 @@ def deal_base_queryset() -> DealQuerySet:
 
 
 def deal_visible_to(user: User, queryset: DealQuerySet | None = None) -> DealQuerySet:
-    """Sales and admins see every deal; delivery sees won deals only; others nothing."""
+    """Sales and admins see every deal. Delivery leads see the context of won deals;
+    delivery members the won deals of the projects they work on; others nothing."""
     qs = queryset if queryset is not None else deal_base_queryset()
     if _can_use_crm(user):
         return qs
-    if _is_delivery_only(user):
+    if user.has_role(Role.DELIVERY_LEAD):
         return qs.filter(stage=Stage.WON)
+    if user.has_role(Role.DELIVERY_MEMBER):
+        return qs.filter(member_deal_visibility(user), stage=Stage.WON).distinct()
     return qs.none()
 
 
@@ -259,9 +257,11 @@ def _companies_for(user: User) -> QuerySet[Company]:
 
 
 def company_list(*, user: User, q: str | None = None) -> QuerySet[Company]:
-    qs = _companies_for(user).annotate(
-        open_deals=Count("deals", filter=Q(deals__stage__in=OPEN_STAGES))
-    )
+    """Companies the user sees; for sales with each one's open-deal count (delivery never
+    learns about open deals)."""
+    qs = _companies_for(user)
+    if _can_use_crm(user):
+        qs = qs.annotate(open_deals=Count("deals", filter=Q(deals__stage__in=OPEN_STAGES)))
     term = clean_query_text(q)
     if term:
         qs = qs.filter(Q(name__icontains=term) | Q(domain__icontains=term))
@@ -311,9 +311,13 @@ def contact_email_taken(email: str, *, exclude_pk: int | None = None) -> Contact
 
 
 def activity_list(
-    *, company: Company | None = None, contact: Contact | None = None
+    *, user: User, company: Company | None = None, contact: Contact | None = None
 ) -> QuerySet[Activity]:
+    """History the user may read: every activity for sales; for delivery, only those of
+    deals they may see (never an open deal's notes and calls) and of no deal at all."""
     qs = Activity.objects.select_related("author", "deal")
+    if not _can_use_crm(user):
+        qs = qs.filter(Q(deal__isnull=True) | Q(deal__in=deal_visible_to(user, Deal.objects.all())))
     if company is not None:
         qs = qs.filter(company=company)
     if contact is not None:

@@ -70,6 +70,8 @@ def company_create(
     *, by: User, name: str, domain: str = "", industry: str = "", owner: User | None = None
 ) -> Company:
     _require(by, "crm.add_company")
+    if owner is not None and owner != by:
+        _require(by, "crm.reassign_deal", message="Only sales managers can create for others.")
     company = Company(
         name=name.strip(),
         domain=normalize_domain(domain),
@@ -161,6 +163,8 @@ def contact_create(
     owner: User | None = None,
 ) -> Contact:
     _require(by, "crm.add_contact")
+    if owner is not None and owner != by:
+        _require(by, "crm.reassign_deal", message="Only sales managers can create for others.")
     contact = Contact(
         first_name=first_name.strip(),
         last_name=last_name.strip(),

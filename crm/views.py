@@ -523,10 +523,20 @@ def company_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     _require_perm(request, "crm.view_company")
     q = clean_query_text(request.GET.get("q"))
     companies = selectors.company_list(user=request.user, q=q)
+    # Only sales learn how many open deals a customer has.
+    sales = request.user.has_perm("crm.add_deal")
     if wants_csv(request):
         return csv_response(
             "companies.csv",
-            ["id", "name", "domain", "industry", "owner", "open_deals", "created_at"],
+            [
+                "id",
+                "name",
+                "domain",
+                "industry",
+                "owner",
+                *(["open_deals"] if sales else []),
+                "created_at",
+            ],
             (
                 [
                     c.pk,
@@ -534,13 +544,13 @@ def company_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                     c.domain,
                     c.industry,
                     c.owner.username,
-                    c.open_deals,  # type: ignore[attr-defined]
+                    *([c.open_deals] if sales else []),  # type: ignore[attr-defined]
                     c.created_at.isoformat(),
                 ]
                 for c in companies.iterator(chunk_size=2000)
             ),
         )
-    context = {"q": q, **paginate(request, companies)}
+    context = {"q": q, "show_open_deals": sales, **paginate(request, companies)}
     return render_page(request, "crm/company_list.html", context, partial="company-table")
 
 
@@ -610,7 +620,7 @@ def company_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         selectors.deal_visible_to(request.user).filter(company=company).order_by("-updated_at")[:50]
     )
     contacts = list(selectors.contact_list(user=request.user, company_id=company.pk)[:50])
-    activities = list(selectors.activity_list(company=company)[:30])
+    activities = list(selectors.activity_list(user=request.user, company=company)[:30])
     context = {
         "company": company,
         "deals": deals,
@@ -734,7 +744,7 @@ def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deals = list(
         selectors.deal_visible_to(request.user).filter(contact=contact).order_by("-updated_at")[:50]
     )
-    activities = list(selectors.activity_list(contact=contact)[:30])
+    activities = list(selectors.activity_list(user=request.user, contact=contact)[:30])
     context = {
         "contact": contact,
         "deals": deals,

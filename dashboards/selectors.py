@@ -39,7 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 
 from accounts.models import User
-from accounts.roles import DELIVERY_ROLES, Role
+from accounts.roles import DELIVERY_ROLES
 from crm import selectors as crm_selectors
 from crm.models import Deal, DealQuerySet, Stage, stale_limits
 from projects import scheduling
@@ -341,9 +341,8 @@ def stuck_deals(
 
 
 def _project_scope_q(user: User, prefix: str = "") -> Q:
-    """Leads, sales managers and admins see every project here; members their own."""
-    if user.has_role(Role.ADMIN, Role.DELIVERY_LEAD, Role.SALES_MANAGER):
-        return Q()
+    """The projects the user may open (``project_visible_q``), and no others: a sales
+    manager sees the kickoff projects of won deals, not internal ones."""
     return project_visible_q(user, prefix)
 
 

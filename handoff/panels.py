@@ -8,7 +8,7 @@ from django.utils.safestring import SafeString
 from accounts.models import User
 from accounts.roles import Role
 from crm.models import Deal, Stage
-from crm.panels import register_deal_panel
+from crm.panels import register_deal_panel, register_deal_visibility
 from handoff import selectors
 from handoff.models import Handoff
 from projects.models import Project
@@ -45,7 +45,13 @@ def sales_see_their_won_projects(user: User, prefix: str) -> Q:
     return Q(pk__in=[])
 
 
+def members_see_the_deals_of_their_projects(user: User) -> Q:
+    """A delivery member reads the won deal behind a kickoff project they work on."""
+    return Q(handoff__project__members=user) | Q(handoff__project__delivery_lead=user)
+
+
 def register() -> None:
     register_deal_panel(deal_handoff_panel)
+    register_deal_visibility(members_see_the_deals_of_their_projects)
     register_project_panel(project_context_panel)
     register_visibility(sales_see_their_won_projects)

@@ -235,9 +235,8 @@ def deal_win(
         )
     if check.ok:
         override_reason = ""
-    won = crm_services.deal_win(
-        deal=locked, by=by, override_reason=override_reason, permit=WinPermit(handoff_id=handoff.pk)
-    )
+    permit = WinPermit(handoff_id=handoff.pk)
+    won = crm_services.deal_win(deal=locked, by=by, override_reason=override_reason, permit=permit)
     assert handoff.template and handoff.kickoff_date and handoff.delivery_lead
     project = project_services.project_create_from_template(
         by=by,
@@ -248,6 +247,7 @@ def deal_win(
         company=won.company,
         description=handoff.scope_summary,
         promised_date=handoff.promised_date,
+        permit=permit,  # the rep who wins may not create projects; the gate vouches
     )
     handoff.project = project
     handoff.override_reason = override_reason

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
+from crm.services import WinPermit
 from projects import rules as project_rules
 from projects import scheduling
 from projects.models import (
@@ -186,9 +187,12 @@ def project_create(
     description: str = "",
     promised_date: date | None = None,
     status: str = ProjectStatus.PLANNING,
+    permit: WinPermit | None = None,
 ) -> Project:
-    """An empty project. Views and the API check ``projects.add_project`` before calling;
-    the handoff creates kickoff projects when a deal is won."""
+    """An empty project, by a delivery lead or an admin; or a kickoff project that the
+    handoff gate creates when a deal is won, with that win's ``permit``."""
+    if not isinstance(permit, WinPermit):
+        _require(project_rules.can_create_project, by, None, "Only delivery leads create projects.")
     _validate_lead(delivery_lead)
     people = _validate_people(members, "member_ids")
     project = Project(
@@ -221,11 +225,14 @@ def project_create_from_template(
     members: Iterable[User] = (),
     description: str = "",
     promised_date: date | None = None,
+    permit: WinPermit | None = None,
 ) -> Project:
     """A project with the template's milestones, tasks, links and checklist, scheduled from
-    ``start_date`` (task offsets in working days) with the plan kept as the baseline."""
+    ``start_date`` (task offsets in working days) with the plan kept as the baseline.
+    Who may: as ``project_create``."""
     project = project_create(
         by=by,
+        permit=permit,
         name=name,
         delivery_lead=delivery_lead,
         start_date=start_date,

@@ -79,7 +79,8 @@ MATRIX = [
         "won",
         "get",
         None,
-        dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=200, no_role=404),
+        # A member reads a won deal only through a project they work on (none here).
+        dict(rep=200, other_rep=200, manager=200, admin=200, lead=200, member=404, no_role=404),
     ),
     (
         "crm:deal-edit",
@@ -93,7 +94,7 @@ MATRIX = [
         "won",
         "get",
         None,
-        dict(rep=200, other_rep=403, manager=200, admin=200, lead=403, member=403, no_role=404),
+        dict(rep=200, other_rep=403, manager=200, admin=200, lead=403, member=404, no_role=404),
     ),
     (
         "crm:deal-complete-next-action",

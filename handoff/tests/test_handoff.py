@@ -491,3 +491,20 @@ def test_api_win_with_a_stale_version_is_409_and_changes_nothing(rep):
     assert response.status_code == 409
     assert Deal.objects.get(pk=handoff.deal_id).stage == "proposal"
     assert Project.objects.count() == 0
+
+
+def test_delivery_members_read_the_won_deal_of_their_project_only(client, rep, member):
+    from crm import selectors as crm_selectors
+
+    handoff = HandoffFactory(deal__owner=rep, deal__proposal=True)
+    deal = services.deal_win(deal=handoff.deal, by=rep)
+    other = services.deal_win(
+        deal=HandoffFactory(deal__owner=rep, deal__proposal=True).deal, by=rep
+    )
+    project = Project.objects.get(handoff__deal=deal)
+    project.members.add(member)
+    assert list(crm_selectors.deal_visible_to(member)) == [deal]
+    assert member.has_perm("crm.view_deal", deal) and not member.has_perm("crm.view_deal", other)
+    client.force_login(member)
+    assert client.get(reverse("crm:deal-detail", args=[deal.pk])).status_code == 200
+    assert client.get(reverse("crm:deal-detail", args=[other.pk])).status_code == 404

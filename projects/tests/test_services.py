@@ -612,3 +612,11 @@ def test_overdue_task_has_one_meaning(lead):
     assert {t.title for t in Task.objects.overdue(today)} == {"planning late", "active late"}
     # Planned to finish on "today" itself is not overdue yet.
     assert not Task.objects.overdue(rows["active"].planned_finish).exists()
+
+
+def test_project_create_checks_who_may_create(rep, lead, member):
+    for user in (rep, member):
+        with pytest.raises(PermissionDenied):
+            services.project_create(by=user, name="X", delivery_lead=lead, start_date=MONDAY)
+    assert not Project.objects.exists()
+    assert services.project_create(by=lead, name="X", delivery_lead=lead, start_date=MONDAY)
