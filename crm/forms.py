@@ -94,10 +94,21 @@ class DealForm(SubmittedOnceForm, VersionedForm, NextActionFields):
         "qualification_notes",
     ]
 
-    def __init__(self, *args, can_reassign: bool = False, **kwargs) -> None:
+    correction_reason = forms.CharField(
+        label="Reason for the correction",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=MAX_TEXT,
+        required=False,
+        help_text="This deal is won: a change to its contact, amount or owner is a "
+        "correction, kept in its history with this reason.",
+    )
+
+    def __init__(self, *args, can_reassign: bool = False, won: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not can_reassign:
             del self.fields["owner"]
+        if not (won and can_reassign):
+            del self.fields["correction_reason"]
 
 
 class CompleteNextActionForm(VersionedForm, NextActionFields):

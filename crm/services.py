@@ -341,13 +341,84 @@ def _save(deal: Deal) -> Deal:
         ) from error
 
 
+# What a win fixes: the project, its stakeholder and won revenue hang off these. The
+# company never changes after the win; the others only by a sales manager's recorded
+# correction (``correction_reason``).
+FROZEN_AFTER_WIN = ("company", "contact", "amount", "owner")
+
+
+def _frozen_changes(locked: Deal, fields: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    changes = {}
+    for name in FROZEN_AFTER_WIN:
+        if name not in fields or (name == "owner" and fields[name] is None):
+            continue
+        new = fields[name]
+        if name == "amount":
+            new = Decimal(new if new is not None else 0).quantize(Decimal("0.01"))
+        old = getattr(locked, name)
+        if old != new:
+            changes[name] = (old, new)
+    return changes
+
+
+def _check_correction(
+    locked: Deal, by: User, changes: Mapping[str, tuple[Any, Any]], reason: str
+) -> None:
+    if "company" in changes:
+        raise ValidationError(
+            {"company_id": ["A won deal's company cannot change: its project belongs to it."]}
+        )
+    if not by.has_perm("crm.reassign_deal"):
+        raise ValidationError(
+            {
+                f"{name}_id" if name in ("contact", "owner") else name: [
+                    "This deal is won: only a sales manager can correct it, with a reason."
+                ]
+                for name in changes
+            }
+        )
+    if not reason.strip():
+        raise ValidationError(
+            {
+                "correction_reason": [
+                    "Say why this won deal is corrected; it is kept in its history."
+                ]
+            }
+        )
+
+
+def _record_correction(
+    deal: Deal, by: User, changes: Mapping[str, tuple[Any, Any]], reason: str
+) -> None:
+    said = "; ".join(f"{name}: {old or '—'} → {new or '—'}" for name, (old, new) in changes.items())
+    Activity.objects.create(
+        deal=deal,
+        company_id=deal.company_id,
+        kind=ActivityKind.NOTE,
+        body=f"Corrected after the win. {said}. Reason: {reason.strip()}",
+        author=by,
+    )
+
+
 @transaction.atomic
-def deal_update(*, deal: Deal, by: User, version: int | None = None, **fields: Any) -> Deal:
-    """Edit a deal's fields (never its stage). Changing the owner is a reassignment."""
+def deal_update(
+    *,
+    deal: Deal,
+    by: User,
+    version: int | None = None,
+    correction_reason: str = "",
+    **fields: Any,
+) -> Deal:
+    """Edit a deal's fields (never its stage). Changing the owner is a reassignment. A won
+    deal's contact, amount and owner change only by a sales manager's recorded correction;
+    its company never."""
     if "stage" in fields:
         raise ValidationError({"stage": ["The stage changes only through transitions."]})
     _require(by, "crm.change_deal", deal, "Only the deal's owner or a sales manager can edit it.")
     locked = _lock(deal, version)
+    corrections = _frozen_changes(locked, fields) if locked.stage == Stage.WON else {}
+    if corrections:
+        _check_correction(locked, by, corrections, correction_reason or "")
     for name in DEAL_FIELDS:
         if name in fields:
             value = fields[name]
@@ -365,7 +436,10 @@ def deal_update(*, deal: Deal, by: User, version: int | None = None, **fields: A
         missing = proposal_missing(locked)
         if missing:
             raise _validation_error(missing)
-    return _save(locked)
+    saved = _save(locked)
+    if corrections:
+        _record_correction(saved, by, corrections, correction_reason)
+    return saved
 
 
 def transition_errors(deal: Deal, name: str) -> dict[str, str]:

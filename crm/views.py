@@ -248,7 +248,12 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "next_action_due_date": deal.next_action_due_date,
         "next_action_due_time": deal.next_action_due_time,
     }
-    form = DealForm(request.POST or None, initial=initial, can_reassign=can_reassign)
+    form = DealForm(
+        request.POST or None,
+        initial=initial,
+        can_reassign=can_reassign,
+        won=deal.stage == Stage.WON,
+    )
     if not deal.is_open:
         for name in ("next_action", "next_action_due_date"):
             form.fields[name].required = False
@@ -264,7 +269,11 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             fields["owner"] = data["owner"]
         try:
             deal = services.deal_update(
-                deal=deal, by=request.user, version=data["version"], **fields
+                deal=deal,
+                by=request.user,
+                version=data["version"],
+                correction_reason=data.get("correction_reason") or "",
+                **fields,
             )
         except EditConflict as error:
             return conflict_response(request, error.detail, reverse("crm:deal-detail", args=[pk]))

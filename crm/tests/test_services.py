@@ -480,3 +480,44 @@ def test_stale_has_one_meaning(rep):
     assert flags[old_lead.pk] == (False, True)
     assert flags[fresh.pk] == flags[young_qualified.pk] == (False, False)
     assert won not in Deal.objects.stale(now)
+
+
+def test_a_won_deal_is_frozen_but_for_a_managers_recorded_correction(rep, manager, other_rep):
+    from crm.models import Activity
+
+    won = DealFactory(owner=rep, won=True, amount=Decimal("10000.00"))
+    with pytest.raises(ValidationError) as refused:
+        services.deal_update(deal=won, by=rep, amount=Decimal("12000"))
+    assert refused.value.message_dict == {
+        "amount": ["This deal is won: only a sales manager can correct it, with a reason."]
+    }
+    with pytest.raises(ValidationError) as refused:
+        services.deal_update(deal=won, by=manager, amount=Decimal("12000"))
+    assert list(refused.value.message_dict) == ["correction_reason"]
+    with pytest.raises(ValidationError) as refused:
+        services.deal_update(
+            deal=won, by=manager, company=CompanyFactory(), correction_reason="Wrong company"
+        )
+    assert list(refused.value.message_dict) == ["company_id"]
+    won.refresh_from_db()
+    assert (won.amount, won.owner, won.version) == (Decimal("10000.00"), rep, 1)
+    # The same values again are no change; a title edit needs no correction.
+    services.deal_update(deal=won, by=rep, amount=Decimal("10000"), title="Renamed")
+    corrected = services.deal_update(
+        deal=won,
+        by=manager,
+        amount=Decimal("12000"),
+        owner=other_rep,
+        correction_reason="The signed order says 12,000",
+    )
+    assert (corrected.amount, corrected.owner, corrected.version) == (
+        Decimal("12000.00"),
+        other_rep,
+        3,
+    )
+    note = Activity.objects.get(deal=won)
+    assert note.author == manager
+    assert note.body == (
+        f"Corrected after the win. amount: 10000.00 → 12000.00; owner: {rep} → {other_rep}. "
+        "Reason: The signed order says 12,000"
+    )

@@ -63,3 +63,32 @@ def test_a_rep_cannot_create_companies_for_someone_else(rep, other_rep, manager)
         services.contact_create(by=rep, first_name="Ann", owner=other_rep)
     made = services.company_create(by=manager, name="Acme", owner=other_rep)
     assert made.owner == other_rep
+
+
+def test_the_deal_form_corrects_a_won_deal_with_a_reason(client, rep, manager):
+    from crm.models import Activity, Deal
+
+    won = DealFactory(owner=rep, won=True, title="Won")
+    data = {
+        "title": "Won",
+        "company": won.company_id,
+        "owner": rep.pk,
+        "amount": "15000",
+        "expected_close_date": won.expected_close_date.isoformat(),
+        "version": won.version,
+    }
+    client.force_login(rep)
+    form = client.get(reverse("crm:deal-edit", args=[won.pk])).context["form"]
+    assert "correction_reason" not in form.fields
+    response = client.post(reverse("crm:deal-edit", args=[won.pk]), data)
+    assert response.status_code == 422
+    assert response.context["form"].errors == {
+        "amount": ["This deal is won: only a sales manager can correct it, with a reason."]
+    }
+    client.force_login(manager)
+    response = client.post(
+        reverse("crm:deal-edit", args=[won.pk]), {**data, "correction_reason": "Order says so"}
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    assert Deal.objects.get(pk=won.pk).amount == 15000
+    assert Activity.objects.get(deal=won).body.endswith("Reason: Order says so")
