@@ -52,10 +52,8 @@ from projects.models import (
     ProjectTemplate,
     Task,
     TaskStatus,
-    TemplateDependency,
-    TemplateTask,
 )
-from projects.selectors import project_visible_q
+from projects.selectors import project_visible_q, templates_working_days
 
 CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -554,52 +552,8 @@ def default_template_q() -> QuerySet[Any, Any]:
 
 
 def template_working_days(template_ids: set[int]) -> dict[int, int]:
-    """Planned working days (kickoff to finish) of the active templates and of
-    ``template_ids``: two queries, scheduled here as ``template_planned_working_days`` does."""
-    tasks = list(
-        TemplateTask.objects.filter(Q(template__is_active=True) | Q(template_id__in=template_ids))
-        .order_by("template_id", "position", "pk")
-        .values("pk", "template_id", "title", "duration_days", "offset_days")
-    )
-    links = list(
-        TemplateDependency.objects.filter(
-            Q(template__is_active=True) | Q(template_id__in=template_ids)
-        )
-        .order_by("pk")
-        .values("template_id", "predecessor_id", "successor_id", "kind", "lag_days")
-    )
-    monday = dt.date(2001, 1, 1)
-    calendar = scheduling.WorkingCalendar()
-    specs: dict[int, list[scheduling.TaskSpec]] = {}
-    for task in tasks:
-        specs.setdefault(task["template_id"], []).append(
-            scheduling.TaskSpec(
-                task["pk"],
-                task["duration_days"],
-                task["title"],
-                calendar.add_working_days(monday, task["offset_days"])
-                if task["offset_days"]
-                else None,
-            )
-        )
-    link_specs: dict[int, list[scheduling.LinkSpec]] = {}
-    for link in links:
-        link_specs.setdefault(link["template_id"], []).append(
-            scheduling.LinkSpec(
-                link["predecessor_id"], link["successor_id"], link["kind"], link["lag_days"]
-            )
-        )
-    days = {}
-    for template_id, template_specs in specs.items():
-        try:
-            plan = scheduling.schedule(
-                template_specs, link_specs.get(template_id, []), start=monday, calendar=calendar
-            )
-        except scheduling.CycleError:
-            days[template_id] = 0
-        else:
-            days[template_id] = plan.working_days
-    return days
+    """Planned working days of the active templates and of ``template_ids``."""
+    return templates_working_days(Q(template__is_active=True) | Q(template_id__in=template_ids))
 
 
 def delivery_headcount() -> int:

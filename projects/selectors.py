@@ -303,10 +303,59 @@ def template_planned_finish(template: ProjectTemplate, start_date: date) -> date
     return template_schedule(template, start_date).finish
 
 
+def templates_working_days(template_filter: Q) -> dict[int, int]:
+    """Planned working days, kickoff to finish, of each template ``template_filter`` picks
+    (a filter on TemplateTask/TemplateDependency by ``template``): the one definition,
+    for the API, the admin and the dashboards. Scheduled from a Monday on a calendar
+    without holidays, so holidays shift dates but not this count; a cycle counts 0.
+    Two queries, however many templates."""
+    tasks = list(
+        TemplateTask.objects.filter(template_filter)
+        .order_by("template_id", "position", "pk")
+        .values("pk", "template_id", "title", "duration_days", "offset_days")
+    )
+    links = list(
+        TemplateDependency.objects.filter(template_filter)
+        .order_by("pk")
+        .values("template_id", "predecessor_id", "successor_id", "kind", "lag_days")
+    )
+    monday = date(2001, 1, 1)
+    calendar = scheduling.WorkingCalendar()
+    specs: dict[int, list[scheduling.TaskSpec]] = {}
+    for task in tasks:
+        specs.setdefault(task["template_id"], []).append(
+            scheduling.TaskSpec(
+                task["pk"],
+                task["duration_days"],
+                task["title"],
+                calendar.add_working_days(monday, task["offset_days"])
+                if task["offset_days"]
+                else None,
+            )
+        )
+    link_specs: dict[int, list[scheduling.LinkSpec]] = {}
+    for link in links:
+        link_specs.setdefault(link["template_id"], []).append(
+            scheduling.LinkSpec(
+                link["predecessor_id"], link["successor_id"], link["kind"], link["lag_days"]
+            )
+        )
+    days = {}
+    for template_id, template_specs in specs.items():
+        try:
+            plan = scheduling.schedule(
+                template_specs, link_specs.get(template_id, []), start=monday, calendar=calendar
+            )
+        except scheduling.CycleError:
+            days[template_id] = 0
+        else:
+            days[template_id] = plan.working_days
+    return days
+
+
 def template_planned_working_days(template: ProjectTemplate) -> int:
     """Working days from kickoff to finish; holidays shift dates, not this count."""
-    monday = date(2001, 1, 1)
-    return template_schedule(template, monday, scheduling.WorkingCalendar()).working_days
+    return templates_working_days(Q(template=template)).get(template.pk, 0)
 
 
 def template_summaries() -> list[dict]:
@@ -314,57 +363,17 @@ def template_summaries() -> list[dict]:
     templates = list(template_list())
     if not templates:
         return []
-    ids = [t.pk for t in templates]
-    tasks_by_template: dict[int, list[TemplateTask]] = {pk: [] for pk in ids}
-    for task in TemplateTask.objects.filter(template_id__in=ids).order_by("position", "pk"):
-        tasks_by_template[task.template_id].append(task)
-    links_by_template: dict[int, list[TemplateDependency]] = {pk: [] for pk in ids}
-    for link in TemplateDependency.objects.filter(template_id__in=ids).order_by("pk"):
-        links_by_template[link.template_id].append(link)
-    out = []
-    for template in templates:
-        specs = [
-            scheduling.TaskSpec(t.pk, t.duration_days, t.title, None)
-            for t in tasks_by_template[template.pk]
-        ]
-        offsets = {t.pk: t.offset_days for t in tasks_by_template[template.pk]}
-        links = [
-            scheduling.LinkSpec(link.predecessor_id, link.successor_id, link.kind, link.lag_days)
-            for link in links_by_template[template.pk]
-        ]
-        days = _working_days_with_offsets(specs, links, offsets)
-        out.append(
-            {
-                "id": template.pk,
-                "name": template.name,
-                "description": template.description,
-                "task_count": template.task_count,  # type: ignore[attr-defined]
-                "planned_working_days": days,
-            }
-        )
-    return out
-
-
-def _working_days_with_offsets(
-    specs: list[scheduling.TaskSpec],
-    links: list[scheduling.LinkSpec],
-    offsets: dict[Any, int],
-) -> int:
-    monday = date(2001, 1, 1)
-    calendar = scheduling.WorkingCalendar()
-    specs = [
-        scheduling.TaskSpec(
-            s.id,
-            s.duration,
-            s.name,
-            calendar.add_working_days(monday, offsets[s.id]) if offsets[s.id] else None,
-        )
-        for s in specs
+    days = templates_working_days(Q(template_id__in=[t.pk for t in templates]))
+    return [
+        {
+            "id": template.pk,
+            "name": template.name,
+            "description": template.description,
+            "task_count": template.task_count,  # type: ignore[attr-defined]
+            "planned_working_days": days.get(template.pk, 0),
+        }
+        for template in templates
     ]
-    try:
-        return scheduling.schedule(specs, links, start=monday, calendar=calendar).working_days
-    except scheduling.CycleError:
-        return 0
 
 
 def my_work_context(user: User | AnonymousUser) -> dict[str, Any]:
