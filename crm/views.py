@@ -193,7 +193,7 @@ def _deal_context(request: AuthenticatedHttpRequest, deal: Deal, **extra: Any) -
                     continue
                 if move.name != "reopen" and not can_edit:
                     continue
-                transitions.append({"name": move.name, "target": move.target})
+                transitions.append({"name": move.name, "target": Stage(move.target)})
     stage_steps = [
         {"value": s, "label": s.label, "current": s == deal.stage, "done": _stage_index(deal) > i}
         for i, s in enumerate(OPEN_STAGES)
@@ -353,7 +353,7 @@ def _transition_form_context(deal: Deal, name: str, form: Any, *, next_url: str)
     return {
         "deal": deal,
         "transition": name,
-        "target": PIPELINE[name].target,
+        "target": Stage(PIPELINE[name].target),
         "form": form,
         "next_url": next_url,
     }

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from accounts.roles import Role
 from accounts.tests.factories import PASSWORD, UserFactory
 from crm.tests.factories import DealFactory
+from handoff.models import Handoff
 from projects.tests.factories import MilestoneFactory, ProjectFactory, TaskFactory
 
 pytestmark = [
@@ -35,7 +36,7 @@ def make_data() -> None:
     for i in range(3):
         DealFactory(owner=rep, amount=Decimal(1000 * (i + 1)), expected_close_date=today)
         DealFactory(proposal=True, owner=rep, next_action_due_date=today - dt.timedelta(days=i + 2))
-        DealFactory(won=True, owner=rep, won_at=timezone.now() - dt.timedelta(days=35 * i))
+        won = DealFactory(won=True, owner=rep, won_at=timezone.now() - dt.timedelta(days=35 * i))
     project = ProjectFactory(
         name="Shop relaunch",
         delivery_lead=lead,
@@ -46,6 +47,9 @@ def make_data() -> None:
         baseline_finish=today + dt.timedelta(days=2),
         members=[member],
     )
+    # The kickoff project of a won deal: a sales manager may open it (an internal project
+    # would not be on their dashboard).
+    Handoff.objects.create(deal=won, project=project, delivery_lead=lead)
     milestone = MilestoneFactory(project=project, requires_approval=True, approver=lead)
     for person, offset in ((member, -4), (member, 3), (lead, 0)):
         TaskFactory(
