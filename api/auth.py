@@ -22,6 +22,9 @@ class ActiveSessionAuth(SessionAuth):
         if request.headers.get("Authorization"):
             # A bad bearer token must answer 401, not fall back to the session.
             return None
+        if not request.user.is_authenticated:
+            # No session at all: 401 with WWW-Authenticate, not a CSRF failure (403).
+            return None
         return super().__call__(request)
 
 

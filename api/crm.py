@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
@@ -148,6 +148,11 @@ class DealPatch(Input):
     qualification_notes: Annotated[str, Text()] = None  # type: ignore[assignment]
     next_action: Annotated[str, Line(255)] = None  # type: ignore[assignment]
     next_action_due: Due | None = None
+    correction_reason: Annotated[str, Text()] = Field(
+        "",
+        description="A won deal's contact, amount or owner change only as a sales manager's "
+        "correction, with this reason (kept in its history).",
+    )
     version: Version | None = None
 
 
@@ -487,13 +492,11 @@ def _sent_fields(request: HttpRequest) -> set[str]:
 def deal_patch(request: HttpRequest, deal_id: PathId, payload: DealPatch) -> dict:
     user = current_user(request)
     deal = selectors.deal_get_for_user(user=user, pk=deal_id)
-    if "stage" in _sent_fields(request):
-        raise ValidationError(
-            {"stage": ["The stage is read-only; use POST deals/{id}/transitions/{name}."]}
-        )
     data = payload.dict(exclude_unset=True)
     version = data.pop("version", None)
     fields = _deal_fields(data)
+    if "stage" in _sent_fields(request):
+        fields["stage"] = "sent"  # refused by the service (after its permission check)
     deal = services.deal_update(deal=deal, by=user, version=version, **fields)
     return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
 

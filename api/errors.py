@@ -23,8 +23,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from crm.exceptions import EditConflict
-from projects.exceptions import EditConflict as ProjectEditConflict
+from records import EditConflict
 
 logger = logging.getLogger(__name__)
 
@@ -183,10 +182,6 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(EditConflict)
     def _edit_conflict(request: HttpRequest, exc: EditConflict) -> HttpResponse:
-        return api.create_response(request, error_body(exc.detail), status=409)
-
-    @api.exception_handler(ProjectEditConflict)
-    def _project_edit_conflict(request: HttpRequest, exc: ProjectEditConflict) -> HttpResponse:
         return api.create_response(request, error_body(exc.detail), status=409)
 
     @api.exception_handler(ConcurrentTransition)

@@ -412,9 +412,9 @@ def deal_update(
     """Edit a deal's fields (never its stage). Changing the owner is a reassignment. A won
     deal's contact, amount and owner change only by a sales manager's recorded correction;
     its company never."""
+    _require(by, "crm.change_deal", deal, "Only the deal's owner or a sales manager can edit it.")
     if "stage" in fields:
         raise ValidationError({"stage": ["The stage changes only through transitions."]})
-    _require(by, "crm.change_deal", deal, "Only the deal's owner or a sales manager can edit it.")
     locked = _lock(deal, version)
     corrections = _frozen_changes(locked, fields) if locked.stage == Stage.WON else {}
     if corrections:
