@@ -8,7 +8,7 @@ from django.db.models.functions import Cast, Concat
 
 from accounts.models import PasswordResetRequest, User
 from accounts.roles import Role
-from crm.models import Deal, StageSetting
+from crm.models import Deal
 from projects.models import Mention, Milestone, ProjectStatus, Task, TaskStatus
 from reminders.models import OutboxEmail, ReminderPreference
 
@@ -58,29 +58,15 @@ def overdue_deals_for_owner(*, owner: User, now: dt.datetime) -> QuerySet[Deal]:
     )
 
 
-def stale_deals_q(now: dt.datetime) -> Q:
-    """Open deals with an overdue next action, or longer in their stage than its limit."""
-    condition = Q(next_action_due_at__lt=now)
-    for setting in StageSetting.objects.all():
-        condition |= Q(
-            stage=setting.stage,
-            stage_entered_at__lt=now - dt.timedelta(days=setting.stale_after_days),
-        )
-    return condition
-
-
-def stale_deals(*, now: dt.datetime) -> QuerySet[Deal]:
-    """Every stale deal, for the sales managers' weekly digest, longest in stage first."""
+def stale_deals(*, now: dt.datetime, limits: dict[str, int]) -> QuerySet[Deal]:
+    """Every stale deal (``DealQuerySet.stale``) for the sales managers' weekly digest, each
+    marked why, longest in stage first."""
     return (
-        Deal.objects.open()
-        .filter(stale_deals_q(now))
+        Deal.objects.stale(now, limits)
+        .with_staleness(now, limits)
         .select_related("company", "owner")
         .order_by("stage_entered_at", "pk")
     )
-
-
-def stale_limits() -> dict[str, int]:
-    return dict(StageSetting.objects.values_list("stage", "stale_after_days"))
 
 
 def sales_managers(users: Iterable[User]) -> list[User]:
@@ -92,14 +78,10 @@ ACTIVE_PROJECT_STATUSES = (ProjectStatus.PLANNING, ProjectStatus.ACTIVE)
 
 
 def overdue_tasks_for_assignee(*, assignee: User, today: dt.date) -> QuerySet[Task]:
-    """Open tasks of ``assignee`` whose planned finish day is over (``today`` is theirs)."""
+    """Overdue tasks (``TaskQuerySet.overdue``) of ``assignee``; ``today`` is theirs."""
     return (
-        Task.objects.filter(
-            assignee=assignee,
-            planned_finish__lt=today,
-            project__status__in=ACTIVE_PROJECT_STATUSES,
-        )
-        .exclude(status=TaskStatus.DONE)
+        Task.objects.overdue(today)
+        .filter(assignee=assignee)
         .select_related("project")
         .order_by("planned_finish", "pk")
     )
@@ -170,12 +152,8 @@ def owners_with_overdue_deals(*, owner_ids: list[int], now: dt.datetime) -> set[
 
 def assignees_with_overdue_tasks(*, assignee_ids: list[int], today: dt.date) -> set[int]:
     return set(
-        Task.objects.filter(
-            assignee_id__in=assignee_ids,
-            planned_finish__lt=today,
-            project__status__in=ACTIVE_PROJECT_STATUSES,
-        )
-        .exclude(status=TaskStatus.DONE)
+        Task.objects.overdue(today)
+        .filter(assignee_id__in=assignee_ids)
         .order_by()
         .values_list("assignee_id", flat=True)
         .distinct()
@@ -199,4 +177,4 @@ def approvers_with_ready_milestones(*, approver_ids: list[int]) -> set[int]:
 
 
 def any_stale_deals(*, now: dt.datetime) -> bool:
-    return Deal.objects.open().filter(stale_deals_q(now)).exists()
+    return Deal.objects.stale(now).exists()

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import mailers
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -25,6 +26,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.models import User
 from accounts.roles import Role
+from crm.models import stale_limits
 from reminders import clock, emails, selectors
 from reminders.models import Kind, OutboxEmail, ReminderPreference, Status, Transactional
 
@@ -195,10 +197,12 @@ def outbox_retry(*, emails: Iterable[OutboxEmail], by: User) -> RetryOutcome:
 def preferences_update(*, user: User, by: User, **wanted: bool) -> ReminderPreference:
     """Set which reminders ``user`` receives. Only the user themselves may change them."""
     if by.pk != user.pk:
-        raise PermissionError("Only the user can change their reminder preferences.")
+        raise PermissionDenied("Only the user can change their reminder preferences.")
     unknown = set(wanted) - set(Kind.values)
     if unknown:
-        raise ValueError(f"Unknown reminder kinds: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            {key: ["Not a kind of reminder."] for key in sorted(unknown)}, code="unknown_kind"
+        )
     preference, _ = ReminderPreference.objects.select_for_update().get_or_create(user=user)
     for kind, value in wanted.items():
         setattr(preference, kind, bool(value))
@@ -211,7 +215,7 @@ def preferences_update(*, user: User, by: User, **wanted: bool) -> ReminderPrefe
 def preferences_unsubscribe(*, user: User, kind: str) -> ReminderPreference:
     """Turn one kind of reminder off (the one-click unsubscribe link, RFC 8058)."""
     if kind not in Kind.values:
-        raise ValueError(f"Unknown reminder kind {kind!r}.")
+        raise ValidationError({"kind": [f"Unknown reminder kind {kind!r}."]}, code="unknown_kind")
     preference, _ = ReminderPreference.objects.select_for_update().get_or_create(user=user)
     setattr(preference, kind, False)
     preference.save()
@@ -277,20 +281,20 @@ def build_next_actions(user: User, now: dt.datetime, local: dt.datetime) -> Buil
 
 
 def build_stale_deals(user: User, now: dt.datetime, local: dt.datetime) -> Built:
-    deals = selectors.stale_deals(now=now)
+    limits = stale_limits()
+    deals = selectors.stale_deals(now=now, limits=limits)
     rows = list(deals[: selectors.DIGEST_ROW_LIMIT])
     if not rows:
         return None
     total = len(rows) if len(rows) < selectors.DIGEST_ROW_LIMIT else deals.count()
-    limits = selectors.stale_limits()
     items = []
     for deal in rows:
         days_in_stage = (now - deal.stage_entered_at).days
         reasons = []
-        if deal.next_action_due_at is not None and deal.next_action_due_at < now:
+        if deal.overdue:  # type: ignore[attr-defined]
             reasons.append(f"next action overdue since {deal.next_action_due_date:%Y-%m-%d}")
-        limit = limits.get(deal.stage)
-        if limit is not None and deal.stage_entered_at < now - dt.timedelta(days=limit):
+        if deal.stale:  # type: ignore[attr-defined]
+            limit = limits[deal.stage]
             reasons.append(f"{days_in_stage} days in {deal.get_stage_display()} (limit {limit})")
         items.append(
             {

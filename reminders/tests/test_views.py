@@ -1,6 +1,7 @@
 """Preferences page, one-click unsubscribe, and the outbox admin."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
@@ -56,7 +57,7 @@ def test_unchecking_every_box_turns_every_reminder_off(client, rep):
 
 
 def test_only_the_user_changes_their_preferences(rep, manager):
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         preferences_update(user=rep, by=manager, next_actions=False)
     assert not ReminderPreference.objects.exists()
 
