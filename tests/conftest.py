@@ -2,18 +2,18 @@
 Chromium driven by Playwright."""
 
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.servers import gunicorn
 
 # Playwright's sync API keeps an event loop running in the main thread for the whole
 # session; Django would then refuse every ORM call made by later tests. They are plain
@@ -184,62 +184,8 @@ def production_server(transactional_db, tmp_path) -> Iterator[str]:
     if collect.returncode:
         pytest.fail(f"collectstatic failed with DEBUG off:\n{collect.stdout}{collect.stderr}")
     log_path = tmp_path / "gunicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                "127.0.0.1:0",
-                "--workers",
-                "2",
-                "--access-logfile",
-                "-",
-                # Not the shared ~/.gunicorn/gunicorn.ctl: test runs may overlap.
-                "--no-control-socket",
-            ],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     try:
-        yield _wait_for_gunicorn(process, log_path)
+        with gunicorn(environment, log_path, ["--workers", "2"]) as base:
+            yield base
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
         print(log_path.read_text(errors="replace"))  # shown when the test fails
-
-
-def _wait_for_gunicorn(
-    process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60
-) -> str:
-    """The base URL once gunicorn listens and ``/healthz`` answers."""
-    deadline = time.monotonic() + timeout
-    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    base = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited:\n{log_path.read_text(errors='replace')}")
-        if base is None:
-            found = re.search(r"Listening at: (http://\S+)", log_path.read_text(errors="replace"))
-            base = found and found.group(1)
-        if base:
-            try:
-                with direct.open(base + "/healthz", timeout=5) as response:
-                    if response.status == 200:
-                        return base
-            except OSError:
-                pass
-        time.sleep(0.1)
-    raise RuntimeError(
-        f"gunicorn was not ready in {timeout} s:\n{log_path.read_text(errors='replace')}"
-    )

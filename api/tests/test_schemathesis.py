@@ -8,12 +8,9 @@ each exception there says which documented rule makes it right.
 
 import datetime as dt
 import os
-import re
-import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +27,7 @@ from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory,
 from handoff import services as handoff_services
 from handoff.tests.factories import HandoffFactory
 from projects import services as project_services
+from tests.servers import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -116,70 +114,20 @@ def _environment() -> dict[str, str]:
 def live_api(transactional_db, tmp_path) -> Iterator[str]:
     """gunicorn on a free port of 127.0.0.1 serving the test database; yields its base URL."""
     log_path = tmp_path / "gunicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                "127.0.0.1:0",
-                "--workers",
-                "3",
-                "--timeout",
-                "60",
-                # Relay's limit is DATA_UPLOAD_MAX_MEMORY_SIZE (413, JSON); gunicorn's own
-                # limits on the request line and header sizes (4094 and 8190 bytes) would
-                # answer an HTML 414/400 before Relay sees the request.
-                "--limit-request-line",
-                "0",
-                "--limit-request-field_size",
-                "0",
-            ],
-            cwd=ROOT,
-            env=_environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    # Relay's limit is DATA_UPLOAD_MAX_MEMORY_SIZE (413, JSON); gunicorn's own limits on the
+    # request line and header sizes (4094 and 8190 bytes) would answer an HTML 414/400
+    # before Relay sees the request.
+    limits = ["--limit-request-line", "0", "--limit-request-field_size", "0"]
     try:
-        yield _wait_until_listening(process, log_path)
+        with gunicorn(
+            _environment(), log_path, ["--workers", "3", "--timeout", "60", *limits]
+        ) as base:
+            yield base
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
         errors = [
             line for line in log_path.read_text(errors="replace").splitlines() if "Error" in line
         ]
         print("\n".join(errors[-50:]))  # shown when the test fails
-
-
-def _wait_until_listening(
-    process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60
-) -> str:
-    deadline = time.monotonic() + timeout
-    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    base = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited:\n{log_path.read_text(errors='replace')}")
-        if base is None:
-            found = re.search(r"Listening at: (http://\S+)", log_path.read_text(errors="replace"))
-            base = found and found.group(1)
-        if base:
-            try:
-                with direct.open(base + "/healthz", timeout=5) as response:
-                    if response.status == 200:
-                        return base
-            except OSError:
-                pass
-        time.sleep(0.1)
-    raise RuntimeError(f"gunicorn was not ready in {timeout} s:\n{log_path.read_text()}")
 
 
 def run_schemathesis(base: str, token: str, report: Path) -> tuple[int, str, float]:
