@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,7 +23,7 @@ from projects import selectors as project_selectors
 from projects import services as project_services
 from projects.models import ProjectTemplate
 from projects.scheduling import BeyondCalendarError
-from records import EditConflict
+from records import EditConflict, check_version, save_row
 
 # Every field R5 requires at win, in the order forms and errors list them.
 REQUIRED = (
@@ -147,31 +146,38 @@ def _require_edit(by: User, deal: Deal) -> None:
         raise PermissionDenied("Only the deal's owner or a sales manager can edit its handoff.")
 
 
+# The handoff's other fields a draft may set (TEXT_FIELDS are trimmed text).
+DRAFT_FIELDS = ("promised_date", "kickoff_date", "main_stakeholder", "template", "delivery_lead")
+
+
 @transaction.atomic
 def handoff_save_draft(
     *, deal: Deal, by: User, version: int | None = None, **fields: Any
 ) -> Handoff:
     """Save what is known so far, at any stage; each given field is checked."""
     _require_edit(by, deal)
+    # The deal's row lock serialises a deal's handoff writes (the first one creates the row).
     Deal.objects.select_for_update().filter(pk=deal.pk).first()
     handoff = handoff_for(deal)
     if handoff.project_id:
         raise ValidationError({"handoff": ["This deal is won; its handoff is final."]})
-    if version is not None and handoff.pk and int(version) != handoff.version:
-        raise EditConflict("Someone else changed this handoff meanwhile; reload and try again.")
+    if handoff.pk:
+        check_version(
+            handoff, version, "Someone else changed this handoff meanwhile; reload and try again."
+        )
+    changed = [name for name in (*TEXT_FIELDS, *DRAFT_FIELDS) if name in fields]
     for name in TEXT_FIELDS:
         if name in fields:
             setattr(handoff, name, (fields[name] or "").strip())
-    for name in ("promised_date", "kickoff_date", "main_stakeholder", "template", "delivery_lead"):
+    for name in DRAFT_FIELDS:
         if name in fields:
             setattr(handoff, name, fields[name])
     errors = _validate_fields(handoff, deal)
     if errors:
         raise ValidationError(errors)
     if handoff.pk:
-        handoff.version = F("version") + 1
+        return save_row(handoff, changed)
     handoff.save()
-    handoff.refresh_from_db()
     return handoff
 
 
