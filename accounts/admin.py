@@ -23,6 +23,7 @@ from accounts.services import (
     user_set_role,
     user_time_zone_changed,
 )
+from records.admin import ReadOnlyAdmin
 
 ROLE_HELP = "Each user has one role. Admins are also staff and superusers; no other role is."
 
@@ -168,21 +169,12 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(ReadOnlyAdmin):
     """The five roles are groups made by a migration; renaming or deleting one would take the
     role from everyone in it, so they are only listed here. Users get roles on their page."""
 
     list_display = ["name"]
     fields = ["name"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ApiToken)
@@ -218,7 +210,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(PasswordResetRequest)
-class PasswordResetRequestAdmin(admin.ModelAdmin):
+class PasswordResetRequestAdmin(ReadOnlyAdmin):
     """Who asked for a reset link, from where; read-only (the throttle counts these rows)."""
 
     list_display = ["created_at", "email", "ip_address", "user"]
@@ -226,12 +218,3 @@ class PasswordResetRequestAdmin(admin.ModelAdmin):
     search_fields = ["email", "ip_address"]
     date_hierarchy = "created_at"
     fields = readonly_fields = ("created_at", "email", "ip_address", "user")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

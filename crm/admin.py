@@ -24,6 +24,7 @@ from crm.models import (
     StageSetting,
 )
 from records import EditConflict
+from records.admin import ReadOnlyAdmin
 
 
 @admin.register(StageSetting)
@@ -248,17 +249,8 @@ class DealAdmin(ServiceAdmin):
         self._transition(request, queryset, "negotiate")
 
 
-class HistoryAdmin(admin.ModelAdmin):
+class HistoryAdmin(ReadOnlyAdmin):
     """History is only read here: it is written by the services as things happen."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Activity)

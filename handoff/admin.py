@@ -1,19 +1,17 @@
-from typing import Any
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
 
 from accounts.http import AuthenticatedHttpRequest
 from crm.admin import describe_refusal
 from handoff import services
 from handoff.models import Handoff
 from records import EditConflict
+from records.admin import ReadOnlyAdmin
 
 
 @admin.register(Handoff)
-class HandoffAdmin(admin.ModelAdmin):
+class HandoffAdmin(ReadOnlyAdmin):
     """Handoffs are only read here; they are drafted on the deal's page and winning goes
     through the gate (the action below). None is edited or deleted here: a won deal's
     handoff joins it to its project, and a draft belongs to its deal's owner."""
@@ -44,15 +42,6 @@ class HandoffAdmin(admin.ModelAdmin):
         "completed_by",
     ]
     actions = ["win"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description="Win the deals of the selected handoffs (runs the handoff gate)")
     def win(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Handoff]) -> None:
