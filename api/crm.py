@@ -45,7 +45,7 @@ from crm.models import (
     Stage,
 )
 from handoff import services as handoff_services
-from handoff.models import Handoff
+from handoff.selectors import deal_project_ids
 
 router = Router(tags=["crm"])
 
@@ -179,7 +179,9 @@ class DealOut(Schema):
     lost_note: str
     won_at: dt.datetime | None
     lost_at: dt.datetime | None
-    project_id: int | None = None
+    project_id: int | None = Field(
+        None, description="The won deal's kickoff project, when the caller may open it."
+    )
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -266,15 +268,6 @@ class DealFilterQuery(Schema):
 
 def _money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'))}"
-
-
-def project_ids(deal_ids: list[int]) -> dict[int, int]:
-    """The kickoff project of each won deal (one query for a page of deals)."""
-    return dict(
-        Handoff.objects.filter(deal_id__in=deal_ids, project__isnull=False).values_list(
-            "deal_id", "project_id"
-        )
-    )
 
 
 def deal_out(deal: Deal, project_id: int | None = None) -> dict[str, Any]:
@@ -458,7 +451,7 @@ def deal_list(request: HttpRequest, filters: Query[DealFilterQuery]) -> dict:
         ),
     )
     page = paginate(qs, limit=filters.limit, offset=filters.offset)
-    projects = project_ids([d.pk for d in page["items"]])
+    projects = deal_project_ids(user=user, deal_ids=[d.pk for d in page["items"]])
     page["items"] = [deal_out(d, projects.get(d.pk)) for d in page["items"]]
     return page
 
@@ -479,8 +472,9 @@ def deal_create(
 
 @router.get("deals/{int:deal_id}", response=answers({200: DealOut}, *ONE))
 def deal_detail(request: HttpRequest, deal_id: PathId) -> dict:
-    deal = selectors.deal_get_for_user(user=current_user(request), pk=deal_id)
-    return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
+    user = current_user(request)
+    deal = selectors.deal_get_for_user(user=user, pk=deal_id)
+    return deal_out(deal, deal_project_ids(user=user, deal_ids=[deal.pk]).get(deal.pk))
 
 
 def _sent_fields(request: HttpRequest) -> set[str]:
@@ -498,7 +492,7 @@ def deal_patch(request: HttpRequest, deal_id: PathId, payload: DealPatch) -> dic
     if "stage" in _sent_fields(request):
         fields["stage"] = "sent"  # refused by the service (after its permission check)
     deal = services.deal_update(deal=deal, by=user, version=version, **fields)
-    return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
+    return deal_out(deal, deal_project_ids(user=user, deal_ids=[deal.pk]).get(deal.pk))
 
 
 @router.post(
@@ -526,7 +520,7 @@ def deal_transition(
         deal = services.deal_transition(
             deal=deal, by=user, name=name, params=params, version=version
         )
-    return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
+    return deal_out(deal, deal_project_ids(user=user, deal_ids=[deal.pk]).get(deal.pk))
 
 
 @router.post(
@@ -546,7 +540,7 @@ def deal_complete(request: HttpRequest, deal_id: PathId, payload: CompleteIn) ->
         next_action_due=payload.next_action_due,
         version=payload.version,
     )
-    return deal_out(deal, project_ids([deal.pk]).get(deal.pk))
+    return deal_out(deal, deal_project_ids(user=user, deal_ids=[deal.pk]).get(deal.pk))
 
 
 @router.get(

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from accounts.models import User
 from api.auth import current_user
@@ -15,6 +15,7 @@ from crm import selectors as crm_selectors
 from crm.models import Contact, Deal
 from handoff import services
 from handoff.models import Handoff
+from handoff.selectors import deal_project_ids
 from projects.models import ProjectTemplate
 
 router = Router(tags=["handoff"])
@@ -46,7 +47,7 @@ class HandoffOut(Schema):
     template_id: int | None
     delivery_lead_id: int | None
     override_reason: str
-    project_id: int | None
+    project_id: int | None = Field(description="The kickoff project, when the caller may open it.")
     missing: list[str]
     version: int | None
 
@@ -57,7 +58,8 @@ class PromiseCheckOut(Schema):
     ok: bool | None
 
 
-def handoff_out(handoff: Handoff, deal: Deal) -> dict[str, Any]:
+def handoff_out(handoff: Handoff, deal: Deal, user: User) -> dict[str, Any]:
+    """The handoff; its ``project_id`` only for a reader who may open that project."""
     return {
         "deal_id": deal.pk,
         "scope_summary": handoff.scope_summary,
@@ -69,7 +71,11 @@ def handoff_out(handoff: Handoff, deal: Deal) -> dict[str, Any]:
         "template_id": handoff.template_id,
         "delivery_lead_id": handoff.delivery_lead_id,
         "override_reason": handoff.override_reason,
-        "project_id": handoff.project_id,
+        "project_id": (
+            deal_project_ids(user=user, deal_ids=[deal.pk]).get(deal.pk)
+            if handoff.project_id
+            else None
+        ),
         "missing": services.handoff_missing(handoff),
         "version": handoff.version if handoff.pk else None,
     }
@@ -90,8 +96,9 @@ def handoff_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("deals/{int:deal_id}/handoff", response=answers({200: HandoffOut}, *ONE))
 def handoff_get(request: HttpRequest, deal_id: PathId) -> dict:
-    deal = crm_selectors.deal_get_for_user(user=current_user(request), pk=deal_id)
-    return handoff_out(services.handoff_for(deal), deal)
+    user = current_user(request)
+    deal = crm_selectors.deal_get_for_user(user=user, pk=deal_id)
+    return handoff_out(services.handoff_for(deal), deal, user)
 
 
 @router.put(
@@ -105,7 +112,7 @@ def handoff_put(request: HttpRequest, deal_id: PathId, payload: HandoffIn) -> di
     handoff = services.handoff_save_draft(
         deal=deal, by=user, version=version, **handoff_fields(data)
     )
-    return handoff_out(handoff, deal)
+    return handoff_out(handoff, deal, user)
 
 
 @router.get("deals/{int:deal_id}/promise-check", response=answers({200: PromiseCheckOut}, *ONE))

@@ -25,6 +25,7 @@ from inputs.text import clean_query_text
 from projects import selectors as project_selectors
 
 
+@require_GET
 def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
     context: dict[str, object] = {}
     if request.user.has_perm("crm.add_deal"):
@@ -34,6 +35,7 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "dashboards/my_work.html", context)
 
 
+@require_GET
 def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     q = clean_query_text(request.GET.get("q"))
     results = None
@@ -98,6 +100,11 @@ def delivery(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     names = delivery_widget_names(query)
     if wants_csv(request):
         name = request.GET.get("widget", "")
+        if name == "demand" and not selectors.can_see_delivery_demand(request.user):
+            # Not an unknown widget but a forbidden one (403), as in the API.
+            raise PermissionDenied(
+                "Delivery demand is for delivery leads, sales managers and admins."
+            )
         if name not in names:
             return HttpResponseBadRequest("Unknown widget.")
         return _widget_csv(DELIVERY_WIDGETS[name](query), "delivery")

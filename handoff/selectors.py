@@ -10,6 +10,7 @@ from handoff.forms import HandoffForm, WinForm
 from handoff.models import Handoff
 from handoff.services import REQUIRED_LABELS, handoff_for, handoff_missing, promise_check
 from projects.models import Task, TaskStatus
+from projects.selectors import project_visible_q
 
 EDITABLE = (
     "scope_summary",
@@ -31,6 +32,16 @@ def project_progress(project_id: int) -> dict[str, int]:
     return {"total": total, "done": done, "percent": round(100 * done / total) if total else 0}
 
 
+def deal_project_ids(*, user: User, deal_ids: list[int]) -> dict[int, int]:
+    """The kickoff project of each won deal among ``deal_ids`` that ``user`` may open (one
+    query for a page of deals): a deal never points at a project its reader cannot see."""
+    return dict(
+        Handoff.objects.filter(
+            project_visible_q(user, "project__"), deal_id__in=deal_ids
+        ).values_list("deal_id", "project_id")
+    )
+
+
 def handoff_initial(handoff: Handoff) -> dict[str, Any]:
     return {
         "version": handoff.version if handoff.pk else None,
@@ -49,6 +60,11 @@ def handoff_panel_context(
     *, user: User, deal: Deal, form: HandoffForm | None = None
 ) -> dict[str, Any]:
     handoff = handoff_for(deal)
+    # The kickoff project, when the reader may open it (a rep reads another rep's won deal,
+    # not its project).
+    project_id = (
+        deal_project_ids(user=user, deal_ids=[deal.pk]).get(deal.pk) if handoff.project_id else None
+    )
     can_edit = deal.is_open and user.has_perm("crm.change_deal", deal)
     can_win = can_edit and deal.stage in (Stage.PROPOSAL, Stage.NEGOTIATION)
     if form is None and can_edit:
@@ -78,5 +94,6 @@ def handoff_panel_context(
         "form": form,
         "can_edit": can_edit,
         "can_win": can_win,
-        "progress": project_progress(handoff.project_id) if handoff.project_id else None,
+        "show_project": project_id is not None,
+        "progress": project_progress(project_id) if project_id is not None else None,
     }

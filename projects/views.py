@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from crm.http import apply_errors, created_once, paginate, render_page, safe_next
@@ -39,6 +39,7 @@ def _user(request: HttpRequest) -> User:
 # Projects list and create ------------------------------------------------------------------
 
 
+@require_GET
 def project_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = ProjectFilterForm(request.GET or None, leads=selectors.delivery_leads())
@@ -61,6 +62,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "projects/project_list.html", context, partial="project-table")
 
 
+@require_http_methods(["GET", "POST"])
 def project_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not user.has_perm("projects.add_project"):
@@ -101,6 +103,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     project = selectors.project_get_for_user(user, pk)
@@ -175,6 +178,7 @@ def _plan(user: User, project: Project) -> dict[str, Any]:
     }
 
 
+@require_GET
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     project = selectors.project_get_for_user(user, pk)
@@ -216,6 +220,7 @@ def _board_context(user: User, project: Project) -> dict[str, Any]:
     return context
 
 
+@require_GET
 def project_board(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     project = selectors.project_get_for_user(user, pk)
@@ -224,6 +229,7 @@ def project_board(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_GET
 def project_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     project = selectors.project_get_for_user(user, pk)
@@ -309,6 +315,7 @@ def _task_context(user: User, task: Task) -> dict[str, Any]:
     return context
 
 
+@require_GET
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     task = selectors.task_get_for_user(user, pk)

@@ -187,7 +187,7 @@ def test_delivery_members_see_their_projects_and_no_demand(client, member, deliv
     assert "demand" not in w
     assert w["health"].extra["open"] == 1
     assert [r["project"] for r in w["variance"].rows] == ["Beta"]
-    assert client.get(DELIVERY, {"format": "csv", "widget": "demand"}).status_code == 400
+    assert client.get(DELIVERY, {"format": "csv", "widget": "demand"}).status_code == 403
 
 
 def test_delivery_csv_exports(client, lead, delivery_world):
