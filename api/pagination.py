@@ -9,6 +9,7 @@ from ninja import Schema
 
 from api.fields import QueryInt
 from inputs.numbers import MAX_ID
+from records.paging import page_rows
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -40,5 +41,10 @@ def paginate(
 ) -> dict[str, Any]:
     check_paging(limit, offset)
     count = rows.count() if isinstance(rows, QuerySet) else len(rows)
-    items = list(rows[offset : offset + limit]) if offset < count else []
+    if offset >= count:
+        items: list[Any] = []
+    elif isinstance(rows, QuerySet):
+        items = page_rows(rows, offset=offset, limit=limit)
+    else:
+        items = list(rows[offset : offset + limit])
     return {"items": items, "count": count}

@@ -7,13 +7,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
 from accounts.services import Outcome, submit_once
+from records.paging import FastPaginator
 
 PAGE_SIZE = 25
 
@@ -32,7 +33,7 @@ def render_page(
 
 
 def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> dict[str, Any]:
-    paginator = Paginator(queryset, per_page)
+    paginator = FastPaginator(queryset, per_page)
     page: Page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

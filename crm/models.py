@@ -68,7 +68,10 @@ class Company(TimeStamped):
                 violation_error_message="A company with this web domain already exists.",
             ),
         ]
-        indexes = [models.Index(Lower("name"), name="crm_company_name_lower")]
+        indexes = [
+            models.Index(Lower("name"), name="crm_company_name_lower"),
+            models.Index(fields=["name", "id"], name="crm_company_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -97,6 +100,9 @@ class Contact(TimeStamped):
                 name="crm_contact_email_unique",
                 violation_error_message="A contact with this email address already exists.",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="crm_contact_name"),
         ]
 
     def __str__(self) -> str:
@@ -280,9 +286,39 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
     class Meta:
         ordering = ["-updated_at", "-pk"]
         indexes = [
-            models.Index(fields=["stage", "owner"], name="crm_deal_stage_owner"),
-            models.Index(fields=["next_action_due_at"], name="crm_deal_due_at"),
-            models.Index(fields=["expected_close_date"], name="crm_deal_close"),
+            # One index per sort of the deal list (ties broken by pk in the same
+            # direction, so a descending sort scans the same index backwards) ...
+            models.Index(fields=["updated_at", "id"], name="crm_deal_updated"),
+            models.Index(fields=["amount", "id"], name="crm_deal_amount"),
+            models.Index(fields=["title", "id"], name="crm_deal_title"),
+            models.Index(fields=["stage", "id"], name="crm_deal_stage"),
+            models.Index(fields=["next_action_due_at", "id"], name="crm_deal_due_at"),
+            models.Index(fields=["expected_close_date", "id"], name="crm_deal_close"),
+            models.Index(fields=["owner", "updated_at", "id"], name="crm_deal_owner_updated"),
+            models.Index(fields=["company", "stage"], name="crm_deal_company_stage"),
+            # ... and for the open deals every screen and reminder starts from.
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=Q(stage__in=OPEN_STAGES),
+                name="crm_deal_open",
+            ),
+            models.Index(
+                fields=["next_action_due_at", "id"],
+                condition=Q(stage__in=OPEN_STAGES),
+                name="crm_deal_open_due_at",
+            ),
+            models.Index(
+                fields=["owner", "next_action_due_at", "id"],
+                condition=Q(stage__in=OPEN_STAGES),
+                name="crm_deal_open_owner_due_at",
+            ),
+            models.Index(
+                fields=["stage_entered_at", "id"],
+                condition=Q(stage__in=OPEN_STAGES),
+                name="crm_deal_open_entered",
+            ),
+            models.Index(fields=["won_at"], condition=Q(stage="won"), name="crm_deal_won_at"),
+            models.Index(fields=["created_at"], name="crm_deal_created"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="crm_deal_amount_gte_0"),
@@ -438,6 +474,33 @@ def path_to(stage: str, *, start: str = Stage.LEAD) -> list[str]:
     return paths[stage]
 
 
+class DealTotal(models.Model):
+    """Running totals of the deals per stage, owner and lead source (``source_key`` is the
+    source's id, 0 for none), for the board and the pipeline report.
+
+    On PostgreSQL a trigger on ``crm_deal`` (migration 0008) keeps them with every insert,
+    update and delete, whatever path wrote the deal; ``crm.selectors.pipeline_totals`` reads
+    them there and groups the deals themselves elsewhere.
+    """
+
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    owner_id = models.BigIntegerField()
+    source_key = models.BigIntegerField()
+    count = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=24, decimal_places=2, default=Decimal(0))
+    weighted = models.DecimalField(max_digits=28, decimal_places=4, default=Decimal(0))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "owner_id", "source_key"], name="crm_dealtotal_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage}/{self.owner_id}/{self.source_key}: {self.count}"
+
+
 class ActivityKind(models.TextChoices):
     NOTE = "note", "Note"
     CALL = "call", "Call"
@@ -471,6 +534,7 @@ class Activity(models.Model):
             models.Index(fields=["contact", "-occurred_at"], name="crm_activity_contact"),
             models.Index(fields=["company", "-occurred_at"], name="crm_activity_company"),
             models.Index(fields=["author", "-occurred_at"], name="crm_activity_author"),
+            models.Index(fields=["occurred_at", "id"], name="crm_activity_occurred"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -7,8 +7,18 @@ from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,6 +31,7 @@ from crm.models import (
     Contact,
     Deal,
     DealQuerySet,
+    DealTotal,
     LeadSource,
     LostReason,
     Stage,
@@ -75,7 +86,7 @@ class DealFilters:
 DEAL_SORTS: dict[str, tuple[Any, ...]] = {
     "-updated_at": ("-updated_at", "-pk"),
     "title": ("title", "pk"),
-    "-amount": ("-amount", "pk"),
+    "-amount": ("-amount", "-pk"),
     "amount": ("amount", "pk"),
     "next_action_due_at": (F("next_action_due_at").asc(nulls_last=True), "pk"),
     "expected_close_date": (F("expected_close_date").asc(nulls_last=True), "pk"),
@@ -101,12 +112,27 @@ def deal_list(*, user: User, filters: DealFilters | None = None) -> DealQuerySet
         qs = qs.overdue()
     term = clean_query_text(filters.q)
     if term:
-        qs = qs.filter(
-            Q(title__icontains=term)
-            | Q(company__name__icontains=term)
-            | Q(contact__last_name__icontains=term)
-        )
+        qs = qs.filter(pk__in=_deals_matching(term))
     return qs.order_by(*DEAL_SORTS.get(filters.sort, DEAL_SORTS["-updated_at"]))
+
+
+def _deals_matching(term: str) -> QuerySet[Deal, Any]:
+    """Ids of the deals whose title, company name or contact's last name contains ``term``:
+    a union of three indexed lookups (an OR across the joins would scan every deal)."""
+    by_title = Deal.objects.filter(title__icontains=term).order_by().values("pk")
+    by_company = (
+        Deal.objects.filter(company__in=Company.objects.filter(name__icontains=term).values("pk"))
+        .order_by()
+        .values("pk")
+    )
+    by_contact = (
+        Deal.objects.filter(
+            contact__in=Contact.objects.filter(last_name__icontains=term).values("pk")
+        )
+        .order_by()
+        .values("pk")
+    )
+    return by_title.union(by_company, by_contact)
 
 
 @dataclass
@@ -179,22 +205,40 @@ def _board_queryset(user: User, owner_id: int | None, source_id: int | None) -> 
 def pipeline_totals(
     *, user: User, owner_id: int | None = None, source_id: int | None = None
 ) -> dict[str, dict[str, Any]]:
-    """Per stage (all six, in order): count, total and weighted total, in one grouped query."""
-    rows = {
-        row["stage"]: row
-        for row in _board_queryset(user, owner_id, source_id)
-        .order_by()
-        .values("stage")
-        .annotate(
-            count=Count("pk"),
-            total=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=MONEY),
-            weighted=Coalesce(
-                Sum(F("amount") * F("probability") / Decimal(100), output_field=MONEY),
-                Value(Decimal(0)),
-                output_field=MONEY,
-            ),
+    """Per stage (all six, in order): count, total and weighted total, in one grouped query
+    (over the running ``DealTotal`` rows on PostgreSQL, for those who see every deal)."""
+    grouped: Any
+    if connection.vendor == "postgresql" and _can_use_crm(user):
+        totals = DealTotal.objects.all()
+        if owner_id:
+            totals = totals.filter(owner_id=owner_id)
+        if source_id:
+            totals = totals.filter(source_key=source_id)
+        grouped = (
+            totals.order_by()
+            .values("stage")
+            .annotate(
+                count=Coalesce(Sum("count"), 0),
+                total=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=MONEY),
+                weighted=Coalesce(Sum("weighted"), Value(Decimal(0)), output_field=MONEY),
+            )
         )
-    }
+    else:
+        grouped = (
+            _board_queryset(user, owner_id, source_id)
+            .order_by()
+            .values("stage")
+            .annotate(
+                count=Count("pk"),
+                total=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=MONEY),
+                weighted=Coalesce(
+                    Sum(F("amount") * F("probability") / Decimal(100), output_field=MONEY),
+                    Value(Decimal(0)),
+                    output_field=MONEY,
+                ),
+            )
+        )
+    rows = {row["stage"]: row for row in grouped}
     empty: dict[str, Any] = {"count": 0, "total": Decimal("0.00"), "weighted": Decimal("0.00")}
     return {
         stage: {
@@ -261,7 +305,16 @@ def company_list(*, user: User, q: str | None = None) -> QuerySet[Company]:
     learns about open deals)."""
     qs = _companies_for(user)
     if _can_use_crm(user):
-        qs = qs.annotate(open_deals=Count("deals", filter=Q(deals__stage__in=OPEN_STAGES)))
+        # A correlated count, worked out only for the rows of the page shown.
+        open_deals = (
+            Deal.objects.open()
+            .filter(company=OuterRef("pk"))
+            .order_by()
+            .values("company")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        qs = qs.annotate(open_deals=Coalesce(Subquery(open_deals), 0))
     term = clean_query_text(q)
     if term:
         qs = qs.filter(Q(name__icontains=term) | Q(domain__icontains=term))
@@ -363,57 +416,85 @@ def sales_users() -> QuerySet[User]:
     )
 
 
+SEARCH_CANDIDATES = 200
+
+
 def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
-    """Companies, contacts and deals matching ``q``: trigram similarity on PostgreSQL,
-    a case-insensitive substring match elsewhere."""
+    """Companies, contacts and deals matching ``q``, best first.
+
+    On PostgreSQL each kind is one ranked query: up to ``SEARCH_CANDIDATES`` rows found
+    through the trigram indexes (substring or fuzzy match) plus exact matches through their
+    btree index, ranked by trigram similarity. Deals also match their company's name (the
+    companies found). Elsewhere a case-insensitive substring match.
+    """
     term = clean_query_text(q)
-    if not term:
+    if not term or not _sees_customers(user):
         return {"companies": [], "contacts": [], "deals": []}
-    if not _sees_customers(user):
-        return {"companies": [], "contacts": [], "deals": []}
-    companies = Company.objects.all()
-    contacts = Contact.objects.select_related("company")
-    deals = deal_visible_to(user)
-    if connection.vendor == "postgresql":
-        # `trigram_similar` (the `%` operator) and `icontains` both use trigram indexes;
-        # similarity only orders what they found.
-        companies = (
-            companies.filter(
-                Q(name__trigram_similar=term) | Q(name__icontains=term) | Q(domain__icontains=term)
-            )
-            .annotate(score=TrigramSimilarity("name", term))
-            .order_by("-score", "name")
+    if connection.vendor != "postgresql":
+        return {
+            "companies": list(
+                Company.objects.filter(Q(name__icontains=term) | Q(domain__icontains=term))[:limit]
+            ),
+            "contacts": list(
+                Contact.objects.select_related("company").filter(
+                    Q(first_name__icontains=term)
+                    | Q(last_name__icontains=term)
+                    | Q(email__icontains=term)
+                )[:limit]
+            ),
+            "deals": list(
+                deal_visible_to(user).filter(
+                    Q(title__icontains=term) | Q(company__name__icontains=term)
+                )[:limit]
+            ),
+        }
+    lowered = term.lower()
+    company_ids = _candidates(
+        Company.objects.filter(
+            Q(name__trigram_similar=term) | Q(name__icontains=term) | Q(domain__icontains=term)
+        ),
+        Company.objects.alias(key=Lower("name")).filter(key=lowered),
+    )
+    companies = list(
+        Company.objects.filter(pk__in=company_ids)
+        .annotate(score=TrigramSimilarity("name", term))
+        .order_by("-score", "name", "pk")[:limit]
+    )
+    contact_ids = _candidates(
+        Contact.objects.filter(
+            Q(first_name__trigram_similar=term)
+            | Q(last_name__trigram_similar=term)
+            | Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
+        ),
+        Contact.objects.alias(key=Lower("email")).filter(key=lowered),
+    )
+    contacts = list(
+        Contact.objects.select_related("company")
+        .filter(pk__in=contact_ids)
+        .annotate(
+            score=TrigramSimilarity("last_name", term) + TrigramSimilarity("first_name", term)
         )
-        contacts = (
-            contacts.filter(
-                Q(first_name__trigram_similar=term)
-                | Q(last_name__trigram_similar=term)
-                | Q(first_name__icontains=term)
-                | Q(last_name__icontains=term)
-                | Q(email__icontains=term)
-            )
-            .annotate(
-                score=TrigramSimilarity("last_name", term) + TrigramSimilarity("first_name", term)
-            )
-            .order_by("-score", "last_name")
-        )
-        deals = (
-            deals.filter(
-                Q(title__trigram_similar=term)
-                | Q(title__icontains=term)
-                | Q(company__name__icontains=term)
-            )
-            .annotate(score=TrigramSimilarity("title", term))
-            .order_by("-score", "-updated_at")
-        )
-    else:
-        companies = companies.filter(Q(name__icontains=term) | Q(domain__icontains=term))
-        contacts = contacts.filter(
-            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
-        )
-        deals = deals.filter(Q(title__icontains=term) | Q(company__name__icontains=term))
-    return {
-        "companies": list(companies[:limit]),
-        "contacts": list(contacts[:limit]),
-        "deals": list(deals[:limit]),
-    }
+        .order_by("-score", "last_name", "pk")[:limit]
+    )
+    deal_ids = _candidates(
+        Deal.objects.filter(Q(title__trigram_similar=term) | Q(title__icontains=term)),
+        Deal.objects.filter(company__in=[c.pk for c in companies]),
+    )
+    deals = list(
+        deal_visible_to(user)
+        .filter(pk__in=deal_ids)
+        .annotate(score=TrigramSimilarity("title", term))
+        .order_by("-score", "-updated_at", "-pk")[:limit]
+    )
+    return {"companies": companies, "contacts": contacts, "deals": deals}
+
+
+def _candidates(found: QuerySet[Any], exact: QuerySet[Any]) -> QuerySet[Any, dict[str, Any]]:
+    """The ids of the first ``SEARCH_CANDIDATES`` rows ``found`` and of every ``exact`` match."""
+    return (
+        found.order_by()
+        .values("pk")[:SEARCH_CANDIDATES]
+        .union(exact.order_by().values("pk")[:SEARCH_CANDIDATES])
+    )

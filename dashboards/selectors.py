@@ -54,6 +54,7 @@ from projects.models import (
     TaskStatus,
 )
 from projects.selectors import project_visible_q, templates_working_days
+from records.paging import count_up_to
 
 CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -274,7 +275,10 @@ def follow_up_by_owner(*, now: dt.datetime, owner_id: int | None = None) -> list
     Compliance is the share of open deals whose next action exists and is not overdue.
     Least compliant owners first.
     """
-    has_next = ~Q(next_action="") & Q(next_action_due_at__isnull=False)
+    # An open deal's due moment is set exactly when it has a next action (the database's
+    # crm_open_deal_has_next_action constraint), so the partial index on open deals'
+    # (owner, next_action_due_at) answers this without reading the deals themselves.
+    has_next = Q(next_action_due_at__isnull=False)
     rows = (
         _sales_deals(owner_id)
         .open()
@@ -319,20 +323,19 @@ def stuck_deals(
     *, now: dt.datetime, owner_id: int | None = None, limit: int = 50
 ) -> tuple[list[Any], int]:
     """Stale deals (``DealQuerySet.stale``: an overdue next action, or longer in the stage
-    than its limit), each marked why; most overdue first. The total via a window."""
+    than its limit), each marked why; most overdue first. The total is counted up to
+    ``EXACT_COUNT_LIMIT`` + 1 (``count_up_to``)."""
     limits = stale_limits()
-    qs = (
-        _sales_deals(owner_id)
-        .stale(now, limits)
-        .with_staleness(now, limits)
-        .annotate(total=Window(Count("pk")))
+    stale = _sales_deals(owner_id).stale(now, limits)
+    total = count_up_to(stale)
+    deals = list(
+        stale.with_staleness(now, limits)
         .select_related("company", "owner")
-        .order_by(F("next_action_due_at").asc(nulls_last=True), "stage_entered_at", "pk")
+        .order_by(F("next_action_due_at").asc(nulls_last=True), "stage_entered_at", "pk")[:limit]
     )
-    deals = list(qs[:limit])
     for deal in deals:
         deal.days_in_stage = (now - deal.stage_entered_at).days  # type: ignore[attr-defined]
-    return deals, (deals[0].total if deals else 0)
+    return deals, total
 
 
 # Delivery ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from dashboards import selectors
 from dashboards.selectors import Period
+from records.paging import EXACT_COUNT_LIMIT
 
 # Cell kinds: how a value is shown in a table and written to CSV.
 TEXT, INT, MONEY, RATE, DAYS, DATE, MONTH, WEEK, BOOL = (
@@ -411,7 +412,8 @@ def sales_stuck(q: SalesQuery) -> Widget:
         }
         for deal in deals
     ]
-    shown = f"Showing {len(rows)} of {total}." if total > len(rows) else ""
+    of = f"more than {EXACT_COUNT_LIMIT:,}" if total > EXACT_COUNT_LIMIT else f"{total}"
+    shown = f"Showing {len(rows)} of {of}." if total > len(rows) else ""
     return Widget(
         name="stuck",
         title="Stuck deals",

@@ -1,0 +1,152 @@
+"""What keeps the lists fast at size: running deal totals, ids-first pages, capped counts,
+and search through the indexes (PostgreSQL, as in production)."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Count, F, Sum
+
+from crm import selectors, services
+from crm.models import Deal, DealTotal, LeadSource, Stage
+from crm.tests.factories import CompanyFactory, ContactFactory, DealFactory
+from records import paging
+
+pytestmark = pytest.mark.django_db
+
+
+def totals_from_deals() -> dict[tuple[str, int, int], tuple[int, Decimal, Decimal]]:
+    rows = (
+        Deal.objects.order_by()
+        .values("stage", "owner_id", "source_id")
+        .annotate(n=Count("pk"), total=Sum("amount"), w=Sum(F("amount") * F("probability")))
+    )
+    return {
+        (r["stage"], r["owner_id"], r["source_id"] or 0): (
+            r["n"],
+            r["total"],
+            (r["w"] / 100).quantize(Decimal("0.0001")),
+        )
+        for r in rows
+    }
+
+
+def kept_totals() -> dict[tuple[str, int, int], tuple[int, Decimal, Decimal]]:
+    return {
+        (t.stage, t.owner_id, t.source_key): (t.count, t.amount, t.weighted)
+        for t in DealTotal.objects.exclude(count=0)
+    }
+
+
+def test_running_totals_follow_every_kind_of_write(rep, other_rep, manager):
+    source = LeadSource.objects.order_by("pk").first()
+    deals = [DealFactory(owner=rep, proposal=True) for _ in range(3)]
+    DealFactory(owner=other_rep, source=source, amount=Decimal("1234.56"))
+    assert kept_totals() == totals_from_deals()
+    # A move through the service, an amount edit, a reassignment, a queryset update,
+    # a bulk insert and a delete.
+    services.deal_move(deal=deals[0], by=rep, to_stage=Stage.NEGOTIATION)
+    services.deal_update(deal=deals[1], by=rep, amount=Decimal("777.77"))
+    services.deal_update(deal=deals[2], by=manager, owner=other_rep)
+    Deal.objects.filter(owner=other_rep).update(probability=33)
+    Deal.objects.bulk_create(
+        [
+            Deal(
+                title=f"Bulk {i}",
+                company=deals[0].company,
+                owner=rep,
+                created_by=rep,
+                amount=Decimal("10.10"),
+                next_action="Call",
+                next_action_due_date=deals[0].next_action_due_date,
+                next_action_due_at=deals[0].next_action_due_at,
+                probability=10,
+            )
+            for i in range(5)
+        ]
+    )
+    Deal.objects.filter(pk=deals[1].pk).delete()
+    assert kept_totals() == totals_from_deals()
+    assert sum(n for n, _, _ in kept_totals().values()) == 8
+
+
+def test_board_totals_read_the_running_totals_and_agree_with_the_deals(rep, other_rep):
+    for i in range(4):
+        DealFactory(owner=rep if i % 2 else other_rep, proposal=True)
+    DealFactory(owner=rep, amount=Decimal("5.55"))
+    totals = selectors.pipeline_totals(user=rep)
+    assert totals[Stage.PROPOSAL] == {
+        "count": 4,
+        "total": Decimal("40000.00"),
+        "weighted": Decimal("20000.00"),
+    }
+    assert totals[Stage.LEAD]["count"] == 1 and totals[Stage.LEAD]["total"] == Decimal("5.55")
+    assert selectors.pipeline_totals(user=rep, owner_id=rep.pk)[Stage.PROPOSAL]["count"] == 2
+    DealTotal.objects.all().delete()  # they are what the board reads
+    assert selectors.pipeline_totals(user=rep)[Stage.PROPOSAL]["count"] == 0
+
+
+def test_truncating_the_deals_empties_the_totals(rep):
+    DealFactory(owner=rep)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE crm_deal CASCADE")
+    assert not DealTotal.objects.exists()
+
+
+def test_a_page_is_its_ids_first_then_its_rows_in_order(rep, django_assert_num_queries):
+    made = [DealFactory(owner=rep, title=f"Deal {i:02d}") for i in range(7)]
+    qs = Deal.objects.select_related("company", "owner").order_by("title", "pk")
+    with django_assert_num_queries(2):
+        rows = paging.page_rows(qs, offset=2, limit=3)
+        assert [d.owner.username for d in rows] == ["rep"] * 3
+    assert [d.pk for d in rows] == [d.pk for d in made[2:5]]
+    assert paging.page_rows(qs, offset=7, limit=3) == []
+
+
+def test_counts_are_exact_up_to_the_limit_then_estimated(rep, monkeypatch):
+    for _ in range(4):
+        DealFactory(owner=rep)
+    assert paging.count_rows(Deal.objects.all()) == (4, True)
+    monkeypatch.setattr(paging, "EXACT_COUNT_LIMIT", 3)
+    total, exact = paging.count_rows(Deal.objects.all())
+    assert exact is False and total >= 4
+    assert paging.count_up_to(Deal.objects.all(), 3) == 4
+    assert paging.count_rows(Deal.objects.none()) == (0, True)
+
+
+def test_the_deal_list_says_when_its_count_is_an_estimate(client, rep, monkeypatch):
+    for _ in range(30):
+        DealFactory(owner=rep)
+    client.force_login(rep)
+    assert "Page 1 of 2 · 30 in all" in client.get("/deals/").content.decode()
+    monkeypatch.setattr(paging, "EXACT_COUNT_LIMIT", 10)
+    page = client.get("/deals/").content.decode()
+    assert "Page 1 of about " in page and " in all" in page and "· about " in page
+
+
+def test_list_search_matches_title_company_or_contact_through_a_union(rep):
+    acme = CompanyFactory(owner=rep, name="Acme Robotics")
+    other = CompanyFactory(owner=rep, name="Globex")
+    by_company = DealFactory(owner=rep, company=acme, title="Website")
+    by_title = DealFactory(owner=rep, company=other, title="Acme-style rollout")
+    by_contact = DealFactory(
+        owner=rep, company=other, contact=ContactFactory(company=other, last_name="Acmeson")
+    )
+    DealFactory(owner=rep, company=other, title="Unrelated")
+    found = selectors.deal_list(user=rep, filters=selectors.DealFilters(q="acme", sort="title"))
+    assert {d.pk for d in found} == {by_company.pk, by_title.pk, by_contact.pk}
+    assert found.count() == 3
+
+
+def test_search_ranks_exact_and_close_matches_first(rep):
+    exact = CompanyFactory(owner=rep, name="Northwind")
+    for i in range(5):
+        CompanyFactory(owner=rep, name=f"Northwind Traders {i}")
+    deal = DealFactory(owner=rep, company=exact, title="Intranet")
+    result = selectors.search(user=rep, q="Northwind")
+    assert result["companies"][0] == exact
+    assert len(result["companies"]) == 6
+    assert deal in result["deals"]  # through its company's name
+    typo = selectors.search(user=rep, q="Nortwind")
+    assert exact in typo["companies"]
