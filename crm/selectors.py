@@ -148,7 +148,8 @@ class BoardColumn:
     targets: list[tuple[str, str]]
 
 
-BOARD_PAGE_SIZE = 50
+# About what a column shows on a laptop screen; "Show more" adds as many again.
+BOARD_PAGE_SIZE = 10
 
 
 def pipeline_board(
@@ -159,7 +160,8 @@ def pipeline_board(
     page_for: dict[str, int] | None = None,
     stages: list[str] | None = None,
 ) -> list[BoardColumn]:
-    """A column per stage with count, total and weighted total; 50 cards per column page.
+    """A column per stage with count, total and weighted total; ``BOARD_PAGE_SIZE`` cards
+    per column page.
 
     One grouped query for the totals and one query per column for its cards, so the
     number of queries does not grow with the number of deals.

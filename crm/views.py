@@ -441,6 +441,19 @@ def _board_filters(
     return form, owner_id, source_id
 
 
+def _mark_movable(user: Any, deals: list[Deal]) -> None:
+    """Set ``can_move`` on each card: ``crm.change_deal`` (``crm.reopen_deal`` for a lost
+    one), asked once per owner and permission, since both rules read only the deal's owner
+    (crm.rules: managers and admins, or the owning rep)."""
+    answers: dict[tuple[str, int], bool] = {}
+    for deal in deals:
+        perm = "crm.reopen_deal" if deal.stage == Stage.LOST else "crm.change_deal"
+        key = (perm, deal.owner_id)
+        if key not in answers:
+            answers[key] = user.has_perm(perm, deal)
+        deal.can_move = answers[key]  # type: ignore[attr-defined]
+
+
 @require_GET
 def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_perm(request, "crm.add_deal")
@@ -452,11 +465,7 @@ def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
     columns = selectors.pipeline_board(
         user=request.user, owner_id=owner_id, source_id=source_id, page_for=page_for
     )
-    user = request.user
-    for column_ in columns:
-        for deal in column_.deals:
-            perm = "crm.reopen_deal" if deal.stage == Stage.LOST else "crm.change_deal"
-            deal.can_move = user.has_perm(perm, deal)  # type: ignore[attr-defined]
+    _mark_movable(request.user, [deal for c in columns for deal in c.deals])
     query = request.GET.copy()
     for key in ("column", "page"):
         query.pop(key, None)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from crm import selectors
 from crm.models import Activity, Company, Contact, Deal, LostReason, StageChange
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory, DealFactory
 
@@ -446,23 +447,43 @@ def test_pipeline_columns_have_counts_and_totals(client, rep):
     assert columns["won"].count == 0
 
 
-def test_pipeline_pages_a_column_past_50_cards(client, rep):
+def test_pipeline_pages_a_column_past_its_page_size(client, rep, django_assert_num_queries):
     company = CompanyFactory(owner=rep)
-    for _ in range(52):
+    size = selectors.BOARD_PAGE_SIZE
+    for _ in range(size + 2):
         DealFactory(owner=rep, company=company)
     client.force_login(rep)
     lead = next(
         c for c in client.get(reverse("crm:pipeline")).context["columns"] if c.stage == "lead"
     )
-    assert (len(lead.deals), lead.has_more, lead.count) == (50, True, 52)
+    assert (len(lead.deals), lead.has_more, lead.count) == (size, True, size + 2)
     response = client.get(
         reverse("crm:pipeline") + "?column=lead&page=2", headers={"HX-Request": "true"}
     )
     assert b'id="column-lead"' in response.content and b"<html" not in response.content
     assert (len(response.context["column"].deals), response.context["column"].has_more) == (
-        52,
+        size + 2,
         False,
     )
+    assert response.content.count(b'<li class="deal-card') == size + 2
+
+
+def test_board_asks_the_move_rule_once_per_owner(client, rep, other_rep, manager, monkeypatch):
+    for owner in (rep, rep, rep, other_rep, other_rep):
+        DealFactory(owner=owner)
+    asked = []
+    real = type(rep).has_perm
+
+    def has_perm(self, perm, obj=None):
+        if obj is not None:
+            asked.append((perm, obj.owner_id))
+        return real(self, perm, obj)
+
+    monkeypatch.setattr(type(rep), "has_perm", has_perm)
+    client.force_login(rep)
+    cards = [d for c in client.get(reverse("crm:pipeline")).context["columns"] for d in c.deals]
+    assert sorted(asked) == sorted([("crm.change_deal", rep.pk), ("crm.change_deal", other_rep.pk)])
+    assert {d.owner_id: d.can_move for d in cards} == {rep.pk: True, other_rep.pk: False}
 
 
 def test_deal_list_filters_and_fragment(client, rep, other_rep, world):
