@@ -33,7 +33,15 @@ from api.fields import (
 )
 from api.idempotency import KeyHeader, created_once, key_header
 from api.lookups import related
-from api.pagination import DEFAULT_LIMIT, Limit, Offset, Page, check_paging, paginate
+from api.pagination import (
+    DEFAULT_LIMIT,
+    CursorPage,
+    Limit,
+    Offset,
+    Page,
+    check_paging,
+    paginate,
+)
 from crm import selectors, services
 from crm.models import (
     Activity,
@@ -46,12 +54,14 @@ from crm.models import (
 )
 from handoff import services as handoff_services
 from handoff.selectors import deal_project_ids
+from records.paging import cursor_for, page_rows, rows_after
 
 router = Router(tags=["crm"])
 
 Transition = Literal["qualify", "propose", "negotiate", "win", "lose", "reopen"]
 TimelineKind = Literal["note", "call", "email", "meeting", "stage_change"]
 SearchText = Annotated[str, Field(max_length=200)]
+Cursor = Annotated[str, Field(max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class NamedOut(Schema):
@@ -264,6 +274,7 @@ class DealFilterQuery(Schema):
     overdue: QueryBool = False
     limit: Limit = DEFAULT_LIMIT
     offset: Offset = 0
+    after: Cursor | None = None
 
 
 def _money(value: Decimal) -> str:
@@ -436,7 +447,7 @@ def _deal_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-@router.get("deals", response=answers({200: Page[DealOut]}, *READ))
+@router.get("deals", response=answers({200: CursorPage[DealOut]}, *READ))
 def deal_list(request: HttpRequest, filters: Query[DealFilterQuery]) -> dict:
     user = current_user(request)
     qs = selectors.deal_list(
@@ -450,10 +461,16 @@ def deal_list(request: HttpRequest, filters: Query[DealFilterQuery]) -> dict:
             overdue=filters.overdue,
         ),
     )
-    page = paginate(qs, limit=filters.limit, offset=filters.offset)
-    projects = deal_project_ids(user=user, deal_ids=[d.pk for d in page["items"]])
-    page["items"] = [deal_out(d, projects.get(d.pk)) for d in page["items"]]
-    return page
+    check_paging(filters.limit, filters.offset)
+    count = qs.count()
+    rest = rows_after(qs, filters.after) if filters.after else qs
+    deals = page_rows(rest, offset=filters.offset, limit=filters.limit) if count else []
+    projects = deal_project_ids(user=user, deal_ids=[d.pk for d in deals])
+    return {
+        "items": [deal_out(d, projects.get(d.pk)) for d in deals],
+        "count": count,
+        "next_after": cursor_for(deals[-1]) if len(deals) == filters.limit else None,
+    }
 
 
 @router.post("deals", response=answers({201: DealOut}, *WRITE, 403))

@@ -5,7 +5,7 @@ from typing import Annotated, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from ninja import Schema
+from ninja import Field, Schema
 
 from api.fields import QueryInt
 from inputs.numbers import MAX_ID
@@ -24,6 +24,14 @@ T = TypeVar("T")
 class Page[T](Schema):
     items: list[T]
     count: int
+
+
+class CursorPage[T](Page[T]):
+    next_after: str | None = Field(
+        None,
+        description="Pass as `after` for the next page (keyset paging, as fast on the last "
+        "page as on the first); null on the last page.",
+    )
 
 
 def check_paging(limit: int, offset: int) -> None:

@@ -3,4 +3,4 @@
 Each module in ``BENCHMARKS`` has ``run() -> list[str]`` returning lines of figures.
 """
 
-BENCHMARKS = ["bench.scheduling", "bench.crm_pages"]
+BENCHMARKS = ["bench.scheduling", "bench.pages"]

@@ -533,7 +533,7 @@ class Activity(models.Model):
             models.Index(fields=["deal", "-occurred_at"], name="crm_activity_deal"),
             models.Index(fields=["contact", "-occurred_at"], name="crm_activity_contact"),
             models.Index(fields=["company", "-occurred_at"], name="crm_activity_company"),
-            models.Index(fields=["author", "-occurred_at"], name="crm_activity_author"),
+            models.Index(fields=["author", "-occurred_at", "-id"], name="crm_activity_author"),
             models.Index(fields=["occurred_at", "id"], name="crm_activity_occurred"),
         ]
         constraints = [

@@ -482,3 +482,32 @@ def test_a_won_deal_is_corrected_only_by_a_manager_with_a_reason(rep, manager):
         f"deals/{deal.pk}", {"amount": "2000.00", "correction_reason": "Signed order"}
     )
     assert (response.status_code, response.json()["amount"]) == (200, "2000.00")
+
+
+def test_deals_page_by_cursor_through_the_whole_list_as_offset_does(rep, company):
+    import base64
+
+    same_moment = DealFactory(owner=rep, company=company).updated_at
+    for _ in range(6):
+        DealFactory(owner=rep, company=company)
+    Deal.objects.filter(pk__in=list(Deal.objects.values_list("pk", flat=True)[:4])).update(
+        updated_at=same_moment  # ties on updated_at are broken by id
+    )
+    api = Api(rep)
+    by_offset = [d["id"] for d in api.get("deals?limit=50").json()["items"]]
+    seen, after, pages = [], "", 0
+    while True:
+        body = api.get(f"deals?limit=3{'&after=' + after if after else ''}").json()
+        assert body["count"] == 7
+        seen += [d["id"] for d in body["items"]]
+        pages += 1
+        if body["next_after"] is None:
+            break
+        after = body["next_after"]
+    assert (seen, pages) == (by_offset, 3)
+    naive = base64.urlsafe_b64encode(b"2026-01-01T00:00:00|5").decode().rstrip("=")
+    for bad in ("bm9wZQ", naive):
+        response = api.get(f"deals?after={bad}")
+        assert response.status_code == 422
+        assert response.json()["errors"] == {"after": ["Not a cursor from this list."]}
+    assert api.get("deals?after=not*a*cursor").status_code == 400

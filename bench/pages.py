@@ -1,0 +1,257 @@
+"""Every list, page, dashboard and API read at 1,000 and 100,000 deals, against the targets.
+
+``seed_demo --deals N`` fills one database per size (``relay_bench_1000``,
+``relay_bench_100000`` beside DATABASE_URL's), timed, once: a database that already holds its
+size is reused. Each size is then measured in its own process (DEBUG off, the production
+settings) with Django's test client: server time, from the request entering the middleware
+to the last byte of the response, in 3 interleaved rounds of 10 requests per read (median and
+95th percentile of the 30), and the SQL queries of one request.
+
+Targets (issue 12): every page and API read median <= 50 ms, p95 <= 100 ms and no more than
+1.5x its time at 1,000 deals; dashboards and reports median <= 150 ms; the board <= 80 ms;
+at most 15 queries, the same at both sizes; ``seed_demo --deals 100000`` under 3 minutes.
+"""
+
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = [int(n) for n in os.environ.get("RELAY_BENCH_SIZES", "1000,100000").split(",")]
+ROUNDS, PER_ROUND = 3, 10
+SEED_TARGET_S = {100_000: 180.0}
+MAX_QUERIES = 15
+GROWTH = 1.5
+
+
+@dataclass(frozen=True)
+class Read:
+    label: str
+    url: str
+    user: str  # "rep", "manager" or "lead": resolved to a seeded user of that role
+    kind: str = "page"  # "page", "board", "report"
+
+
+def reads(size: int, term: str, deal_id: int, company_id: int) -> list[Read]:
+    deep = int(size * 0.9)
+    return [
+        Read("My work (rep)", "/", "rep"),
+        Read("My work (manager)", "/", "manager"),
+        Read("pipeline board", "/pipeline/", "rep", "board"),
+        Read("deal list, first page", "/deals/", "rep"),
+        Read("deal list, sorted by amount", "/deals/?sort=-amount", "rep"),
+        Read("deal list, open, overdue first", "/deals/?stage=open&overdue=on", "rep"),
+        Read("deal list, ?q=", f"/deals/?q={term}", "rep"),
+        Read("deal list, page 200", "/deals/?page=200", "rep"),
+        Read("deal page", f"/deals/{deal_id}/", "rep"),
+        Read("companies list", "/companies/", "rep"),
+        Read("company page", f"/companies/{company_id}/", "rep"),
+        Read("contacts list", "/contacts/", "rep"),
+        Read("search ?q=", f"/search/?q={term}", "rep"),
+        Read("sales dashboard", "/dashboards/sales/", "manager", "report"),
+        Read("API deals?limit=50", "/api/v1/deals?limit=50", "rep"),
+        Read(f"API deals?offset={deep}", f"/api/v1/deals?limit=50&offset={deep}", "rep"),
+        Read("API reports/pipeline", "/api/v1/reports/pipeline", "manager", "report"),
+        Read("API reports/forecast", "/api/v1/reports/forecast", "manager", "report"),
+        Read("API reports/sources", "/api/v1/reports/sources", "manager", "report"),
+        Read("API reports/follow-up", "/api/v1/reports/follow-up", "manager", "report"),
+    ]
+
+
+def database_url(size: int) -> str:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/relay_bench")
+    return f"{base.rsplit('/', 1)[0]}/relay_bench_{size}"
+
+
+def _environment(size: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(size),
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-not-secret-bench-not-secret-bench-not-secret",
+        "ALLOWED_HOSTS": "testserver",
+        "SECURE_SSL_REDIRECT": "false",  # as behind the TLS proxy
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+
+
+def _create_database(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _deals_in(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        exists = conn.execute("SELECT to_regclass('crm_deal') IS NOT NULL").fetchone()
+        if not exists or not exists[0]:
+            return 0
+        row = conn.execute("SELECT count(*) FROM crm_deal").fetchone()
+        return int(row[0]) if row else 0
+
+
+def seed(size: int) -> float | None:
+    """Seed the size's database unless it holds the data already; the seconds it took."""
+    url = database_url(size)
+    _create_database(url)
+    if _deals_in(url) >= size:
+        return None
+    env = _environment(size)
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [*manage, "seed_demo", "--deals", str(size)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def measure() -> dict[str, dict[str, float]]:
+    """In a process of its own, for the database in DATABASE_URL: figures per read."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from accounts.roles import Role
+    from accounts.services import api_token_create
+    from crm.models import Company, Deal
+
+    size = Deal.objects.count()
+
+    def busiest(role: str) -> User:
+        users = User.objects.filter(groups__name=role, is_active=True)
+        return max(users, key=lambda u: (Deal.objects.filter(owner=u).count(), -u.pk))
+
+    people = {"rep": busiest(Role.SALES_REP), "manager": busiest(Role.SALES_MANAGER)}
+    deal = Deal.objects.filter(owner=people["rep"]).order_by("-updated_at").first()
+    assert deal is not None
+    company = Company.objects.get(pk=deal.company_id)
+    term = company.name.split()[0][:8]
+    clients = {}
+    for key, user in people.items():
+        client = Client()
+        client.force_login(user)
+        _, raw = api_token_create(user=user, name=f"bench {key}")
+        clients[key] = (client, {"Authorization": f"Bearer {raw}"})
+    plan = reads(size, term, deal.pk, company.pk)
+    timings: dict[str, list[float]] = {r.label: [] for r in plan}
+    queries: dict[str, int] = {}
+
+    def get(read: Read) -> float:
+        client, headers = clients[read.user]
+        started = time.perf_counter()
+        response = client.get(read.url, headers=headers if read.url.startswith("/api/") else {})
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (read.url, response.status_code)
+        return elapsed
+
+    for read in plan:  # warm up, and count the queries of one request
+        get(read)
+        with CaptureQueriesContext(connection) as ctx:
+            get(read)
+        queries[read.label] = len(ctx.captured_queries)
+    for _ in range(ROUNDS):
+        for read in plan:
+            timings[read.label] += [get(read) for _ in range(PER_ROUND)]
+    return {
+        read.label: {
+            "median": statistics.median(timings[read.label]),
+            "p95": _percentile(timings[read.label], 95),
+            "queries": queries[read.label],
+            "kind": read.kind,  # type: ignore[dict-item]
+            "deals": size,
+        }
+        for read in plan
+    }
+
+
+def _percentile(values: list[float], pct: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(len(ordered) * pct / 100) - 1)]
+
+
+def _measure_in_child(size: int) -> dict[str, dict[str, float]]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.pages", "measure"],
+        cwd=ROOT,
+        env=_environment(size),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def verdicts(figures: dict[str, float], small: dict[str, float] | None, *, big: bool) -> list[str]:
+    """What misses its target, in words (nothing when every target is met)."""
+    misses = []
+    limit = {"board": 80.0, "report": 150.0}.get(str(figures["kind"]), 50.0)
+    if big and figures["median"] > limit:
+        misses.append(f"median > {limit:.0f} ms")
+    if big and figures["kind"] == "page" and figures["p95"] > 100:
+        misses.append("p95 > 100 ms")
+    if small is not None and figures["median"] > GROWTH * small["median"]:
+        misses.append(f"{figures['median'] / small['median']:.1f}x its time at the small size")
+    if figures["queries"] > MAX_QUERIES:
+        misses.append(f"more than {MAX_QUERIES} queries")
+    if small is not None and figures["queries"] != small["queries"]:
+        misses.append("queries grow with the data")
+    return misses
+
+
+def run() -> list[str]:
+    seeded = {size: seed(size) for size in SIZES}
+    results = {size: _measure_in_child(size) for size in SIZES}
+    small_size, big_size = min(SIZES), max(SIZES)
+    lines = []
+    for size, seconds in seeded.items():
+        if seconds is None:
+            lines.append(f"seed_demo --deals {size}: reused relay_bench_{size}")
+            continue
+        target = SEED_TARGET_S.get(size)
+        verdict = "" if target is None else (" OK" if seconds < target else " SLOWER THAN TARGET")
+        lines.append(f"seed_demo --deals {size}: {seconds:.0f} s{verdict}")
+    lines.append("")
+    lines.append(
+        f"| read | {small_size:,} deals median / p95 ms (queries) "
+        f"| {big_size:,} deals median / p95 ms (queries) | x | verdict |"
+    )
+    lines.append("|---|---|---|---|---|")
+    for label, big in results[big_size].items():
+        small = results[small_size].get(label)
+        misses = verdicts(big, small, big=True)
+        growth = f"{big['median'] / small['median']:.1f}" if small else "-"
+        cell = f"{small['median']:.1f} / {small['p95']:.1f} ({small['queries']})" if small else "-"
+        lines.append(
+            f"| {label} | {cell} | {big['median']:.1f} / {big['p95']:.1f} ({big['queries']}) "
+            f"| {growth} | {'OK' if not misses else 'SLOWER THAN TARGET: ' + '; '.join(misses)} |"
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["measure"]:
+        print(json.dumps(measure()))
+    else:
+        print("\n".join(run()))
