@@ -178,3 +178,21 @@ def test_bulk_inserts_without_copy_make_the_same(monkeypatch):
     won = Deal.objects.filter(stage=Stage.WON, handoff__project__isnull=False)
     assert won.count() == 4  # and one internal project
     assert set(Project.objects.annotate(n=Count("tasks")).values_list("n", flat=True)) == {40}
+
+
+def schema() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() UNION ALL "
+            "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE connamespace = current_schema()::regnamespace"
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and index rebuilds")
+def test_bulk_leaves_every_index_and_constraint_as_migrated():
+    before = schema()
+    seed(deals=200, bulk=True)
+    assert schema() == before
+    assert any("crm_deal_title_trgm" in d for d in before)
