@@ -10,11 +10,14 @@ from django.db import transaction
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create
+from demo.bulk import seed_bulk
 from demo.crm_seed import seed_crm
 from demo.handoff_seed import seed_won_deals
 from demo.projects_seed import seed_projects
 
 DEMO_PASSWORD = "relay-demo"
+# Above this many deals the demo is written in bulk (``demo.bulk``), not through the services.
+BULK_THRESHOLD = 1000
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,17 @@ def seed_users(result: SeedResult) -> dict[str, User]:
     return users
 
 
-def seed(*, deals: int = 40) -> SeedResult:
+def seed(*, deals: int = 40, bulk: bool | None = None) -> SeedResult:
+    """The demo; in bulk when ``bulk``, or by default when ``deals`` > ``BULK_THRESHOLD``."""
     result = SeedResult()
     users = seed_users(result)
+    if deals > BULK_THRESHOLD if bulk is None else bulk:
+        outcome = seed_bulk(users=users, deals=deals, password=DEMO_PASSWORD)
+        result.users_created += outcome.users_created
+        result.deals_created = outcome.deals_created
+        result.deals_won = outcome.deals_won
+        result.projects_created = outcome.projects_created
+        return result
     result.deals_created = seed_crm(users=users, deals=deals)
     result.deals_won = seed_won_deals(users=users)
     result.projects_created = seed_projects(users=users)
