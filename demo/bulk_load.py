@@ -118,7 +118,10 @@ class Loader:
             constraints = cursor.fetchall()
             cursor.execute(
                 "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i "
+                # Partial indexes stay: rebuilt from their definition, a predicate reads
+                # back in another (equivalent) spelling than the migration's.
                 "WHERE indrelid = ANY(%s::text[]::regclass[]) AND NOT indisprimary "
+                "AND indpred IS NULL "
                 "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid "
                 "AND c.contype IN ('p', 'u', 'x')) ORDER BY 1",
                 [tables],

@@ -196,3 +196,10 @@ def test_bulk_leaves_every_index_and_constraint_as_migrated():
     seed(deals=200, bulk=True)
     assert schema() == before
     assert any("crm_deal_title_trgm" in d for d in before)
+
+
+def test_bulk_deals_are_in_the_running_totals(seeded):
+    from crm.tests.test_scale import kept_totals, totals_from_deals
+
+    assert kept_totals() == totals_from_deals()
+    assert sum(n for n, _, _ in kept_totals().values()) == Deal.objects.count() == 300
