@@ -77,6 +77,7 @@ def _environment(size: int) -> dict[str, str]:
         "SECRET_KEY": "bench-not-secret-bench-not-secret-bench-not-secret",
         "ALLOWED_HOSTS": "testserver",
         "SECURE_SSL_REDIRECT": "false",  # as behind the TLS proxy
+        "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
 
@@ -125,6 +126,7 @@ def measure() -> dict[str, dict[str, float]]:
     """In a process of its own, for the database in DATABASE_URL: figures per read."""
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from django.db import connection
     from django.test import Client
@@ -192,12 +194,18 @@ def _percentile(values: list[float], pct: int) -> float:
 
 
 def _measure_in_child(size: int) -> dict[str, dict[str, float]]:
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=_environment(size),
+        check=True,
+    )
     result = subprocess.run(
         [sys.executable, "-m", "bench.pages", "measure"],
         cwd=ROOT,
         env=_environment(size),
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
