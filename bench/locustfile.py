@@ -27,7 +27,7 @@ from locust import HttpUser, between, events, task
 from requests.cookies import RequestsCookieJar
 
 PLAN: dict[str, Any] = json.loads(open(os.environ["RELAY_LOAD_PLAN"]).read())  # noqa: SIM115
-THINK = tuple(float(s) for s in os.environ.get("RELAY_LOAD_THINK", "5,15").split(","))
+THINK = tuple(float(s) for s in os.environ.get("RELAY_LOAD_THINK", "10,50").split(","))
 
 # Each role's simulated users take the next plan entry of that role.
 _entries: dict[str, itertools.count] = defaultdict(itertools.count)
