@@ -73,8 +73,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     if args.spawn_rate is None:
         args.spawn_rate = max(args.users / 60, 1.0)
     args.seconds = seconds(args.duration)
-    # Locust runs the ramp (everyone signing in), then the duration, then a margin.
-    args.run_time = math.ceil(args.users / args.spawn_rate) + args.seconds + 10
+    # The locustfile stops the run --duration after the last sign-in; this is a safety limit.
+    args.run_time = math.ceil(args.users / args.spawn_rate) + args.seconds + 900
     return args
 
 
@@ -396,6 +396,7 @@ def main(argv: list[str] | None = None) -> list[str]:
     ]  # fmt: skip
     locust_env = {**env, "RELAY_LOAD_PLAN": str(plan_path), "RELAY_LOAD_THINK": args.think}
     locust_env["RELAY_LOAD_TIMINGS"] = str(OUT / "requests.csv")
+    locust_env["RELAY_LOAD_SECONDS"] = str(args.seconds)
     try:
         with (
             process(gunicorn, env, OUT / "gunicorn.log") as web,

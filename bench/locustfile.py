@@ -23,11 +23,30 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
+import gevent
 from locust import HttpUser, between, events, task
 from requests.cookies import RequestsCookieJar
 
 PLAN: dict[str, Any] = json.loads(open(os.environ["RELAY_LOAD_PLAN"]).read())  # noqa: SIM115
 THINK = tuple(float(s) for s in os.environ.get("RELAY_LOAD_THINK", "10,50").split(","))
+#: The run stops this long after the last simulated user has signed in (Locust's -t is only a
+#: safety limit): the sign-ins of a ramp queue behind each other's password hashes.
+SECONDS = float(os.environ.get("RELAY_LOAD_SECONDS", "300"))
+_signed_in = itertools.count(1)
+_environment: list[Any] = []
+
+
+@events.init.add_listener
+def _keep(environment, **kwargs) -> None:
+    _environment.append(environment)
+
+
+def _one_more_signed_in() -> None:
+    total = sum(len(entries) for entries in PLAN["sessions"].values())
+    if next(_signed_in) == total:
+        print(f"All {total} users signed in; stopping in {SECONDS:.0f} s.", flush=True)
+        gevent.spawn_later(SECONDS, lambda: _environment[0].runner.quit())
+
 
 # Each role's simulated users take the next plan entry of that role.
 _entries: dict[str, itertools.count] = defaultdict(itertools.count)
@@ -188,6 +207,7 @@ class RelayUser(HttpUser):
         ) as response:
             if response.status_code != 200 or "/accounts/login/" in response.url:
                 response.failure(f"sign-in failed for {self.me['username']}")
+        _one_more_signed_in()
 
     # --- reads shared by everyone -------------------------------------------------------
 
