@@ -3,4 +3,4 @@
 Each module in ``BENCHMARKS`` has ``run() -> list[str]`` returning lines of figures.
 """
 
-BENCHMARKS = ["bench.scheduling", "bench.pages"]
+BENCHMARKS = ["bench.scheduling", "bench.pages", "bench.reminders", "bench.load"]

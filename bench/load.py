@@ -424,9 +424,12 @@ def run() -> list[str]:
     """For ``python -m bench``: in a process of its own (production settings, its database)."""
     argv = ["--users", os.environ.get("RELAY_LOAD_USERS", "200")]
     env = dict(os.environ)
-    if not env.get("RELAY_LOAD_DATABASE_URL"):  # not make bench's relay_bench: its own data
-        env["RELAY_LOAD_DATABASE_URL"] = DEFAULT_URL
-        argv.append("--seed-demo")
+    if not env.get("RELAY_LOAD_DATABASE_URL"):  # bench.pages' 100,000 deals, seeded before
+        from bench.pages import database_url, seed
+
+        size = max(int(n) for n in os.environ.get("RELAY_BENCH_SIZES", "100000").split(","))
+        seed(size)
+        env["RELAY_LOAD_DATABASE_URL"] = database_url(size)
     argv += ["--duration", os.environ.get("RELAY_LOAD_DURATION", "5m")]
     if os.environ.get("RELAY_LOAD_SMOKE"):
         argv.append("--smoke")
