@@ -144,7 +144,7 @@ def measure() -> dict[str, dict[str, float]]:
         return max(users, key=lambda u: (Deal.objects.filter(owner=u).count(), -u.pk))
 
     people = {"rep": busiest(Role.SALES_REP), "manager": busiest(Role.SALES_MANAGER)}
-    deal = Deal.objects.filter(owner=people["rep"]).order_by("-updated_at").first()
+    deal = Deal.objects.open().filter(owner=people["rep"]).order_by("-updated_at").first()
     assert deal is not None
     company = Company.objects.get(pk=deal.company_id)
     term = company.name.split()[0][:8]

@@ -474,9 +474,16 @@ def path_to(stage: str, *, start: str = Stage.LEAD) -> list[str]:
     return paths[stage]
 
 
+def close_key(day: dt.date | None) -> int:
+    """A month as one number (year * 12 + month - 1), 0 for no date: ``DealTotal``'s key,
+    computed the same way by the trigger's ``crm_deal_close_key``."""
+    return 0 if day is None else day.year * 12 + day.month - 1
+
+
 class DealTotal(models.Model):
-    """Running totals of the deals per stage, owner and lead source (``source_key`` is the
-    source's id, 0 for none), for the board and the pipeline report.
+    """Running totals of the deals per stage, owner, lead source (``source_key`` is the
+    source's id, 0 for none) and month of expected close, for the board, the pipeline and
+    forecast reports and follow-up.
 
     On PostgreSQL a trigger on ``crm_deal`` (migration 0008) keeps them with every insert,
     update and delete, whatever path wrote the deal; ``crm.selectors.pipeline_totals`` reads
@@ -484,8 +491,15 @@ class DealTotal(models.Model):
     """
 
     stage = models.CharField(max_length=20, choices=Stage.choices)
-    owner_id = models.BigIntegerField()
+    # Written by the trigger only: no foreign key to check, nothing to cascade.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     source_key = models.BigIntegerField()
+    close_key = models.BigIntegerField()  # ``close_key(expected_close_date)``
     count = models.BigIntegerField(default=0)
     amount = models.DecimalField(max_digits=24, decimal_places=2, default=Decimal(0))
     weighted = models.DecimalField(max_digits=28, decimal_places=4, default=Decimal(0))
@@ -493,7 +507,7 @@ class DealTotal(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["stage", "owner_id", "source_key"], name="crm_dealtotal_key"
+                fields=["stage", "owner", "source_key", "close_key"], name="crm_dealtotal_key"
             )
         ]
 

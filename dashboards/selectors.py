@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import rules
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -41,7 +42,15 @@ from django.db.models.functions import Coalesce, TruncMonth
 from accounts.models import User
 from accounts.roles import DELIVERY_ROLES
 from crm import selectors as crm_selectors
-from crm.models import Deal, DealQuerySet, Stage, stale_limits
+from crm.models import (
+    OPEN_STAGES,
+    Deal,
+    DealQuerySet,
+    DealTotal,
+    Stage,
+    close_key,
+    stale_limits,
+)
 from projects import scheduling
 from projects.models import (
     OPEN_PROJECT_STATUSES,
@@ -166,16 +175,34 @@ def forecast_by_month(
     """Open deals by month of expected close, this month and the next ``months - 1``."""
     first = month_start(today)
     window = month_range(first, months)
-    rows = (
-        _sales_deals(owner_id)
-        .open()
-        .filter(expected_close_date__gte=first, expected_close_date__lt=add_months(first, months))
-        .annotate(month=TruncMonth("expected_close_date", output_field=DateField()))
-        .order_by()
-        .values("month")
-        .annotate(count=Count("pk"), total=Sum("amount"), weighted=_weighted_sum())
-    )
-    found = {_as_date(row["month"]): row for row in rows}
+    found: dict[dt.date | None, Any]
+    if connection.vendor == "postgresql":  # the running totals, by month of expected close
+        totals = DealTotal.objects.filter(
+            stage__in=OPEN_STAGES,
+            close_key__gte=close_key(first),
+            close_key__lt=close_key(add_months(first, months)),
+        )
+        if owner_id:
+            totals = totals.filter(owner_id=owner_id)
+        found = {
+            dt.date(row["close_key"] // 12, row["close_key"] % 12 + 1, 1): row
+            for row in totals.order_by()
+            .values("close_key")
+            .annotate(count=Sum("count"), total=Sum("amount"), weighted=Sum("weighted"))
+        }
+    else:
+        rows = (
+            _sales_deals(owner_id)
+            .open()
+            .filter(
+                expected_close_date__gte=first, expected_close_date__lt=add_months(first, months)
+            )
+            .annotate(month=TruncMonth("expected_close_date", output_field=DateField()))
+            .order_by()
+            .values("month")
+            .annotate(count=Count("pk"), total=Sum("amount"), weighted=_weighted_sum())
+        )
+        found = {_as_date(row["month"]): row for row in rows}
     return [
         {
             "month": month,
@@ -273,30 +300,37 @@ def follow_up_by_owner(*, now: dt.datetime, owner_id: int | None = None) -> list
     """Per owner of open deals: how many have a next action, how many are overdue.
 
     Compliance is the share of open deals whose next action exists and is not overdue.
-    Least compliant owners first.
+    Least compliant owners first. Every open deal has a next action and its due moment
+    (the database's crm_open_deal_has_next_action constraint). Two grouped queries: the
+    open deals per owner (on PostgreSQL from the running ``DealTotal`` rows) and the
+    overdue ones (the partial index on open deals' owner and due moment).
     """
-    # An open deal's due moment is set exactly when it has a next action (the database's
-    # crm_open_deal_has_next_action constraint), so the partial index on open deals'
-    # (owner, next_action_due_at) answers this without reading the deals themselves.
-    has_next = Q(next_action_due_at__isnull=False)
-    rows = (
+    owners = ("owner_id", "owner__username", "owner__full_name")
+    rows: Any
+    if connection.vendor == "postgresql":
+        totals = DealTotal.objects.filter(stage__in=OPEN_STAGES)
+        if owner_id:
+            totals = totals.filter(owner_id=owner_id)
+        rows = totals.order_by().values(*owners).annotate(open_deals=Sum("count"))
+    else:
+        rows = _sales_deals(owner_id).open().order_by().values(*owners)
+        rows = rows.annotate(open_deals=Count("pk"))
+    overdue = dict(
         _sales_deals(owner_id)
-        .open()
+        .overdue(now)
         .order_by()
-        .values("owner_id", "owner__username", "owner__full_name")
-        .annotate(
-            open_deals=Count("pk"),
-            with_next_action=Count("pk", filter=has_next),
-            overdue=Count("pk", filter=has_next & Q(next_action_due_at__lt=now)),
-        )
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+        .values_list("owner_id", "n")
     )
     out = [
         {
             "owner_id": row["owner_id"],
             "owner": row["owner__full_name"] or row["owner__username"],
-            **_compliance(row["open_deals"], row["with_next_action"], row["overdue"]),
+            **_compliance(row["open_deals"], row["open_deals"], overdue.get(row["owner_id"], 0)),
         }
         for row in rows
+        if row["open_deals"]
     ]
     return sorted(out, key=lambda r: (r["compliance"], r["owner"].lower()))
 

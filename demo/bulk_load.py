@@ -139,12 +139,16 @@ class Loader:
             for table, name, _, definition in reversed(constraints):  # unique ones first
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {_quote(name)} {definition}")
 
-    def analyze(self) -> None:
-        """Fresh planner statistics for every table loaded (PostgreSQL)."""
+    def analyze(self, *also: type[models.Model]) -> None:
+        """Fresh planner statistics for every table loaded and ``also`` (PostgreSQL);
+        outside a transaction also VACUUM, which sets the visibility map that index-only
+        scans need and drops the dead row versions triggers left."""
         if not self.postgres or not self.tables:
             return
+        tables = [*self.tables, *(m._meta.db_table for m in also)]
+        command = "ANALYZE " if connection.in_atomic_block else "VACUUM ANALYZE "
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, self.tables)))
+            cursor.execute(command + ", ".join(map(connection.ops.quote_name, tables)))
 
 
 def _quote(name: str) -> str:

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 
 # The totals follow every write to crm_deal, whatever made it (services, admin, bulk loads,
@@ -9,43 +11,59 @@ from django.db import migrations, models
 # moves between two keys the upserts go in key order, so concurrent moves queue instead of
 # deadlocking.
 CREATE = """
+-- The month of an expected close as one number (year * 12 + month - 1), 0 without one.
+CREATE OR REPLACE FUNCTION crm_deal_close_key(d date) RETURNS bigint AS $$
+    SELECT COALESCE(EXTRACT(YEAR FROM d)::bigint * 12 + EXTRACT(MONTH FROM d)::bigint - 1, 0);
+$$ LANGUAGE sql IMMUTABLE;
+
 CREATE OR REPLACE FUNCTION crm_deal_totals_add(
-    k_stage varchar, k_owner bigint, k_source bigint, n bigint, amt numeric, w numeric
+    k_stage varchar, k_owner bigint, k_source bigint, k_month bigint,
+    n bigint, amt numeric, w numeric
 ) RETURNS void AS $$
-    INSERT INTO crm_dealtotal (stage, owner_id, source_key, count, amount, weighted)
-    VALUES (k_stage, k_owner, k_source, n, amt, w)
-    ON CONFLICT (stage, owner_id, source_key) DO UPDATE SET
+    INSERT INTO crm_dealtotal (stage, owner_id, source_key, close_key, count, amount, weighted)
+    VALUES (k_stage, k_owner, k_source, k_month, n, amt, w)
+    ON CONFLICT (stage, owner_id, source_key, close_key) DO UPDATE SET
         count = crm_dealtotal.count + EXCLUDED.count,
         amount = crm_dealtotal.amount + EXCLUDED.amount,
         weighted = crm_dealtotal.weighted + EXCLUDED.weighted;
 $$ LANGUAGE sql;
 
 CREATE OR REPLACE FUNCTION crm_deal_totals() RETURNS trigger AS $$
+DECLARE
+    old_month bigint;
+    new_month bigint;
 BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        old_month := crm_deal_close_key(OLD.expected_close_date);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        new_month := crm_deal_close_key(NEW.expected_close_date);
+    END IF;
     IF TG_OP = 'INSERT' THEN
         PERFORM crm_deal_totals_add(NEW.stage, NEW.owner_id, COALESCE(NEW.source_id, 0),
-            1, NEW.amount, NEW.amount * NEW.probability / 100);
+            new_month, 1, NEW.amount, NEW.amount * NEW.probability / 100);
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM crm_deal_totals_add(OLD.stage, OLD.owner_id, COALESCE(OLD.source_id, 0),
-            -1, -OLD.amount, -(OLD.amount * OLD.probability / 100));
-    ELSIF (OLD.stage, OLD.owner_id, COALESCE(OLD.source_id, 0))
-            = (NEW.stage, NEW.owner_id, COALESCE(NEW.source_id, 0)) THEN
+            old_month, -1, -OLD.amount, -(OLD.amount * OLD.probability / 100));
+    ELSIF (OLD.stage, OLD.owner_id, COALESCE(OLD.source_id, 0), old_month)
+            = (NEW.stage, NEW.owner_id, COALESCE(NEW.source_id, 0), new_month)
+            THEN
         IF OLD.amount <> NEW.amount OR OLD.probability <> NEW.probability THEN
             PERFORM crm_deal_totals_add(NEW.stage, NEW.owner_id, COALESCE(NEW.source_id, 0),
-                0, NEW.amount - OLD.amount,
+                new_month, 0, NEW.amount - OLD.amount,
                 NEW.amount * NEW.probability / 100 - OLD.amount * OLD.probability / 100);
         END IF;
-    ELSIF (OLD.stage, OLD.owner_id, COALESCE(OLD.source_id, 0))
-            < (NEW.stage, NEW.owner_id, COALESCE(NEW.source_id, 0)) THEN
+    ELSIF (OLD.stage, OLD.owner_id, COALESCE(OLD.source_id, 0), old_month)
+            < (NEW.stage, NEW.owner_id, COALESCE(NEW.source_id, 0), new_month) THEN
         PERFORM crm_deal_totals_add(OLD.stage, OLD.owner_id, COALESCE(OLD.source_id, 0),
-            -1, -OLD.amount, -(OLD.amount * OLD.probability / 100));
+            old_month, -1, -OLD.amount, -(OLD.amount * OLD.probability / 100));
         PERFORM crm_deal_totals_add(NEW.stage, NEW.owner_id, COALESCE(NEW.source_id, 0),
-            1, NEW.amount, NEW.amount * NEW.probability / 100);
+            new_month, 1, NEW.amount, NEW.amount * NEW.probability / 100);
     ELSE
         PERFORM crm_deal_totals_add(NEW.stage, NEW.owner_id, COALESCE(NEW.source_id, 0),
-            1, NEW.amount, NEW.amount * NEW.probability / 100);
+            new_month, 1, NEW.amount, NEW.amount * NEW.probability / 100);
         PERFORM crm_deal_totals_add(OLD.stage, OLD.owner_id, COALESCE(OLD.source_id, 0),
-            -1, -OLD.amount, -(OLD.amount * OLD.probability / 100));
+            old_month, -1, -OLD.amount, -(OLD.amount * OLD.probability / 100));
     END IF;
     RETURN NULL;
 END
@@ -59,15 +77,16 @@ END
 $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER crm_deal_totals
-    AFTER INSERT OR DELETE OR UPDATE OF stage, owner_id, source_id, amount, probability
+    AFTER INSERT OR DELETE
+        OR UPDATE OF stage, owner_id, source_id, amount, probability, expected_close_date
     ON crm_deal FOR EACH ROW EXECUTE FUNCTION crm_deal_totals();
 CREATE TRIGGER crm_deal_totals_truncate
     AFTER TRUNCATE ON crm_deal FOR EACH STATEMENT EXECUTE FUNCTION crm_deal_totals_truncate();
 
-INSERT INTO crm_dealtotal (stage, owner_id, source_key, count, amount, weighted)
-SELECT stage, owner_id, COALESCE(source_id, 0), COUNT(*), SUM(amount),
-       SUM(amount * probability / 100)
-FROM crm_deal GROUP BY 1, 2, 3;
+INSERT INTO crm_dealtotal (stage, owner_id, source_key, close_key, count, amount, weighted)
+SELECT stage, owner_id, COALESCE(source_id, 0), crm_deal_close_key(expected_close_date),
+       COUNT(*), SUM(amount), SUM(amount * probability / 100)
+FROM crm_deal GROUP BY 1, 2, 3, 4;
 """
 
 DROP = """
@@ -75,7 +94,8 @@ DROP TRIGGER IF EXISTS crm_deal_totals ON crm_deal;
 DROP TRIGGER IF EXISTS crm_deal_totals_truncate ON crm_deal;
 DROP FUNCTION IF EXISTS crm_deal_totals();
 DROP FUNCTION IF EXISTS crm_deal_totals_truncate();
-DROP FUNCTION IF EXISTS crm_deal_totals_add(varchar, bigint, bigint, bigint, numeric, numeric);
+DROP FUNCTION IF EXISTS crm_deal_totals_add(varchar, bigint, bigint, bigint, bigint, numeric, numeric);
+DROP FUNCTION IF EXISTS crm_deal_close_key(date);
 """
 
 
@@ -92,6 +112,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("crm", "0007_list_indexes"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -118,8 +139,17 @@ class Migration(migrations.Migration):
                         max_length=20,
                     ),
                 ),
-                ("owner_id", models.BigIntegerField()),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
                 ("source_key", models.BigIntegerField()),
+                ("close_key", models.BigIntegerField()),
                 ("count", models.BigIntegerField(default=0)),
                 (
                     "amount",
@@ -133,7 +163,8 @@ class Migration(migrations.Migration):
             options={
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("stage", "owner_id", "source_key"), name="crm_dealtotal_key"
+                        fields=("stage", "owner", "source_key", "close_key"),
+                        name="crm_dealtotal_key",
                     )
                 ],
             },

@@ -15,9 +15,10 @@ from projects.tests.factories import MilestoneFactory, ProjectFactory, TaskFacto
 pytestmark = pytest.mark.django_db
 
 # session, user, the user's groups (roles), then one query per widget:
-# pipeline, forecast, won, sources, cycle, follow-up, stuck (the stale limits it asks first,
-# its capped count, its page); then the owner filter's validation and the owner choices.
-SALES_QUERIES = 3 + 9 + 2
+# pipeline, forecast, won, sources, cycle, follow-up (open deals per owner, overdue ones),
+# stuck (the stale limits it asks first, its capped count, its page); then the owner
+# filter's validation and the owner choices.
+SALES_QUERIES = 3 + 10 + 2
 # health, at-risk, overdue, approvals, holidays, load, variance; demand adds its grouped
 # query, the template tasks and links, and the delivery headcount.
 DELIVERY_QUERIES = 3 + 7
