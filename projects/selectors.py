@@ -1,10 +1,13 @@
 """Reads for delivery, always scoped to the acting user; they own select/prefetch_related."""
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,6 +19,7 @@ from projects.models import (
     ChecklistItem,
     Comment,
     Dependency,
+    DependencyKind,
     Holiday,
     Mention,
     Milestone,
@@ -136,6 +140,102 @@ def project_tasks(project: Project) -> QuerySet[Task]:
 
 def project_dependencies(project: Project) -> QuerySet[Dependency]:
     return Dependency.objects.filter(project=project).order_by("pk")
+
+
+def links_among(project: Project, task_ids: Iterable[int]) -> list[Dependency]:
+    """The project's links whose both ends are among ``task_ids`` (one query)."""
+    ids = list(task_ids)
+    return list(
+        Dependency.objects.filter(project=project, predecessor_id__in=ids, successor_id__in=ids)
+        .only("pk", "predecessor_id", "successor_id", "kind", "lag_days")
+        .order_by("pk")
+    )
+
+
+def mark_blockers(tasks: Sequence[Task]) -> None:
+    """Set ``task.blockers``: titles of the unfinished finish-to-start predecessors of each
+    of ``tasks`` (one query for all of them, however large the project)."""
+    by_id = {task.pk: task for task in tasks}
+    for task in tasks:
+        task.blockers = []  # type: ignore[attr-defined]
+    if not by_id:
+        return
+    rows = (
+        Dependency.objects.filter(successor_id__in=list(by_id), kind=DependencyKind.FS)
+        .exclude(predecessor__status=TaskStatus.DONE)
+        .order_by("predecessor__planned_start", "pk")
+        .values_list("successor_id", "predecessor__title")
+    )
+    for successor_id, title in rows:
+        by_id[successor_id].blockers.append(title)  # type: ignore[attr-defined]
+
+
+BOARD_PAGE_SIZE = 50
+
+
+@dataclass
+class TaskColumn:
+    status: str
+    label: str
+    tasks: list[Task]
+    count: int
+    page: int
+
+    @property
+    def has_more(self) -> bool:
+        return len(self.tasks) < self.count
+
+
+def project_board(project: Project, page_for: dict[str, int] | None = None) -> list[TaskColumn]:
+    """A column per status with its count and its first ``BOARD_PAGE_SIZE`` cards per page
+    asked for (``page_for``: status -> pages shown), soonest first. Two queries however
+    many tasks: the counts grouped by status, and the cards of all columns at once (each
+    task numbered within its column by a window function)."""
+    page_for = page_for or {}
+    counts = dict(
+        Task.objects.filter(project=project)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    pages = {}
+    for status in TaskStatus.values:
+        last = max(1, -(-counts.get(status, 0) // BOARD_PAGE_SIZE))
+        pages[status] = min(max(1, page_for.get(status, 1)), last)
+    shown = Q()
+    for status, page in pages.items():
+        shown |= Q(status=status, rank__lte=page * BOARD_PAGE_SIZE)
+    cards = list(
+        project_tasks(project)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("status")],
+                order_by=[F("planned_start").asc(nulls_last=True), "position", "pk"],
+            )
+        )
+        .filter(shown)
+    )
+    return [
+        TaskColumn(
+            status=status,
+            label=label,
+            tasks=[task for task in cards if task.status == status],
+            count=counts.get(status, 0),
+            page=pages[status],
+        )
+        for status, label in TaskStatus.choices
+    ]
+
+
+def critical_tasks(project: Project) -> list[Task]:
+    """The project's critical tasks in plan order (titles and dates only)."""
+    return list(
+        Task.objects.filter(project=project, is_critical=True)
+        .only("pk", "title", "planned_start", "planned_finish")
+        .order_by("planned_start", "position", "pk")
+    )
 
 
 def project_milestones(project: Project) -> QuerySet[Milestone]:

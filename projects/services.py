@@ -8,6 +8,7 @@ project in the same transaction (``project_reschedule``).
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -74,6 +75,21 @@ def within_calendar(field: str) -> Iterator[None]:
 PLAN_FIELDS = ["planned_start", "planned_finish", "total_float", "is_critical"]
 
 
+@dataclass
+class _PlanRow:
+    """What the reschedule reads of a task and writes back (``records.save_rows``)."""
+
+    pk: int
+    version: int
+    planned_start: date | None
+    planned_finish: date | None
+    total_float: int | None
+    is_critical: bool
+    title: str
+    duration_days: int
+    start_no_earlier_than: date | None
+
+
 def project_reschedule(
     *,
     project: Project,
@@ -95,19 +111,13 @@ def project_reschedule(
     in the others stale; no one edits those fields, and the project's lock serialises
     every write of them. ``project`` is brought up to date in memory."""
     locked = locked_row(Project, project.pk)
-    tasks = list(
-        Task.objects.filter(project=project).only(
-            "pk",
-            "title",
-            "duration_days",
-            "start_no_earlier_than",
-            "planned_start",
-            "planned_finish",
-            "total_float",
-            "is_critical",
-            "version",
+    # Plain rows, not model instances: building 2,000 of those is a good part of the time.
+    tasks = [
+        _PlanRow(*row)
+        for row in Task.objects.filter(project=project).values_list(
+            "pk", "version", *PLAN_FIELDS, "title", "duration_days", "start_no_earlier_than"
         )
-    )
+    ]
     links = [
         scheduling.LinkSpec(pred, succ, kind, lag)
         for pred, succ, kind, lag in Dependency.objects.filter(project=project).values_list(

@@ -2,6 +2,7 @@
 ``save_rows`` for a derived write over many rows in one statement."""
 
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connections, models, router
@@ -76,16 +77,47 @@ def save_row[M: models.Model](row: M, fields: Iterable[str]) -> M:
 ROWS_PER_STATEMENT = 4000
 
 
-def save_rows[M: models.Model](
-    model: type[M], rows: Sequence[M], fields: Iterable[str], *, bump: Iterable[bool] = ()
+def _plain(values: Sequence[Any]) -> bool:
+    """Numbers, dates, booleans and None only: what an array literal spells unquoted, and
+    what the database takes as is (no field preparation to do)."""
+    return all(
+        value is None or (isinstance(value, bool | int | date) and not isinstance(value, datetime))
+        for value in values
+    )
+
+
+def _array_literal(values: Sequence[Any]) -> str:
+    """PostgreSQL's text form of an array of plain values (``{1,2,NULL}``): one string for
+    the driver to send, rather than an adaptation per element (most of the time of a
+    reschedule's write otherwise)."""
+    spelled = []
+    for value in values:
+        if value is None:
+            spelled.append("NULL")
+        elif isinstance(value, bool):
+            spelled.append("t" if value else "f")
+        elif isinstance(value, date):
+            spelled.append(value.isoformat())
+        else:
+            spelled.append(str(int(value)))
+    return "{" + ",".join(spelled) + "}"
+
+
+def save_rows(
+    model: type[models.Model],
+    rows: Sequence[Any],
+    fields: Iterable[str],
+    *,
+    bump: Iterable[bool] = (),
 ) -> int:
     """Save ``fields`` of many locked ``rows`` of ``model`` in one statement: ``save_row``
-    for a derived write over many rows, such as a reschedule. Each row's version is bumped
-    (with ``updated_at``) when its entry in ``bump`` is true; all are bumped when ``bump``
-    is empty. The caller holds the lock that serialises writers of these fields (for a
-    reschedule, the project's row). Returns the number of UPDATE statements run: one on
-    PostgreSQL (``UPDATE ... FROM unnest(<one array per column>)``), one per 4,000 rows on
-    SQLite (``UPDATE ... FROM (VALUES ...)``), none for no rows."""
+    for a derived write over many rows, such as a reschedule. ``rows`` are instances, or
+    any objects with their ``pk``, ``version`` and those fields (by attname). Each row's
+    version is bumped (with ``updated_at``) when its entry in ``bump`` is true; all are
+    bumped when ``bump`` is empty. The caller holds the lock that serialises writers of
+    these fields (for a reschedule, the project's row). Returns the number of UPDATE
+    statements run: one on PostgreSQL (``UPDATE ... FROM unnest(<an array per column>)``),
+    one per 4,000 rows on SQLite (``UPDATE ... FROM (VALUES ...)``), none for no rows."""
     rows = list(rows)
     flags = list(bump) or [True] * len(rows)
     if len(flags) != len(rows):
@@ -121,9 +153,10 @@ def save_rows[M: models.Model](
     update = f"UPDATE {table} SET {', '.join(sets)} FROM {{source}} AS {{alias}} "
     update += f"WHERE {table}.{quote(columns[0])} = v.column1"
 
-    def values(row: M, flag: bool) -> list[Any]:
+    def values(row: Any, flag: bool) -> list[Any]:
         return [
-            *(f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns),
+            columns[0].get_db_prep_save(row.pk, connection),
+            *(f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns[1:]),
             int(flag),
         ]
 
@@ -131,7 +164,15 @@ def save_rows[M: models.Model](
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             types = [f.cast_db_type(connection) for f in columns] + ["integer"]
-            arrays = [list(col) for col in zip(*map(values, rows, flags), strict=True)]
+            raw = [[row.pk for row in rows]]
+            raw += [[getattr(row, f.attname) for row in rows] for f in columns[1:]]
+            arrays = [
+                _array_literal(col)
+                if _plain(col)
+                else [f.get_db_prep_save(value, connection) for value in col]
+                for f, col in zip(columns, raw, strict=True)
+            ]
+            arrays.append(_array_literal([int(flag) for flag in flags]))
             source = "unnest(" + ", ".join(f"CAST(%s AS {t}[])" for t in types) + ")"
             alias = "v(" + ", ".join(f"column{i + 1}" for i in range(len(types))) + ")"
             cursor.execute(update.format(source=source, alias=alias), [*head, *arrays])
@@ -146,7 +187,7 @@ def save_rows[M: models.Model](
                 statements += 1
     for row, flag in zip(rows, flags, strict=True):
         if flag:
-            row.version += 1  # type: ignore[attr-defined]
+            row.version += 1
             if stamp is not None:
                 setattr(row, stamp.attname, now)
     return statements
