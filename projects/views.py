@@ -156,7 +156,7 @@ def project_baseline(request: HttpRequest, pk: int) -> HttpResponse:
 # The project page --------------------------------------------------------------------------
 
 
-TASK_PAGE_SIZE = 50  # rows of the task list
+TASK_PAGE_SIZE = PAGE_SIZE  # rows of the task list, as every list
 GANTT_ROWS = 100  # tasks per Gantt page: a smaller project is one page, as before
 
 

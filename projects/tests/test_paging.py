@@ -29,23 +29,23 @@ def listed(html: str) -> list[str]:
     return re.findall(r'<td data-label="Task"><a href="/projects/tasks/\d+/">([^<]+)</a>', html)
 
 
-def test_the_task_list_shows_fifty_tasks_a_page_in_plan_order(client, lead, big):
+def test_the_task_list_shows_twenty_five_tasks_a_page_in_plan_order(client, lead, big):
     client.force_login(lead)
     url = reverse("projects:project-detail", args=[big.pk])
     first = client.get(url).content.decode()
-    assert listed(first) == steps(1, 50)
-    assert "Tasks 1\N{EN DASH}50 of 230, in plan order." in first
+    assert listed(first) == steps(1, 25)
+    assert "Tasks 1\N{EN DASH}25 of 230, in plan order." in first
     assert ">Next tasks</a>" in first and "Previous tasks" not in first
-    last = client.get(url, {"page": 5}).content.decode()
-    assert listed(last) == steps(201, 230)
-    assert "Page 5 of 5" in last and "Next tasks" not in last
+    last = client.get(url, {"page": 10}).content.decode()
+    assert listed(last) == steps(226, 230)
+    assert "Page 10 of 10" in last and "Next tasks" not in last
     # An htmx page answers the table alone.
     fragment = client.get(url, {"page": 2}, headers={"HX-Request": "true"}).content.decode()
     assert fragment.lstrip().startswith('<section class="card" id="task-table"')
-    assert listed(fragment) == steps(51, 100)
+    assert listed(fragment) == steps(26, 50)
     # Past the end, the last page; not a number, the first (as every list).
-    assert listed(client.get(url, {"page": 99}).content.decode()) == steps(201, 230)
-    assert listed(client.get(url, {"page": "x"}).content.decode()) == steps(1, 50)
+    assert listed(client.get(url, {"page": 99}).content.decode()) == steps(226, 230)
+    assert listed(client.get(url, {"page": "x"}).content.decode()) == steps(1, 25)
 
 
 def cards(html: str, status: str) -> list[str]:
@@ -112,11 +112,11 @@ def test_the_gantt_draws_a_hundred_tasks_a_page(client, lead, big):
 
 def test_a_small_project_has_one_page_and_no_paging_controls(client, lead, big):
     small = services.project_create(by=lead, name="Small", delivery_lead=lead, start_date=MONDAY)
-    bulk_plan(small, chains=2, length=20)
+    bulk_plan(small, chains=2, length=10)
     client.force_login(lead)
     for name in ("project-detail", "project-board", "project-timeline"):
         text = client.get(reverse(f"projects:{name}", args=[small.pk])).content.decode()
         assert 'class="pagination"' not in text and "Show more" not in text
     timeline = client.get(reverse("projects:project-timeline", args=[small.pk])).content.decode()
-    assert len(bars(timeline)) == 40
-    assert "40 tasks from 2 Mar 2026" in timeline
+    assert len(bars(timeline)) == 20
+    assert "20 tasks from 2 Mar 2026 to 13 Mar 2026; the critical path is C1.1, C2.1," in timeline

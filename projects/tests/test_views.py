@@ -254,7 +254,7 @@ def test_the_project_page_query_count_is_constant(
     with django_assert_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
-    assert response.content.decode().count('class="status-form"') == min(count, 50)
+    assert response.content.decode().count('class="status-form"') == min(count, 25)
 
 
 @pytest.mark.parametrize("count", [40, 400])
