@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -324,14 +324,12 @@ def _milestones_due_from_tasks(project: Project) -> None:
 
 
 def _set_baseline(project: Project) -> None:
-    tasks = list(Task.objects.filter(project=project))
-    for task in tasks:
-        task.baseline_start, task.baseline_finish = task.planned_start, task.planned_finish
-    Task.objects.bulk_update(tasks, ["baseline_start", "baseline_finish"], 500)
-    milestones = list(Milestone.objects.filter(project=project))
-    for milestone in milestones:
-        milestone.baseline_date = milestone.due_date
-    Milestone.objects.bulk_update(milestones, ["baseline_date"], 500)
+    """The plan as it is becomes the baseline: one UPDATE for the tasks, one for the
+    milestones, in the database (no row read back), whatever the size of the project."""
+    Task.objects.filter(project=project).update(
+        baseline_start=F("planned_start"), baseline_finish=F("planned_finish")
+    )
+    Milestone.objects.filter(project=project).update(baseline_date=F("due_date"))
     project.refresh_from_db(fields=["planned_finish"])
     project.baseline_finish = project.planned_finish
     Project.objects.filter(pk=project.pk).update(baseline_finish=project.baseline_finish)

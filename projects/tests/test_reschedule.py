@@ -112,8 +112,18 @@ def test_template_milestones_are_dated_by_their_tasks_in_one_update(lead, standa
             start_date=MONDAY,
             delivery_lead=lead,
         )
-    dated = [
-        sql for sql in _updates(ctx, "projects_milestone") if '"due_date"' in sql.split("WHERE")[0]
-    ]
+    dated = [sql for sql in _updates(ctx, "projects_milestone") if 'SET "due_date" =' in sql]
     assert len(dated) == 1
     assert all(m.due_date for m in Milestone.objects.filter(project=project, tasks__isnull=False))
+
+
+def test_keeping_the_baseline_is_one_update_per_table(lead):
+    project = services.project_create(by=lead, name="Big", delivery_lead=lead, start_date=MONDAY)
+    chains = bulk_plan(project, chains=4, length=100)
+    with CaptureQueriesContext(connection) as ctx:
+        services.project_set_baseline(by=lead, project=project)
+    assert len(_updates(ctx, "projects_task")) == 1
+    assert len(_updates(ctx, "projects_milestone")) == 1
+    last = Task.objects.get(pk=chains[3][99].pk)
+    assert (last.baseline_start, last.baseline_finish) == (date(2026, 7, 17), date(2026, 7, 17))
+    assert not Task.objects.filter(project=project, baseline_finish__isnull=True).exists()
