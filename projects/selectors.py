@@ -6,8 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -188,9 +187,9 @@ class TaskColumn:
 
 def project_board(project: Project, page_for: dict[str, int] | None = None) -> list[TaskColumn]:
     """A column per status with its count and its first ``BOARD_PAGE_SIZE`` cards per page
-    asked for (``page_for``: status -> pages shown), soonest first. Two queries however
-    many tasks: the counts grouped by status, and the cards of all columns at once (each
-    task numbered within its column by a window function)."""
+    asked for (``page_for``: status -> pages shown), soonest first. A fixed number of
+    queries however many tasks: the counts grouped by status, then each column's cards
+    (a LIMIT each: the database stops at the last card shown)."""
     page_for = page_for or {}
     counts = dict(
         Task.objects.filter(project=project)
@@ -199,34 +198,18 @@ def project_board(project: Project, page_for: dict[str, int] | None = None) -> l
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
-    pages = {}
-    for status in TaskStatus.values:
-        last = max(1, -(-counts.get(status, 0) // BOARD_PAGE_SIZE))
-        pages[status] = min(max(1, page_for.get(status, 1)), last)
-    shown = Q()
-    for status, page in pages.items():
-        shown |= Q(status=status, rank__lte=page * BOARD_PAGE_SIZE)
-    cards = list(
-        project_tasks(project)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("status")],
-                order_by=[F("planned_start").asc(nulls_last=True), "position", "pk"],
-            )
+    columns = []
+    for status, label in TaskStatus.choices:
+        count = counts.get(status, 0)
+        # Never past the column's last page, whatever page was asked for.
+        page = min(max(1, page_for.get(status, 1)), max(1, -(-count // BOARD_PAGE_SIZE)))
+        tasks = (
+            list(project_tasks(project).filter(status=status)[: page * BOARD_PAGE_SIZE])
+            if count
+            else []
         )
-        .filter(shown)
-    )
-    return [
-        TaskColumn(
-            status=status,
-            label=label,
-            tasks=[task for task in cards if task.status == status],
-            count=counts.get(status, 0),
-            page=pages[status],
-        )
-        for status, label in TaskStatus.choices
-    ]
+        columns.append(TaskColumn(status, label, tasks, count, page))
+    return columns
 
 
 def critical_tasks(project: Project) -> list[Task]:
