@@ -212,6 +212,19 @@ def project_board(project: Project, page_for: dict[str, int] | None = None) -> l
     return columns
 
 
+def holidays_spanning(tasks: Sequence[Task]) -> list[date]:
+    """The holidays from the first planned start to the last planned finish of ``tasks``
+    (one query; none when nothing is planned)."""
+    dated = [t for t in tasks if t.planned_start and t.planned_finish]
+    if not dated:
+        return []
+    first = min(t.planned_start for t in dated if t.planned_start)
+    last = max(t.planned_finish for t in dated if t.planned_finish)
+    return list(
+        Holiday.objects.filter(date__gte=first, date__lte=last).values_list("date", flat=True)
+    )
+
+
 def critical_tasks(project: Project) -> list[Task]:
     """The project's critical tasks in plan order (titles and dates only)."""
     return list(

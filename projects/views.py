@@ -25,7 +25,7 @@ from projects.forms import (
     TaskForm,
     TaskStatusForm,
 )
-from projects.models import Holiday, Milestone, Project, Task, TaskStatus
+from projects.models import Milestone, Project, Task, TaskStatus
 from projects.panels import project_panels
 from records import EditConflict
 
@@ -247,23 +247,13 @@ def project_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     tasks = list(page["object_list"])
     plan = _plan(user, project, tasks)
     links = selectors.links_among(project, [task.pk for task in tasks])
-    dated = [t for t in tasks if t.planned_start and t.planned_finish]
-    holidays: list = []
-    if dated:
-        holidays = list(
-            Holiday.objects.filter(
-                date__gte=min(t.planned_start for t in dated),
-                date__lte=max(t.planned_finish for t in dated),
-            ).values_list("date", flat=True)
-        )
     chart = gantt.layout(
         tasks,
         links,
-        holidays=holidays,
+        holidays=selectors.holidays_spanning(tasks),
         url_for=lambda task: reverse("projects:task-detail", args=[task.pk]),
     )
     context = {"project": project, "tab": "timeline", "gantt": chart, **page, **plan}
-    context["links"] = links
     context["critical"] = selectors.critical_tasks(project)
     context["page_critical"] = [t for t in tasks if t.is_critical]
     return render(request, "projects/project_timeline.html", context)
