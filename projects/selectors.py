@@ -1,5 +1,7 @@
 """Reads for delivery, always scoped to the acting user; they own select/prefetch_related."""
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,6 +18,7 @@ from projects.models import (
     ChecklistItem,
     Comment,
     Dependency,
+    DependencyKind,
     Holiday,
     Mention,
     Milestone,
@@ -136,6 +139,99 @@ def project_tasks(project: Project) -> QuerySet[Task]:
 
 def project_dependencies(project: Project) -> QuerySet[Dependency]:
     return Dependency.objects.filter(project=project).order_by("pk")
+
+
+def links_among(project: Project, task_ids: Iterable[int]) -> list[Dependency]:
+    """The project's links whose both ends are among ``task_ids`` (one query)."""
+    ids = list(task_ids)
+    return list(
+        Dependency.objects.filter(project=project, predecessor_id__in=ids, successor_id__in=ids)
+        .only("pk", "predecessor_id", "successor_id", "kind", "lag_days")
+        .order_by("pk")
+    )
+
+
+def mark_blockers(tasks: Sequence[Task]) -> None:
+    """Set ``task.blockers``: titles of the unfinished finish-to-start predecessors of each
+    of ``tasks`` (one query for all of them, however large the project)."""
+    by_id = {task.pk: task for task in tasks}
+    for task in tasks:
+        task.blockers = []  # type: ignore[attr-defined]
+    if not by_id:
+        return
+    rows = (
+        Dependency.objects.filter(successor_id__in=list(by_id), kind=DependencyKind.FS)
+        .exclude(predecessor__status=TaskStatus.DONE)
+        .order_by("predecessor__planned_start", "pk")
+        .values_list("successor_id", "predecessor__title")
+    )
+    for successor_id, title in rows:
+        by_id[successor_id].blockers.append(title)  # type: ignore[attr-defined]
+
+
+BOARD_PAGE_SIZE = 50
+
+
+@dataclass
+class TaskColumn:
+    status: str
+    label: str
+    tasks: list[Task]
+    count: int
+    page: int
+
+    @property
+    def has_more(self) -> bool:
+        return len(self.tasks) < self.count
+
+
+def project_board(project: Project, page_for: dict[str, int] | None = None) -> list[TaskColumn]:
+    """A column per status with its count and its first ``BOARD_PAGE_SIZE`` cards per page
+    asked for (``page_for``: status -> pages shown), soonest first. A fixed number of
+    queries however many tasks: the counts grouped by status, then each column's cards
+    (a LIMIT each: the database stops at the last card shown)."""
+    page_for = page_for or {}
+    counts = dict(
+        Task.objects.filter(project=project)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    columns = []
+    for status, label in TaskStatus.choices:
+        count = counts.get(status, 0)
+        # Never past the column's last page, whatever page was asked for.
+        page = min(max(1, page_for.get(status, 1)), max(1, -(-count // BOARD_PAGE_SIZE)))
+        tasks = (
+            list(project_tasks(project).filter(status=status)[: page * BOARD_PAGE_SIZE])
+            if count
+            else []
+        )
+        columns.append(TaskColumn(status, label, tasks, count, page))
+    return columns
+
+
+def holidays_spanning(tasks: Sequence[Task]) -> list[date]:
+    """The holidays from the first planned start to the last planned finish of ``tasks``
+    (one query; none when nothing is planned)."""
+    dated = [t for t in tasks if t.planned_start and t.planned_finish]
+    if not dated:
+        return []
+    first = min(t.planned_start for t in dated if t.planned_start)
+    last = max(t.planned_finish for t in dated if t.planned_finish)
+    return list(
+        Holiday.objects.filter(date__gte=first, date__lte=last).values_list("date", flat=True)
+    )
+
+
+def critical_tasks(project: Project) -> list[Task]:
+    """The project's critical tasks in plan order (titles and dates only)."""
+    return list(
+        Task.objects.filter(project=project, is_critical=True)
+        .only("pk", "title", "planned_start", "planned_finish")
+        .order_by("planned_start", "position", "pk")
+    )
 
 
 def project_milestones(project: Project) -> QuerySet[Milestone]:

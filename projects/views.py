@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from crm.http import apply_errors, created_once, paginate, render_page, safe_next
+from inputs.numbers import query_page
 from projects import gantt, selectors, services
 from projects import rules as project_rules
 from projects.forms import (
@@ -24,7 +25,7 @@ from projects.forms import (
     TaskForm,
     TaskStatusForm,
 )
-from projects.models import Holiday, Milestone, Project, Task, TaskStatus
+from projects.models import Milestone, Project, Task, TaskStatus
 from projects.panels import project_panels
 from records import EditConflict
 
@@ -155,23 +156,19 @@ def project_baseline(request: HttpRequest, pk: int) -> HttpResponse:
 # The project page --------------------------------------------------------------------------
 
 
-def _plan(user: User, project: Project) -> dict[str, Any]:
-    """Tasks with blocked/can-change flags, links and the project's people (fixed queries)."""
-    tasks = list(selectors.project_tasks(project))
-    links = list(selectors.project_dependencies(project))
-    by_id = {task.pk: task for task in tasks}
+TASK_PAGE_SIZE = PAGE_SIZE  # rows of the task list, as every list
+GANTT_ROWS = 100  # tasks per Gantt page: a smaller project is one page, as before
+
+
+def _plan(user: User, project: Project, tasks: list[Task]) -> dict[str, Any]:
+    """``tasks`` (one page of the project's) with blocked/can-change flags, and the
+    project's people: a fixed number of queries, whatever the size of the project."""
+    selectors.mark_blockers(tasks)
     for task in tasks:
         task.project = project
-        task.blockers = []  # type: ignore[attr-defined]
-    for link in links:
-        pred, succ = by_id.get(link.predecessor_id), by_id.get(link.successor_id)
-        if pred and succ and link.kind == "FS" and pred.status != TaskStatus.DONE:
-            succ.blockers.append(pred.title)  # type: ignore[attr-defined]
-    for task in tasks:
         task.can_change_status = user.has_perm("projects.change_task_status", task)  # type: ignore[attr-defined]
     return {
         "tasks": tasks,
-        "links": links,
         "people": selectors.project_people(project),
         "can_manage": user.has_perm("projects.change_project", project),
         "status_choices": TaskStatus.choices,
@@ -182,7 +179,11 @@ def _plan(user: User, project: Project) -> dict[str, Any]:
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     project = selectors.project_get_for_user(user, pk)
-    context = {"project": project, "tab": "overview", **_plan(user, project)}
+    page = paginate(request, selectors.project_tasks(project), TASK_PAGE_SIZE)
+    tasks = list(page["object_list"])
+    context = {"project": project, "tab": "overview", **page, **_plan(user, project, tasks)}
+    if getattr(request, "htmx", False) and "page" in request.GET:
+        return render(request, "projects/project_detail.html#task-table", context)
     milestones = list(selectors.project_milestones(project))
     for milestone in milestones:
         milestone.project = project
@@ -207,44 +208,54 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "projects/project_detail.html", context)
 
 
-def _board_context(user: User, project: Project) -> dict[str, Any]:
-    context = {"project": project, "tab": "board", **_plan(user, project)}
-    context["columns"] = [
-        {
-            "status": value,
-            "label": label,
-            "tasks": [t for t in context["tasks"] if t.status == value],
-        }
-        for value, label in TaskStatus.choices
-    ]
+def _board_context(
+    user: User, project: Project, page_for: dict[str, int] | None = None
+) -> dict[str, Any]:
+    columns = selectors.project_board(project, page_for)
+    context = {
+        "project": project,
+        "tab": "board",
+        "columns": columns,
+        "board_url": reverse("projects:project-board", args=[project.pk]),
+        **_plan(user, project, [task for column in columns for task in column.tasks]),
+    }
     return context
 
 
 @require_GET
 def project_board(request: HttpRequest, pk: int) -> HttpResponse:
+    """The board: per status column a count and 50 cards, "Show more" for the next 50
+    (``?column=<status>&page=<n>``: the column with n pages of cards, alone for htmx)."""
     user = _user(request)
     project = selectors.project_get_for_user(user, pk)
-    return render_page(
-        request, "projects/project_board.html", _board_context(user, project), partial="task-board"
-    )
+    column = request.GET.get("column")
+    page_for = {column: query_page(request.GET)} if column in TaskStatus.values else {}
+    context = _board_context(user, project, page_for)
+    if getattr(request, "htmx", False) and page_for:
+        context["column"] = next(c for c in context["columns"] if c.status == column)
+        return render(request, "projects/project_board.html#board-column", context)
+    return render_page(request, "projects/project_board.html", context, partial="task-board")
 
 
 @require_GET
 def project_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Gantt chart, ``GANTT_ROWS`` tasks a page in plan order (``?page=<n>``): the
+    dates drawn are those of the page's tasks, the arrows the links between them."""
     user = _user(request)
     project = selectors.project_get_for_user(user, pk)
-    plan = _plan(user, project)
-    holidays = Holiday.objects.filter(
-        date__gte=project.start_date, date__lte=project.planned_finish or project.start_date
-    ).values_list("date", flat=True)
+    page = paginate(request, selectors.project_tasks(project), GANTT_ROWS)
+    tasks = list(page["object_list"])
+    plan = _plan(user, project, tasks)
+    links = selectors.links_among(project, [task.pk for task in tasks])
     chart = gantt.layout(
-        plan["tasks"],
-        plan["links"],
-        holidays=list(holidays),
+        tasks,
+        links,
+        holidays=selectors.holidays_spanning(tasks),
         url_for=lambda task: reverse("projects:task-detail", args=[task.pk]),
     )
-    context = {"project": project, "tab": "timeline", "gantt": chart, **plan}
-    context["critical"] = [t for t in plan["tasks"] if t.is_critical]
+    context = {"project": project, "tab": "timeline", "gantt": chart, **page, **plan}
+    context["critical"] = selectors.critical_tasks(project)
+    context["page_critical"] = [t for t in tasks if t.is_critical]
     return render(request, "projects/project_timeline.html", context)
 
 

@@ -10,6 +10,6 @@ older read can never write old values back.
 This package sits below every app (import-linter's bottom layer) and imports none of them.
 """
 
-from records.writes import EditConflict, check_version, locked_row, save_row
+from records.writes import EditConflict, check_version, locked_row, save_row, save_rows
 
-__all__ = ["EditConflict", "check_version", "locked_row", "save_row"]
+__all__ = ["EditConflict", "check_version", "locked_row", "save_row", "save_rows"]

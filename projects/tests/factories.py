@@ -48,3 +48,30 @@ def make_user(username: str, role: str) -> User:
     user = UserFactory(username=username, role=role)
     assert isinstance(user, User)
     return user
+
+
+def bulk_plan(project: Project, chains: int, length: int, **task_fields) -> list[list[Task]]:
+    """``chains`` independent chains of ``length`` one-day tasks (each waits on the one
+    before, finish to start), inserted in bulk and scheduled once: a big plan, quickly.
+    Titles are "C<chain>.<step>" with both numbers from 1; returns the tasks by chain."""
+    from projects.models import Dependency
+    from projects.services import project_reschedule
+
+    tasks = Task.objects.bulk_create(
+        Task(
+            project=project,
+            title=f"C{c + 1}.{s + 1}",
+            position=c * length + s + 1,
+            **task_fields,
+        )
+        for c in range(chains)
+        for s in range(length)
+    )
+    by_chain = [tasks[c * length : (c + 1) * length] for c in range(chains)]
+    Dependency.objects.bulk_create(
+        Dependency(project=project, predecessor=chain[s - 1], successor=chain[s])
+        for chain in by_chain
+        for s in range(1, length)
+    )
+    project_reschedule(project=project, created=True)
+    return by_chain
