@@ -3,4 +3,10 @@
 Each module in ``BENCHMARKS`` has ``run() -> list[str]`` returning lines of figures.
 """
 
-BENCHMARKS = ["bench.scheduling", "bench.pages", "bench.reminders", "bench.load"]
+BENCHMARKS = [
+    "bench.scheduling",
+    "bench.pages",
+    "bench.projects_pages",
+    "bench.reminders",
+    "bench.load",
+]

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,8 +32,13 @@ def render_page(
     return render(request, name, context, status=status)
 
 
-def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> dict[str, Any]:
-    paginator = FastPaginator(queryset, per_page)
+def paginate(
+    request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE, *, bounded: bool = False
+) -> dict[str, Any]:
+    """The requested page of ``queryset``: its ids first, then its rows, with a count that
+    is estimated beyond ``records.paging.EXACT_COUNT_LIMIT`` rows. A ``bounded`` list (one
+    parent's rows, such as a project's tasks) is counted and sliced plainly."""
+    paginator = Paginator(queryset, per_page) if bounded else FastPaginator(queryset, per_page)
     page: Page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

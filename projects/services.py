@@ -103,13 +103,11 @@ def project_reschedule(
 
     It reads the project's locked row (its start and promise as they are now, not as the
     caller read them). Only the tasks whose plan changed are written, in one statement
-    (``records.save_rows``); those whose dates moved get a new version (not when the rows
-    were ``created`` in this transaction, nor the ``new_task`` just added: nobody can have
-    read them yet). A task whose only change is its float or critical flag (derived from
-    the whole plan's finish: one longer task changes the float of every other branch) is
-    written without a new version, so an edit in one branch does not make every open form
-    in the others stale; no one edits those fields, and the project's lock serialises
-    every write of them. ``project`` is brought up to date in memory."""
+    (``records.save_rows``), each with a new version, as API.md promises for changes Relay
+    makes itself: a task whose float or critical flag changed reads differently, so it is
+    a new version too (not when the rows were ``created`` in this transaction, nor the
+    ``new_task`` just added: nobody can have read them yet). ``project`` is brought up to
+    date in memory."""
     locked = locked_row(Project, project.pk)
     # Plain rows, not model instances: building 2,000 of those is a good part of the time.
     tasks = [
@@ -146,10 +144,9 @@ def project_reschedule(
         dates = (planned.start, planned.finish)
         values = (*dates, planned.total_float, planned.is_critical)
         if values != (task.planned_start, task.planned_finish, task.total_float, task.is_critical):
-            moved = dates != (task.planned_start, task.planned_finish)
             task.planned_start, task.planned_finish, task.total_float, task.is_critical = values
             changed.append(task)
-            bumps.append(moved and not created and not (new_task and task.pk == new_task.pk))
+            bumps.append(not created and not (new_task and task.pk == new_task.pk))
     save_rows(Task, changed, PLAN_FIELDS, bump=bumps)
     at_risk = bool(locked.promised_date and result.finish and result.finish > locked.promised_date)
     if (locked.planned_finish, locked.at_risk) != (result.finish, at_risk):

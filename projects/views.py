@@ -179,7 +179,7 @@ def _plan(user: User, project: Project, tasks: list[Task]) -> dict[str, Any]:
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     project = selectors.project_get_for_user(user, pk)
-    page = paginate(request, selectors.project_tasks(project), TASK_PAGE_SIZE)
+    page = paginate(request, selectors.project_tasks(project), TASK_PAGE_SIZE, bounded=True)
     tasks = list(page["object_list"])
     context = {"project": project, "tab": "overview", **page, **_plan(user, project, tasks)}
     if getattr(request, "htmx", False) and "page" in request.GET:
@@ -243,7 +243,7 @@ def project_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     dates drawn are those of the page's tasks, the arrows the links between them."""
     user = _user(request)
     project = selectors.project_get_for_user(user, pk)
-    page = paginate(request, selectors.project_tasks(project), GANTT_ROWS)
+    page = paginate(request, selectors.project_tasks(project), GANTT_ROWS, bounded=True)
     tasks = list(page["object_list"])
     plan = _plan(user, project, tasks)
     links = selectors.links_among(project, [task.pk for task in tasks])

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from projects import services
 from projects.models import Milestone, Task
 from projects.tests.factories import MONDAY, bulk_plan
+from records import EditConflict
 
 pytestmark = pytest.mark.django_db
 
@@ -33,20 +34,21 @@ def two_chains(lead):
     return project, chains
 
 
-def test_a_reschedule_bumps_exactly_the_tasks_whose_dates_moved(lead, two_chains):
+def test_a_reschedule_bumps_exactly_the_tasks_whose_plan_changed(lead, two_chains):
     project, chains = two_chains
     before = _state(project)
     assert before == {
         "C1.1": (date(2026, 3, 2), date(2026, 3, 4), 0, True, 3),
         "C1.2": (date(2026, 3, 5), date(2026, 3, 5), 0, True, 2),
         "C1.3": (date(2026, 3, 6), date(2026, 3, 6), 0, True, 2),
-        "C2.1": (date(2026, 3, 2), date(2026, 3, 2), 2, False, 1),
-        "C2.2": (date(2026, 3, 3), date(2026, 3, 3), 2, False, 1),
-        "C2.3": (date(2026, 3, 4), date(2026, 3, 4), 2, False, 1),
+        # C2 kept its dates but gained float when C1 grew: a new version each.
+        "C2.1": (date(2026, 3, 2), date(2026, 3, 2), 2, False, 2),
+        "C2.2": (date(2026, 3, 3), date(2026, 3, 3), 2, False, 2),
+        "C2.3": (date(2026, 3, 4), date(2026, 3, 4), 2, False, 2),
     }
     with CaptureQueriesContext(connection) as ctx:
         services.task_update(by=lead, task=chains[0][0], version=before["C1.1"][4], duration_days=5)
-    # The edited task is saved (save_row), then every moved task in one UPDATE.
+    # The edited task is saved (save_row), then every task whose plan changed in one UPDATE.
     assert len(_updates(ctx, "projects_task")) == 2
     assert len(_updates(ctx, "projects_project")) == 1
     assert _state(project) == {
@@ -54,10 +56,11 @@ def test_a_reschedule_bumps_exactly_the_tasks_whose_dates_moved(lead, two_chains
         "C1.1": (date(2026, 3, 2), date(2026, 3, 6), 0, True, 5),
         "C1.2": (date(2026, 3, 9), date(2026, 3, 9), 0, True, 3),
         "C1.3": (date(2026, 3, 10), date(2026, 3, 10), 0, True, 3),
-        # C2 kept its dates: only its float (from the later finish) is written, unversioned.
-        "C2.1": (date(2026, 3, 2), date(2026, 3, 2), 4, False, 1),
-        "C2.2": (date(2026, 3, 3), date(2026, 3, 3), 4, False, 1),
-        "C2.3": (date(2026, 3, 4), date(2026, 3, 4), 4, False, 1),
+        # C2 kept its dates; its float (from the later finish) changed: a new version, as
+        # API.md says of changes Relay makes itself.
+        "C2.1": (date(2026, 3, 2), date(2026, 3, 2), 4, False, 3),
+        "C2.2": (date(2026, 3, 3), date(2026, 3, 3), 4, False, 3),
+        "C2.3": (date(2026, 3, 4), date(2026, 3, 4), 4, False, 3),
     }
 
 
@@ -72,14 +75,14 @@ def test_a_reschedule_that_moves_nothing_writes_no_task(lead, two_chains):
     assert (project.planned_finish, project.at_risk) == (date(2026, 3, 6), True)
 
 
-def test_an_unversioned_float_change_keeps_open_forms_valid(lead, two_chains):
+def test_a_float_change_is_a_new_version_an_older_form_is_refused(lead, two_chains):
     _, chains = two_chains
     other = Task.objects.get(pk=chains[1][1].pk)
     services.task_update(by=lead, task=chains[0][0], duration_days=6)
-    renamed = services.task_update(
-        by=lead, task=other, version=other.version, title="C2.2, renamed"
-    )
-    assert (renamed.title, renamed.total_float, renamed.version) == ("C2.2, renamed", 5, 2)
+    with pytest.raises(EditConflict):
+        services.task_update(by=lead, task=other, version=other.version, title="Renamed")
+    fresh = Task.objects.get(pk=other.pk)
+    assert (fresh.title, fresh.total_float, fresh.version) == ("C2.2", 5, other.version + 1)
 
 
 @pytest.mark.parametrize("length", [5, 50])
@@ -96,10 +99,10 @@ def test_an_edit_that_reschedules_runs_the_same_queries_at_any_size(
         services.task_update(by=lead, task=task, version=task.version, duration_days=2)
     versions = dict(Task.objects.filter(project=project).values_list("pk", "version"))
     # The edited task (its edit and its new finish), the rest of its chain (moved), and
-    # the other chains untouched.
+    # the other chains (same dates, but float now that chain 1 is longer).
     assert [[versions[t.pk] for t in chain] for chain in chains] == [
         [3] + [2] * (length - 1),
-        *[[1] * length] * 3,
+        *[[2] * length] * 3,
     ]
 
 
