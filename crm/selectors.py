@@ -477,7 +477,8 @@ def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
             | Q(last_name__icontains=term)
             | Q(email__icontains=term)
         ),
-        Contact.objects.alias(key=Lower("email")).filter(key=lowered),
+        # (the unique index on lower(email) is partial: WHERE email <> '')
+        Contact.objects.alias(key=Lower("email")).filter(key=lowered).exclude(email=""),
     )
     contacts = list(
         Contact.objects.select_related("company")
