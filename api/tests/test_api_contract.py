@@ -262,7 +262,7 @@ def test_the_largest_offset_is_an_empty_page(rep):
     DealFactory(owner=rep)
     response = Api(rep).get(f"deals?offset={2**63 - 1}")
     assert response.status_code == 200
-    assert response.json() == {"items": [], "count": 1}
+    assert response.json() == {"items": [], "count": 1, "next_after": None}
 
 
 def test_the_timeline_pages_newest_first(rep):

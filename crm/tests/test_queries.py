@@ -38,7 +38,7 @@ PAGES = {
     "/deals/?stage=open&sort=next_action_due_at": 9,
     "/companies/": 7,
     "/contacts/": 7,
-    "/": 9,
+    "/": 11,
     "/search/?q=Company": 7,
 }
 

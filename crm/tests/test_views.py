@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from crm import selectors
 from crm.models import Activity, Company, Contact, Deal, LostReason, StageChange
@@ -591,7 +592,12 @@ def test_my_work_lists_my_overdue_and_due_today(client, rep):
         DealFactory(title="Not mine", next_action_due_date=dt.date(2026, 11, 20))
         client.force_login(rep)
         context = client.get("/").context
-    assert context["next_actions"] == {"overdue": [late], "due_today": [today]}
+    assert context["next_actions"] == {
+        "overdue": [late],
+        "overdue_count": 1,
+        "due_today": [today],
+        "due_today_count": 1,
+    }
 
 
 def test_manager_bulk_reassigns_all_or_nothing(client, manager, rep, other_rep, lead):
@@ -640,3 +646,20 @@ def test_reps_cannot_bulk_reassign(client, rep, other_rep):
         == 403
     )
     assert Deal.objects.get(pk=deal.pk).owner == rep
+
+
+def test_my_work_shows_the_most_urgent_and_links_to_all_of_them(client, rep):
+    from crm.selectors import MY_WORK_ROWS
+
+    start = timezone.localdate() - dt.timedelta(days=60)
+    late = [
+        DealFactory(owner=rep, next_action_due_date=start + dt.timedelta(days=i))
+        for i in range(MY_WORK_ROWS + 3)
+    ]
+    client.force_login(rep)
+    response = client.get("/")
+    work = response.context["next_actions"]
+    assert (work["overdue"], work["overdue_count"]) == (late[:MY_WORK_ROWS], MY_WORK_ROWS + 3)
+    page = response.content.decode()
+    assert f"All {MY_WORK_ROWS + 3} overdue deals" in page
+    assert f"?stage=open&amp;overdue=on&amp;owner={rep.pk}&amp;sort=next_action_due_at" in page
