@@ -89,7 +89,7 @@ def _environment(size: int) -> dict[str, str]:
     }
 
 
-def _create_database(url: str) -> None:
+def create_database(url: str) -> None:
     import psycopg
 
     base, name = url.rsplit("/", 1)
@@ -112,7 +112,7 @@ def _deals_in(url: str) -> int:
 def seed(size: int) -> float | None:
     """Seed the size's database unless it holds the data already; the seconds it took."""
     url = database_url(size)
-    _create_database(url)
+    create_database(url)
     if _deals_in(url) >= size:
         return None
     env = _environment(size)

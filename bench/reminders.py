@@ -133,9 +133,9 @@ def populate() -> None:
 
 
 def measure() -> list[str]:
-    from bench.crm_pages import ensure_database
+    from bench.pages import create_database
 
-    ensure_database()
+    create_database(os.environ["DATABASE_URL"])
     django.setup()
     import time_machine
     from django.core import mail
