@@ -410,9 +410,7 @@ def recent_activity(*, user: User, limit: int = 10) -> list[Activity]:
     merged here: one query ORing the two could use neither index and would sort the
     whole history of a user with little of it.
     """
-    rows = Activity.objects.select_related("author", "deal", "company", "contact").order_by(
-        "-occurred_at", "-pk"
-    )
+    rows = Activity.objects.select_related("author", "deal").order_by("-occurred_at", "-pk")
     found = {a.pk: a for a in rows.filter(author=user)[:limit]}
     found.update((a.pk, a) for a in rows.filter(deal__owner=user)[:limit])
     return sorted(found.values(), key=lambda a: (a.occurred_at, a.pk), reverse=True)[:limit]
@@ -441,9 +439,9 @@ def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
     """Companies, contacts and deals matching ``q``, best first.
 
     On PostgreSQL each kind is one ranked query: up to ``SEARCH_CANDIDATES`` rows found
-    through the trigram indexes (substring or fuzzy match) plus exact matches through their
-    btree index, ranked by trigram similarity. Deals also match their company's name (the
-    companies found). Elsewhere a case-insensitive substring match.
+    through the trigram indexes (substring or fuzzy match; deals by substring) plus exact
+    matches through their btree index, ranked by trigram similarity. Deals also match their
+    company's name (the companies found). Elsewhere a case-insensitive substring match.
     """
     term = clean_query_text(q)
     if not term or not _sees_customers(user):
@@ -497,8 +495,10 @@ def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
         )
         .order_by("-score", "last_name", "pk")[:limit]
     )
+    # Deals by substring of their title and by the companies found (fuzzily): a fuzzy
+    # match on titles, which share their words widely, would score thousands of rows.
     deal_ids = _candidates(
-        Deal.objects.filter(Q(title__trigram_similar=term) | Q(title__icontains=term)),
+        Deal.objects.filter(title__icontains=term),
         Deal.objects.filter(company__in=[c.pk for c in companies]),
     )
     deals = list(

@@ -208,6 +208,7 @@ class Project(TimeStamped):
         indexes = [
             models.Index(fields=["status", "planned_finish"], name="projects_status_finish"),
             models.Index(fields=["at_risk"], name="projects_at_risk"),
+            models.Index(fields=["name", "id"], name="projects_name"),
         ]
 
     def __str__(self) -> str:
