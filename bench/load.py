@@ -352,9 +352,9 @@ def main(argv: list[str] | None = None) -> list[str]:
     env = environment(args.port)
     os.environ.update({k: v for k, v in env.items() if k != "PATH"})
     OUT.mkdir(parents=True, exist_ok=True)
-    from bench.crm_pages import ensure_database
+    from bench.pages import create_database
 
-    ensure_database()
+    create_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
