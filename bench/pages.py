@@ -2,10 +2,11 @@
 
 ``seed_demo --deals N`` fills one database per size (``relay_bench_1000``,
 ``relay_bench_100000`` beside DATABASE_URL's), timed, once: a database that already holds its
-size is reused. Each size is then measured in its own process (DEBUG off, the production
-settings) with Django's test client: server time, from the request entering the middleware
-to the last byte of the response, in 3 interleaved rounds of 10 requests per read (median and
-95th percentile of the 30), and the SQL queries of one request.
+size is reused. Each size is then served by a process of its own (DEBUG off, the production
+settings) and measured with Django's test client: server time, from the request entering the
+middleware to the last byte of the response, in 6 rounds of 5 requests per read, the two
+sizes' rounds interleaved (median and 95th percentile of the 30), and the SQL queries of one
+request.
 
 Targets (issue 12): every page and API read median <= 50 ms, p95 <= 100 ms and no more than
 1.5x its time at 1,000 deals; the board median <= 80 ms (and 1.5x); dashboards and reports
@@ -22,11 +23,12 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote_plus
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [int(n) for n in os.environ.get("RELAY_BENCH_SIZES", "1000,100000").split(",")]
-ROUNDS, PER_ROUND = 3, 10
+ROUNDS, PER_ROUND = 6, 5
 SEED_TARGET_S = {100_000: 180.0}
 MAX_QUERIES = 15
 GROWTH = 1.5
@@ -113,11 +115,12 @@ def seed(size: int) -> float | None:
     """Seed the size's database unless it holds the data already; the seconds it took."""
     url = database_url(size)
     create_database(url)
-    if _deals_in(url) >= size:
-        return None
     env = _environment(size)
     manage = [sys.executable, "manage.py"]
+    # (a reused database gets the migrations made since it was seeded)
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    if _deals_in(url) >= size:
+        return None
     started = time.perf_counter()
     subprocess.run(
         [*manage, "seed_demo", "--deals", str(size)],
@@ -129,8 +132,10 @@ def seed(size: int) -> float | None:
     return time.perf_counter() - started
 
 
-def measure() -> dict[str, dict[str, float]]:
-    """In a process of its own, for the database in DATABASE_URL: figures per read."""
+def serve() -> None:
+    """In a process of its own, for the database in DATABASE_URL: warms up and counts each
+    read's queries (printed as one JSON line), then times one round of every read for each
+    "round" line on stdin (each round's timings printed as one JSON line)."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -163,8 +168,6 @@ def measure() -> dict[str, dict[str, float]]:
         _, raw = api_token_create(user=user, name=f"bench {key}")
         clients[key] = (client, {"Authorization": f"Bearer {raw}"})
     plan = reads(size, name, word, deal.pk, company.pk)
-    timings: dict[str, list[float]] = {r.label: [] for r in plan}
-    queries: dict[str, int] = {}
 
     def get(read: Read) -> float:
         client, headers = clients[read.user]
@@ -176,24 +179,19 @@ def measure() -> dict[str, dict[str, float]]:
         assert response.status_code == 200, (read.url, response.status_code)
         return elapsed
 
+    queries: dict[str, int] = {}
     for read in plan:  # warm up, and count the queries of one request
         get(read)
         with CaptureQueriesContext(connection) as ctx:
             get(read)
         queries[read.label] = len(ctx.captured_queries)
-    for _ in range(ROUNDS):
-        for read in plan:
-            timings[read.label] += [get(read) for _ in range(PER_ROUND)]
-    return {
-        read.label: {
-            "median": statistics.median(timings[read.label]),
-            "p95": _percentile(timings[read.label], 95),
-            "queries": queries[read.label],
-            "kind": read.kind,  # type: ignore[dict-item]
-            "deals": size,
-        }
-        for read in plan
-    }
+    kinds = {read.label: read.kind for read in plan}
+    print(json.dumps({"deals": size, "queries": queries, "kinds": kinds}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "round":
+            break
+        timings = {read.label: [get(read) for _ in range(PER_ROUND)] for read in plan}
+        print(json.dumps(timings), flush=True)
 
 
 def _percentile(values: list[float], pct: int) -> float:
@@ -201,22 +199,62 @@ def _percentile(values: list[float], pct: int) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(len(ordered) * pct / 100) - 1)]
 
 
-def _measure_in_child(size: int) -> dict[str, dict[str, float]]:
+def _json_line(child: subprocess.Popen[str]) -> Any:
+    assert child.stdout is not None
+    for line in child.stdout:
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError(f"bench.pages serve stopped (exit status {child.wait()})")
+
+
+def measure(sizes: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
+    """Figures per read for each size: one serving process per size, their rounds
+    interleaved (one process working at a time), so that a machine slower for a while slows
+    both sizes alike and the comparison between them holds."""
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
-        env=_environment(size),
+        env=_environment(sizes[0]),
         check=True,
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.pages", "measure"],
-        cwd=ROOT,
-        env=_environment(size),
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    children, setup = {}, {}
+    for size in sizes:
+        children[size] = subprocess.Popen(
+            [sys.executable, "-m", "bench.pages", "serve"],
+            cwd=ROOT,
+            env=_environment(size),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        setup[size] = _json_line(children[size])
+    timings: dict[int, dict[str, list[float]]] = {size: {} for size in sizes}
+    try:
+        for _ in range(ROUNDS):
+            for size, child in children.items():
+                assert child.stdin is not None
+                child.stdin.write("round\n")
+                child.stdin.flush()
+                for label, values in _json_line(child).items():
+                    timings[size].setdefault(label, []).extend(values)
+    finally:
+        for child in children.values():
+            if child.stdin is not None:
+                child.stdin.close()
+            child.wait()
+    return {
+        size: {
+            label: {
+                "median": statistics.median(values),
+                "p95": _percentile(values, 95),
+                "queries": setup[size]["queries"][label],
+                "kind": setup[size]["kinds"][label],
+                "deals": setup[size]["deals"],
+            }
+            for label, values in timings[size].items()
+        }
+        for size in sizes
+    }
 
 
 # Where the time goes in the reads that have missed a target here (measured with EXPLAIN
@@ -263,7 +301,7 @@ def verdicts(figures: dict[str, float], small: dict[str, float] | None, *, big: 
 
 def run() -> list[str]:
     seeded = {size: seed(size) for size in SIZES}
-    results = {size: _measure_in_child(size) for size in SIZES}
+    results = measure(SIZES)
     small_size, big_size = min(SIZES), max(SIZES)
     lines = []
     for size, seconds in seeded.items():
@@ -298,7 +336,7 @@ def run() -> list[str]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["measure"]:
-        print(json.dumps(measure()))
+    if sys.argv[1:] == ["serve"]:
+        serve()
     else:
         print("\n".join(run()))

@@ -169,6 +169,11 @@ class DealQuerySet(models.QuerySet["Deal"]):
         """Open deals whose next action was due before ``now`` (R2's one meaning)."""
         return self.open().filter(next_action_due_at__lt=now or timezone.now())
 
+    def matching(self, term: str) -> "DealQuerySet":
+        """Deals whose title, company name or contact's name contains ``term`` (a search
+        term is one line), through ``search_text`` and its trigram index."""
+        return self.filter(search_text__icontains=term)
+
     @staticmethod
     def _stale_in_stage(now: dt.datetime, limits: dict[str, int]) -> Q:
         in_stage = Q(pk__in=[])
@@ -280,6 +285,10 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
     won_at = models.DateTimeField(null=True, blank=True, editable=False)
     lost_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # What the deal list's search looks in: the title, the company's name and the contact's
+    # full name, one per line. Kept by database triggers (crm migration 0010) on every write
+    # to the deal, and to its company's or contact's name, whatever makes it.
+    search_text = models.TextField(default="", editable=False)
 
     objects = DealQuerySet.as_manager()
 

@@ -113,27 +113,8 @@ def deal_list(*, user: User, filters: DealFilters | None = None) -> DealQuerySet
         qs = qs.overdue()
     term = clean_query_text(filters.q)
     if term:
-        qs = qs.filter(pk__in=_deals_matching(term))
+        qs = qs.matching(term)
     return qs.order_by(*DEAL_SORTS.get(filters.sort, DEAL_SORTS["-updated_at"]))
-
-
-def _deals_matching(term: str) -> QuerySet[Deal, Any]:
-    """Ids of the deals whose title, company name or contact's last name contains ``term``:
-    a union of three indexed lookups (an OR across the joins would scan every deal)."""
-    by_title = Deal.objects.filter(title__icontains=term).order_by().values("pk")
-    by_company = (
-        Deal.objects.filter(company__in=Company.objects.filter(name__icontains=term).values("pk"))
-        .order_by()
-        .values("pk")
-    )
-    by_contact = (
-        Deal.objects.filter(
-            contact__in=Contact.objects.filter(last_name__icontains=term).values("pk")
-        )
-        .order_by()
-        .values("pk")
-    )
-    return by_title.union(by_company, by_contact)
 
 
 @dataclass
@@ -390,11 +371,15 @@ def my_next_actions(*, user: User, now: dt.datetime | None = None) -> dict[str, 
     ``EXACT_COUNT_LIMIT`` + 1)."""
     now = now or timezone.now()
     today = timezone.localtime(now, user.zone).date()
+    # (an action due today falls due by the start of tomorrow: a bound for the index)
+    tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=user.zone)
     qs = Deal.objects.open().filter(owner=user).select_related("company")
     overdue = qs.filter(next_action_due_at__lt=now).order_by("next_action_due_at", "pk")
-    due_today = qs.filter(next_action_due_date=today, next_action_due_at__gte=now).order_by(
-        "next_action_due_at", "pk"
-    )
+    due_today = qs.filter(
+        next_action_due_date=today,
+        next_action_due_at__gte=now,
+        next_action_due_at__lte=tomorrow,
+    ).order_by("next_action_due_at", "pk")
     return {
         "overdue": list(overdue[:MY_WORK_ROWS]),
         "overdue_count": count_up_to(overdue),
@@ -432,16 +417,19 @@ def sales_users() -> QuerySet[User]:
     )
 
 
-SEARCH_CANDIDATES = 200
+# How many rows each kind's substring and fuzzy match gathers for ranking (with every exact
+# match besides): enough to hold the best twenty of a specific term, cheap for a broad one.
+SEARCH_CANDIDATES = 50
 
 
 def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
     """Companies, contacts and deals matching ``q``, best first.
 
     On PostgreSQL each kind is one ranked query: up to ``SEARCH_CANDIDATES`` rows found
-    through the trigram indexes (substring or fuzzy match; deals by substring) plus exact
-    matches through their btree index, ranked by trigram similarity. Deals also match their
-    company's name (the companies found). Elsewhere a case-insensitive substring match.
+    through the trigram indexes (substring or fuzzy match; deals as the deal list matches
+    them) plus exact matches through their btree index, ranked by trigram similarity without
+    joins, then joined for the rows shown. Deals also match the companies found. Elsewhere a
+    case-insensitive substring match.
     """
     term = clean_query_text(q)
     if not term or not _sees_customers(user):
@@ -458,11 +446,7 @@ def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
                     | Q(email__icontains=term)
                 )[:limit]
             ),
-            "deals": list(
-                deal_visible_to(user).filter(
-                    Q(title__icontains=term) | Q(company__name__icontains=term)
-                )[:limit]
-            ),
+            "deals": list(deal_visible_to(user).matching(term)[:limit]),
         }
     lowered = term.lower()
     company_ids = _candidates(
@@ -471,10 +455,11 @@ def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
         ),
         Company.objects.alias(key=Lower("name")).filter(key=lowered),
     )
+    company_score = TrigramSimilarity("name", term)
     companies = list(
-        Company.objects.filter(pk__in=company_ids)
-        .annotate(score=TrigramSimilarity("name", term))
-        .order_by("-score", "name", "pk")[:limit]
+        _best(Company.objects.filter(pk__in=company_ids), company_score, "name", limit)
+        .annotate(score=company_score)
+        .order_by("-score", "name", "pk")
     )
     contact_ids = _candidates(
         Contact.objects.filter(
@@ -487,27 +472,41 @@ def search(*, user: User, q: str, limit: int = 20) -> dict[str, list[Any]]:
         # (the unique index on lower(email) is partial: WHERE email <> '')
         Contact.objects.alias(key=Lower("email")).filter(key=lowered).exclude(email=""),
     )
+    contact_score = TrigramSimilarity("last_name", term) + TrigramSimilarity("first_name", term)
     contacts = list(
-        Contact.objects.select_related("company")
-        .filter(pk__in=contact_ids)
-        .annotate(
-            score=TrigramSimilarity("last_name", term) + TrigramSimilarity("first_name", term)
-        )
-        .order_by("-score", "last_name", "pk")[:limit]
+        _best(Contact.objects.filter(pk__in=contact_ids), contact_score, "last_name", limit)
+        .select_related("company")
+        .only("first_name", "last_name", "company__name")
+        .annotate(score=contact_score)
+        .order_by("-score", "last_name", "pk")
     )
-    # Deals by substring of their title and by the companies found (fuzzily): a fuzzy
-    # match on titles, which share their words widely, would score thousands of rows.
+    # Deals as the deal list finds them (title, company or contact name) and by the companies
+    # found fuzzily: a fuzzy match on titles, which share their words widely, would score
+    # thousands of rows.
     deal_ids = _candidates(
-        Deal.objects.filter(title__icontains=term),
+        Deal.objects.matching(term),
         Deal.objects.filter(company__in=[c.pk for c in companies]),
     )
+    deal_score = TrigramSimilarity("title", term)
+    visible = deal_visible_to(user, Deal.objects.all())
     deals = list(
-        deal_visible_to(user)
-        .filter(pk__in=deal_ids)
-        .annotate(score=TrigramSimilarity("title", term))
-        .order_by("-score", "-updated_at", "-pk")[:limit]
+        _best(visible.filter(pk__in=deal_ids), deal_score, "-updated_at", limit)
+        .select_related("company")
+        .only("title", "stage", "updated_at", "company__name")
+        .annotate(score=deal_score)
+        .order_by("-score", "-updated_at", "-pk")
     )
     return {"companies": companies, "contacts": contacts, "deals": deals}
+
+
+def _best(candidates: QuerySet[Any], score: Any, then: str, limit: int) -> QuerySet[Any]:
+    """The ``limit`` best of ``candidates`` by ``score`` (ties by ``then``, then pk), ranked
+    without joins; the caller joins what it shows for those rows only."""
+    tie = "-pk" if then.startswith("-") else "pk"
+    best = (
+        candidates.order_by().annotate(rank=score).order_by("-rank", then, tie).values("pk")[:limit]
+    )
+    return candidates.model._default_manager.filter(pk__in=best)
 
 
 def _candidates(found: QuerySet[Any], exact: QuerySet[Any]) -> QuerySet[Any, dict[str, Any]]:

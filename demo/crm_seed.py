@@ -122,7 +122,8 @@ def seed_crm(*, users: dict[str, User], deals: int) -> int:
             made_companies.append((company, contacts))
         for n in range(deals):
             company, contacts = made_companies[n % len(made_companies)]
-            owner = reps[n % 2]
+            # The manager carries a few key accounts too, as in the bulk demo.
+            owner = users["sam"] if n % 7 == 3 else reps[n % 2]
             due = today + dt.timedelta(days=rng.randint(-6, 14))
             deal = services.deal_create(
                 by=owner,

@@ -2,7 +2,12 @@
 and search through the indexes (PostgreSQL, as in production)."""
 
 import datetime as dt
+import functools
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,18 +134,66 @@ def test_the_deal_list_says_when_its_count_is_an_estimate(client, rep, monkeypat
     assert "Page 1 of about " in page and " in all" in page and "· about " in page
 
 
-def test_list_search_matches_title_company_or_contact_through_a_union(rep):
+def test_list_search_matches_title_company_or_contact_name(rep):
     acme = CompanyFactory(owner=rep, name="Acme Robotics")
     other = CompanyFactory(owner=rep, name="Globex")
     by_company = DealFactory(owner=rep, company=acme, title="Website")
     by_title = DealFactory(owner=rep, company=other, title="Acme-style rollout")
     by_contact = DealFactory(
-        owner=rep, company=other, contact=ContactFactory(company=other, last_name="Acmeson")
+        owner=rep,
+        company=other,
+        contact=ContactFactory(company=other, first_name="Jo", last_name="Acmeson"),
     )
     DealFactory(owner=rep, company=other, title="Unrelated")
     found = selectors.deal_list(user=rep, filters=selectors.DealFilters(q="acme", sort="title"))
     assert {d.pk for d in found} == {by_company.pk, by_title.pk, by_contact.pk}
     assert found.count() == 3
+    full_name = selectors.deal_list(user=rep, filters=selectors.DealFilters(q="jo acmeson"))
+    assert [d.pk for d in full_name] == [by_contact.pk]
+    # One field per line: a term never matches across the title and the company's name.
+    assert not selectors.deal_list(user=rep, filters=selectors.DealFilters(q="website acme"))
+
+
+def search_text(deal: Deal) -> str:
+    return Deal.objects.values_list("search_text", flat=True).get(pk=deal.pk)
+
+
+def test_search_text_follows_every_write_to_a_deal_its_company_or_its_contact(rep):
+    """The triggers keep it whatever writes: the ORM, a queryset update, a rename."""
+    acme = CompanyFactory(owner=rep, name="Acme")
+    globex = CompanyFactory(owner=rep, name="Globex")
+    ada = ContactFactory(company=acme, first_name="Ada", last_name="Byron")
+    deal = DealFactory(owner=rep, company=acme, contact=ada, title="Website")
+    twin = DealFactory(owner=rep, company=acme, contact=None, title="Intranet")
+    assert search_text(deal) == "Website\nAcme\nAda Byron"
+    assert search_text(twin) == "Intranet\nAcme"
+
+    Deal.objects.filter(pk=deal.pk).update(title="Webshop", company=globex)
+    assert search_text(deal) == "Webshop\nGlobex\nAda Byron"
+    acme.name = "Acme Robotics"
+    acme.save(update_fields=["name"])
+    assert search_text(twin) == "Intranet\nAcme Robotics"
+    assert search_text(deal) == "Webshop\nGlobex\nAda Byron"
+    ada.last_name = "Lovelace"
+    ada.save()
+    assert search_text(deal) == "Webshop\nGlobex\nAda Lovelace"
+    Deal.objects.filter(pk=deal.pk).update(search_text="tampered")
+    assert search_text(deal) == "Webshop\nGlobex\nAda Lovelace"
+    ada.delete()  # the deal's contact is set to null
+    assert search_text(deal) == "Webshop\nGlobex"
+    # A full save of a stale instance writes the text it holds; the trigger recomputes it.
+    twin.save()
+    assert search_text(twin) == "Intranet\nAcme Robotics"
+
+
+def test_search_text_uses_its_trigram_index(rep):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        query = Deal.objects.matching("acme").order_by().values("pk").query
+        sql, params = query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "crm_deal_search_upper_trgm" in plan
 
 
 def test_search_ranks_exact_and_close_matches_first(rep):
@@ -154,3 +207,43 @@ def test_search_ranks_exact_and_close_matches_first(rep):
     assert deal in result["deals"]  # through its company's name
     typo = selectors.search(user=rep, q="Nortwind")
     assert exact in typo["companies"]
+
+
+SQLITE_CHECK = """
+import django; django.setup()
+from accounts.models import User
+from crm.models import Company, Contact, Deal
+owner = User.objects.create(username="owner")
+acme = Company.objects.create(name="Acme", owner=owner)
+ada = Contact.objects.create(first_name="Ada", last_name="Byron", company=acme, owner=owner)
+deal = Deal.objects.create(title="Web", company=acme, contact=ada, owner=owner,
+                           next_action="Call", next_action_due_date="2027-01-04")
+print(repr(Deal.objects.get(pk=deal.pk).search_text))
+acme.name = "Acme Robotics"
+acme.save()
+ada.last_name = "Lovelace"
+ada.save()
+print(repr(Deal.objects.get(pk=deal.pk).search_text))
+print(list(Deal.objects.matching("robot").values_list("title", flat=True)))
+"""
+
+
+def test_search_text_is_kept_on_sqlite_the_no_configuration_default(tmp_path):
+    """crm.triggers installs SQLite's triggers after migrate (SQLite rebuilds altered
+    tables, dropping their triggers)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'relay.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    root = Path(__file__).resolve().parents[2]
+    run = functools.partial(
+        subprocess.run, cwd=root, env=env, capture_output=True, text=True, timeout=300, check=True
+    )
+    run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"])
+    lines = run([sys.executable, "-c", SQLITE_CHECK]).stdout.splitlines()
+    assert lines[-3:] == [
+        "'Web\\nAcme\\nAda Byron'",
+        "'Web\\nAcme Robotics\\nAda Lovelace'",
+        "['Web']",
+    ]
