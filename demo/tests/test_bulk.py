@@ -203,3 +203,15 @@ def test_bulk_deals_are_in_the_running_totals(seeded):
 
     assert kept_totals() == totals_from_deals()
     assert sum(n for n, _, _ in kept_totals().values()) == Deal.objects.count() == 300
+
+
+def test_bulk_deals_carry_their_search_text(seeded):
+    deals = Deal.objects.select_related("company", "contact")
+    expected = {
+        d.pk: "\n".join([d.title, d.company.name, *([d.contact.full_name] if d.contact else [])])
+        for d in deals
+    }
+    assert dict(Deal.objects.values_list("pk", "search_text")) == expected
+    deal = deals.filter(contact__isnull=False).first()
+    assert deal is not None
+    assert deal in Deal.objects.matching(deal.contact.last_name)
