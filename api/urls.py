@@ -10,6 +10,7 @@ from ninja.operation import Operation
 
 from api import accounts, crm, handoff
 from api import dashboards as dashboards_api
+from api import imports as imports_api
 from api import projects as projects_api
 from api.auth import api_auth
 from api.errors import install_error_handlers, json_error
@@ -39,6 +40,7 @@ api.add_router("", projects_api.router)
 api.add_router("", crm.router)
 api.add_router("", handoff.router)
 api.add_router("", dashboards_api.router)
+api.add_router("", imports_api.router)
 
 
 @csrf_exempt

@@ -113,6 +113,17 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+# Imports report their progress on a connection of their own, so that a progress bar sees
+# it while the import's transaction is open (SQLite has one writer: there, the same one).
+IMPORTS_PROGRESS_DATABASE = "default"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["imports_progress"] = {
+        **DATABASES["default"],
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), "pool": False},
+        "CONN_MAX_AGE": 0,
+        "TEST": {"MIRROR": "default"},
+    }
+    IMPORTS_PROGRESS_DATABASE = "imports_progress"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -149,6 +160,11 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 RELAY_CURRENCY = env.str("RELAY_CURRENCY", default="EUR")
+
+# Uploaded files (import files): under var/ unless MEDIA_ROOT says otherwise; never served.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Up to this size an upload stays in memory; bigger ones go to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 STATIC_URL = "static/"
 # In development static files come straight from the app folders (no collectstatic).

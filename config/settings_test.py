@@ -15,3 +15,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SECURE_SSL_REDIRECT = False
+# Tests see an import's progress in their own transaction.
+IMPORTS_PROGRESS_DATABASE = "default"

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("crm.urls")),
     path("", include("handoff.urls")),
     path("", include("dashboards.urls")),
+    path("", include("imports.urls")),
 ]
 
 admin.site.site_header = "Relay administration"

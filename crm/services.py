@@ -33,11 +33,12 @@ from crm.models import (
     StageSetting,
     lose_missing,
     proposal_missing,
+    path_to,
     qualification_missing,
     transition_between,
 )
 from inputs.dates import check_date
-from records import EditConflict, locked_row, save_row
+from records import EditConflict, locked_row, save_row, save_rows
 
 # The pipeline's transitions, read off the FSM (crm.models.PIPELINE).
 TRANSITIONS = tuple(PIPELINE)
@@ -692,3 +693,401 @@ def deals_recompute_due(owner: User) -> int:
             changed.append(deal)
     Deal.objects.bulk_update(changed, ["next_action_due_at", "version"], batch_size=500)
     return len(changed)
+
+
+# Imports -----------------------------------------------------------------------------
+# The import wizard (the ``imports`` app) writes a file's rows in batches through these. Each
+# row passes the checks of its one-row service above (permissions, R1, R2, R4, unique
+# domains and emails); a refused row comes back as its ValidationError instead of raising,
+# so one pass finds every error; the accepted rows of a batch are written in a fixed number
+# of statements. Rows whose ``existing`` record is given update it (locked, version bumped)
+# when a value differs, and are returned unchanged otherwise (``ImportOutcome.changed``).
+
+
+@dataclass
+class ImportOutcome[M]:
+    record: M | None = None
+    error: ValidationError | None = None
+    created: bool = False
+    changed: bool = False
+
+
+@dataclass
+class CompanyRow:
+    name: str
+    domain: str = ""
+    industry: str = ""
+    owner: User | None = None
+    created_at: dt.datetime | None = None
+    existing: Company | None = None
+
+
+@dataclass
+class ContactRow:
+    first_name: str
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    title: str = ""
+    company: Company | None = None
+    owner: User | None = None
+    created_at: dt.datetime | None = None
+    existing: Contact | None = None
+
+
+@dataclass
+class DealRow:
+    """One imported deal. ``stage`` won or lost makes it closed history (``closed_at`` the
+    day it closed): only sales managers and admins import history; it starts no project."""
+
+    title: str
+    company: Company
+    owner: User | None = None
+    contact: Contact | None = None
+    amount: Decimal | None = None
+    source: Any = None
+    expected_close_date: dt.date | None = None
+    qualification_notes: str = ""
+    next_action: str = ""
+    next_action_due: dt.date | dt.datetime | None = None
+    stage: str = Stage.LEAD
+    created_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    lost_reason: LostReason | None = None
+    lost_note: str = ""
+    existing: Deal | None = None
+
+
+@dataclass
+class ActivityRow:
+    kind: str
+    body: str
+    occurred_at: dt.datetime
+    author: User
+    deal: Deal | None = None
+    contact: Contact | None = None
+    company: Company | None = None
+
+
+def _owner_for(by: User, owner: User | None, current: User | None = None) -> User:
+    """R1 on an imported row: the importer unless another owner is named, which takes a
+    sales manager (as creating or reassigning for others does)."""
+    owner = owner or current or by
+    if owner != (current or by) and not by.has_perm("crm.reassign_deal"):
+        raise ValidationError(
+            {"owner": ["Only sales managers can import records owned by someone else."]}
+        )
+    return owner
+
+
+def _locked_rows[M: (Company, Contact, Deal)](model: type[M], existing: list[Any]) -> dict[int, M]:
+    pks = [row.pk for row in existing if row is not None]
+    if not pks:
+        return {}
+    return model._default_manager.select_for_update(of=("self",)).in_bulk(pks)
+
+
+def _assign(record: Any, values: Mapping[str, Any], *, update: bool) -> bool:
+    """Set ``values`` on ``record``; an update keeps what a blank value would erase."""
+    changed = False
+    for name, value in values.items():
+        if update and value in (None, ""):
+            continue
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+            changed = True
+    return changed
+
+
+def _clean(record: Any, exclude: list[str]) -> None:
+    # Foreign keys were found by the importer and uniqueness is checked here per batch:
+    # full_clean would ask the database for each of them, row by row.
+    record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+
+
+def _write_imported[M: (Company, Contact, Deal)](
+    model: type[M],
+    outcomes: list[ImportOutcome[M]],
+    fields: list[str],
+    created_at: list[dt.datetime | None],
+) -> None:
+    new = [o.record for o in outcomes if o.created and o.record is not None]
+    model._default_manager.bulk_create(new)
+    changed = [o.record for o in outcomes if o.changed and not o.created]
+    save_rows(model, changed, fields, bump=[True] * len(changed))
+    dated = []
+    for outcome, when in zip(outcomes, created_at, strict=True):
+        if outcome.created and outcome.record is not None and when is not None:
+            outcome.record.created_at = when
+            dated.append(outcome.record)
+    model._default_manager.bulk_update(dated, ["created_at"], batch_size=1000)
+
+
+def _unique_in_batch(
+    value: str, key: int | None, field: str, taken: dict[str, int | None], message: str
+) -> None:
+    if not value:
+        return
+    holder = taken.get(value, key)
+    if holder is not None and holder != key or (holder is None and value in taken):
+        raise ValidationError({field: [ValidationError(message, code="unique")]})
+    taken[value] = key
+
+
+@transaction.atomic
+def companies_import(*, by: User, rows: list[CompanyRow]) -> list[ImportOutcome[Company]]:
+    _require(by, "crm.add_company")
+    locked = _locked_rows(Company, [row.existing for row in rows])
+    domains = {normalize_domain(row.domain) for row in rows} - {""}
+    taken: dict[str, int | None] = dict(
+        Company.objects.filter(domain__in=domains).values_list("domain", "pk")
+    )
+    outcomes: list[ImportOutcome[Company]] = []
+    for row in rows:
+        update = row.existing is not None
+        company = locked[row.existing.pk] if row.existing is not None else Company()
+        try:
+            changed = _assign(
+                company,
+                {
+                    "name": row.name.strip(),
+                    "domain": normalize_domain(row.domain),
+                    "industry": row.industry.strip(),
+                },
+                update=update,
+            )
+            owner = _owner_for(by, row.owner, company.owner if update else None)
+            if not update or owner != company.owner:
+                changed = changed or update
+                company.owner = owner
+            _clean(company, ["owner"])
+            _unique_in_batch(
+                company.domain,
+                company.pk,
+                "domain",
+                taken,
+                "A company with this web domain already exists.",
+            )
+        except ValidationError as error:
+            outcomes.append(ImportOutcome(error=error))
+            continue
+        outcomes.append(ImportOutcome(company, created=not update, changed=changed or not update))
+    _write_imported(
+        Company, outcomes, ["name", "domain", "industry", "owner"], [r.created_at for r in rows]
+    )
+    return outcomes
+
+
+@transaction.atomic
+def contacts_import(*, by: User, rows: list[ContactRow]) -> list[ImportOutcome[Contact]]:
+    _require(by, "crm.add_contact")
+    locked = _locked_rows(Contact, [row.existing for row in rows])
+    emails = {row.email.strip().lower() for row in rows} - {""}
+    taken: dict[str, int | None] = dict(
+        Contact.objects.filter(email__in=emails).values_list("email", "pk")
+    )
+    outcomes: list[ImportOutcome[Contact]] = []
+    for row in rows:
+        update = row.existing is not None
+        contact = locked[row.existing.pk] if row.existing is not None else Contact()
+        try:
+            changed = _assign(
+                contact,
+                {
+                    "first_name": row.first_name.strip(),
+                    "last_name": row.last_name.strip(),
+                    "email": row.email.strip().lower(),
+                    "phone": row.phone.strip(),
+                    "title": row.title.strip(),
+                    "company": row.company,
+                },
+                update=update,
+            )
+            owner = _owner_for(by, row.owner, contact.owner if update else None)
+            if not update or owner != contact.owner:
+                changed = changed or update
+                contact.owner = owner
+            _clean(contact, ["owner", "company"])
+            _unique_in_batch(
+                contact.email,
+                contact.pk,
+                "email",
+                taken,
+                "A contact with this email address already exists.",
+            )
+        except ValidationError as error:
+            outcomes.append(ImportOutcome(error=error))
+            continue
+        outcomes.append(ImportOutcome(contact, created=not update, changed=changed or not update))
+    _write_imported(
+        Contact,
+        outcomes,
+        ["first_name", "last_name", "email", "phone", "title", "company", "owner"],
+        [r.created_at for r in rows],
+    )
+    return outcomes
+
+
+def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[Deal, bool, str]:
+    """Apply ``row`` to ``deal`` and check it as the one-row services would; the changed
+    flag and the stage the deal had before."""
+    before = deal.stage if update else Stage.LEAD
+    target = row.stage or Stage.LEAD
+    if target not in Stage.values:
+        raise ValidationError({"stage": [f"Unknown stage {target!r}."]})
+    history = target in (Stage.WON, Stage.LOST)
+    if update and before != target:
+        forward = path_to(target, start=before) if before in OPEN_STAGES else None
+        if not forward and not (history and before in OPEN_STAGES):
+            raise ValidationError(
+                {
+                    "stage": [
+                        f"This deal is {Stage(before).label} in Relay; an import moves deals "
+                        f"forward only, not to {Stage(target).label}."
+                    ]
+                }
+            )
+    if history and before != target and not by.has_perm("crm.import_history"):
+        raise ValidationError(
+            {"stage": ["Only sales managers and admins import won and lost deals."]}
+        )
+    changed = _assign(
+        deal,
+        {
+            "title": row.title.strip(),
+            "company": row.company,
+            "contact": row.contact,
+            "amount": row.amount,
+            "source": row.source,
+            "expected_close_date": row.expected_close_date,
+            "qualification_notes": row.qualification_notes.strip(),
+        },
+        update=update,
+    )
+    owner = _owner_for(by, row.owner, deal.owner if update else None)
+    if not update or owner != deal.owner_id and owner != deal.owner:
+        changed = changed or update
+        deal.owner = owner
+    if deal.amount is None:
+        deal.amount = Decimal("0.00")
+    if not history and (row.next_action or row.next_action_due or not update):
+        old = (deal.next_action, deal.next_action_due_date, deal.next_action_due_time)
+        _set_next_action(deal, {"next_action": row.next_action, "next_action_due": row.next_action_due})
+        changed = changed or old != (
+            deal.next_action,
+            deal.next_action_due_date,
+            deal.next_action_due_time,
+        )
+    if before != target:
+        changed = True
+        if history:
+            closed = row.closed_at or row.created_at
+            if closed is None:
+                raise ValidationError(
+                    {"closed_at": ["A won or lost deal needs the date it closed."]}
+                )
+            deal.won_at = closed if target == Stage.WON else None
+            deal.lost_at = closed if target == Stage.LOST else None
+            deal.lost_reason = row.lost_reason if target == Stage.LOST else None
+            deal.lost_note = row.lost_note.strip() if target == Stage.LOST else ""
+            deal.stage_entered_at = closed
+            deal.next_action, deal.next_action_due_date, deal.next_action_due_time = "", None, None
+        else:
+            deal.stage_entered_at = row.created_at if not update and row.created_at else timezone.now()
+        deal.stage = target  # a new row, or one whose move is recorded in StageChange
+        deal.probability = _probability(target)
+    errors: dict[str, list[str]] = {}
+    if not history:
+        for field, message in _next_action_errors(deal, force=True).items():
+            errors.setdefault(field, []).append(message)
+        # R4 holds on an imported open deal: what its stage's transitions require.
+        if target != Stage.LEAD:
+            for field, message in qualification_missing(deal).items():
+                errors.setdefault(field, []).append(message)
+        if target in (Stage.PROPOSAL, Stage.NEGOTIATION):
+            for field, message in proposal_missing(deal).items():
+                errors.setdefault(field, []).append(message)
+    try:
+        _clean(deal, ["stage", "owner", "created_by", "company", "contact", "source", "lost_reason"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            if field in ("next_action_due_date", "next_action_due_time"):
+                field = "next_action_due"
+            errors.setdefault(field, []).extend(messages)
+    if deal.contact is not None and deal.contact.company_id not in (None, deal.company.pk):
+        errors.setdefault("contact", []).append("This contact belongs to another company.")
+    if errors:
+        raise ValidationError(errors)
+    deal.next_action_due_at = deal.compute_due_at(deal.owner.zone)
+    return deal, changed, before
+
+
+@transaction.atomic
+def deals_import(
+    *, by: User, rows: list[DealRow], note: str = "Imported"
+) -> list[ImportOutcome[Deal]]:
+    """Import deals: open ones with their next action (R2) and what their stage required
+    (R4); won and lost ones as closed history. Every stage a deal enters is recorded as a
+    StageChange carrying ``note`` (who imported it from where), so the history says how."""
+    _require(by, "crm.add_deal")
+    existing = [row.existing for row in rows]
+    locked = _locked_rows(Deal, existing)
+    outcomes: list[ImportOutcome[Deal]] = []
+    moves: list[StageChange] = []
+    for row in rows:
+        update = row.existing is not None
+        deal = locked[row.existing.pk] if row.existing is not None else Deal(created_by=by)
+        try:
+            deal, changed, before = _imported_deal(by, row, deal, update)
+        except ValidationError as error:
+            outcomes.append(ImportOutcome(error=error))
+            continue
+        outcomes.append(ImportOutcome(deal, created=not update, changed=changed or not update))
+        if deal.stage != before or not update:
+            moves.append(
+                StageChange(
+                    deal=deal,
+                    from_stage=before,
+                    to_stage=deal.stage,
+                    by=by,
+                    at=deal.stage_entered_at,
+                    override_reason=note,
+                )
+            )
+    _write_imported(Deal, outcomes, DEAL_WRITTEN, [r.created_at for r in rows])
+    StageChange.objects.bulk_create([m for m in moves if m.deal.pk is not None])
+    return outcomes
+
+
+@transaction.atomic
+def activities_import(*, by: User, rows: list[ActivityRow]) -> list[ImportOutcome[Activity]]:
+    """Import past activities (notes, calls, emails, meetings) onto deals, contacts or
+    companies; their author is the user the file names (a sales manager imports others')."""
+    _require(by, "crm.add_deal", message="Only sales can log activities.")
+    outcomes: list[ImportOutcome[Activity]] = []
+    for row in rows:
+        activity = Activity(
+            kind=row.kind,
+            body=(row.body or "").strip(),
+            occurred_at=row.occurred_at,
+            author=row.author,
+            deal=row.deal,
+            contact=row.contact,
+            company=row.company or (row.deal.company if row.deal else None),
+        )
+        try:
+            if row.author != by and not by.has_perm("crm.reassign_deal"):
+                raise ValidationError(
+                    {"author": ["Only sales managers can import other people's activities."]}
+                )
+            if not (row.deal or row.contact or activity.company):
+                raise ValidationError(
+                    {"deal": ["An activity belongs to a deal, a contact or a company."]}
+                )
+            _clean(activity, ["author", "deal", "contact", "company"])
+        except ValidationError as error:
+            outcomes.append(ImportOutcome(error=error))
+            continue
+        outcomes.append(ImportOutcome(activity, created=True, changed=True))
+    Activity.objects.bulk_create([o.record for o in outcomes if o.record is not None])
+    return outcomes

@@ -1,0 +1,764 @@
+"""Running an import: the file read row by row, each row's cells mapped onto Relay's fields
+and parsed, the records it refers to found, and batches written through crm's import
+services (which hold the rules).
+
+One pass finds every error: all rows are checked and written inside one transaction, which
+is rolled back when any row failed, the import is a dry run, or it was cancelled — all or
+nothing. Progress goes out on a connection of its own (``IMPORTS_PROGRESS_DATABASE``) so a
+progress bar sees it while the transaction is open. Each batch of ``BATCH_ROWS`` rows costs
+the same few queries, whatever the file's size, and memory holds one batch.
+"""
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connections, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import User
+from crm import services as crm
+from crm.models import (
+    OPEN_STAGES,
+    ActivityKind,
+    Company,
+    Contact,
+    Deal,
+    LeadSource,
+    LostReason,
+    Stage,
+)
+from imports import profiles, reading, values
+from imports.models import ExternalId, ImportJob, Kind, OnDuplicate, RowProblem, Status
+from imports.services import local_file
+from projects.selectors import working_calendar
+
+BATCH_ROWS = 500
+MAX_PROBLEMS = 10_000  # stored per import; the count of failed rows covers the rest
+SAMPLE_ROWS = 2_000  # rows read to detect a column's date order and decimal separator
+TEXT_LIMIT = 255  # of a value quoted in a problem
+
+
+SYSTEMS = {
+    "hubspot": "HubSpot",
+    "pipedrive": "Pipedrive",
+    "salesforce": "Salesforce",
+    "zoho": "Zoho CRM",
+    "odoo": "Odoo",
+    "relay": "Relay",
+    "other": "another system",
+}
+# Activity types as the vendors name them (HubSpot engagements, Pipedrive activity types,
+# Salesforce task types, Odoo mail activity types), in English and German.
+ACTIVITY_KINDS = {
+    **{k: "note" for k in ("note", "notes", "notiz", "comment", "task", "aufgabe", "todo", "to do")},
+    **{k: "call" for k in ("call", "calls", "anruf", "phone call", "logged call")},
+    **{k: "email" for k in ("email", "e-mail", "emails", "mail")},
+    **{k: "meeting" for k in ("meeting", "meetings", "termin", "besprechung", "event", "demo")},
+}
+
+
+class Cancelled(Exception):
+    pass
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def refuse(self, row: int, errors: dict[str, list[str]], columns: dict[str, str], cells: dict[str, str]) -> None:
+        self.failed += 1
+        for name, messages in errors.items():
+            column = columns.get(name, "" if name in ("row", "__all__") else name)
+            for message in messages:
+                if len(self.problems) < MAX_PROBLEMS:
+                    value = cells.get(column, "")[:TEXT_LIMIT]
+                    self.problems.append(Problem(row, column, value, message[:500]))
+
+
+def _errors(error: ValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {k: [str(m) for m in v] for k, v in error.message_dict.items()}
+    return {"row": [str(m) for m in error.messages]}
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+# Reading a row ------------------------------------------------------------------------
+
+
+class Source:
+    """One row of the file as Relay's fields: ``text(field)``, and parsers for the rest that
+    name the field in their errors (collected, so one row reports all of its problems)."""
+
+    def __init__(self, run: "Run", row: reading.Row) -> None:
+        self.run = run
+        self.line = row.line
+        self.cells = row.cells
+        self.errors: dict[str, list[str]] = {}
+        if row.problem:
+            self.errors["row"] = [row.problem]
+
+    def text(self, name: str) -> str:
+        column = self.run.columns.get(name)
+        return self.cells.get(column, "").strip() if column else ""
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def parse[T](self, name: str, parse: Callable[[str], T]) -> T | None:
+        raw = self.text(name)
+        if not raw:
+            return None
+        try:
+            return parse(raw)
+        except ValidationError as error:
+            for message in error.messages:
+                self.fail(name, message)
+            return None
+
+    def decimal(self, name: str) -> Decimal | None:
+        return self.parse(name, lambda v: values.parse_decimal(v, decimal=self.run.decimal(name)))
+
+    def money(self, name: str) -> tuple[Decimal | None, str | None]:
+        found = self.parse(name, lambda v: values.parse_money(v, decimal=self.run.decimal(name)))
+        return found if found is not None else (None, None)
+
+    def date(self, name: str) -> dt.date | None:
+        return self.parse(name, lambda v: values.parse_date(v, order=self.run.date_order(name)))
+
+    def moment(self, name: str) -> dt.datetime | None:
+        return self.parse(
+            name,
+            lambda v: values.parse_datetime(v, order=self.run.date_order(name), zone=self.run.zone),
+        )
+
+    def due(self, name: str) -> dt.date | dt.datetime | None:
+        """A date, or a datetime when the cell holds a time."""
+        raw = self.text(name)
+        if not raw:
+            return None
+        if any(ch == ":" for ch in raw):
+            return self.moment(name)
+        return self.date(name)
+
+    def first_id(self, name: str) -> str:
+        ids = values.split_multi(self.text(name))
+        return ids[0] if ids else ""
+
+
+# The run --------------------------------------------------------------------------------
+
+
+class Run:
+    """What every row of one import shares: the mapping, the options, who imports, and the
+    users, lead sources and lost reasons by every name the file may use."""
+
+    def __init__(self, job: ImportJob, path: Path) -> None:
+        self.job = job
+        self.path = path
+        self.by: User = job.created_by
+        self.zone = self.by.zone
+        self.options: dict[str, Any] = job.options or {}
+        self.columns: dict[str, str] = {}
+        for column, name in (job.mapping or {}).items():
+            if name and name not in self.columns:
+                self.columns[name] = column
+        self.value_map: dict[str, dict[str, str]] = {
+            name: {_key(k): v for k, v in mapped.items()} for name, mapped in (job.values or {}).items()
+        }
+        self.on_duplicate = self.options.get("on_duplicate") or OnDuplicate.UPDATE
+        self.note = f"Imported from {job.filename} ({SYSTEMS.get(job.system, job.system)}, import {job.pk})"
+        self._orders: dict[str, str] = {}
+        self._decimals: dict[str, str] = {}
+        self.users = _users_by_name()
+        self.default_owner = (
+            User.objects.filter(pk=self.options["default_owner_id"], is_active=True).first()
+            if self.options.get("default_owner_id")
+            else None
+        )
+        self.sources = {_key(s.name): s for s in LeadSource.objects.all()}
+        self.reasons = {_key(r.name): r for r in LostReason.objects.all()}
+        self._calendar: Any = None
+
+    @property
+    def layout(self) -> reading.Layout:
+        return reading.Layout(**self.job.layout)
+
+    # Per-column formats: the option, or what a sample of the column shows.
+    def _sample(self, name: str) -> list[str]:
+        column = self.columns.get(name)
+        if not column:
+            return []
+        rows = itertools.islice(reading.read_rows(self.path, self.layout), SAMPLE_ROWS)
+        return [r.cells.get(column, "") for r in rows if r.cells.get(column)]
+
+    def date_order(self, name: str) -> str:
+        option = self.options.get("date_order") or "auto"
+        if option != "auto":
+            return option
+        if name not in self._orders:
+            self._orders[name] = values.detect_date_order(self._sample(name)) or "auto"
+        return self._orders[name]
+
+    def decimal(self, name: str) -> str:
+        option = self.options.get("decimal") or "auto"
+        if option != "auto":
+            return option
+        if name not in self._decimals:
+            self._decimals[name] = values.detect_decimal(self._sample(name)) or "auto"
+        return self._decimals[name]
+
+    def mapped(self, name: str, raw: str) -> str | None:
+        """The Relay value the user chose for a file's value of ``name``, if any."""
+        return self.value_map.get(name, {}).get(_key(raw))
+
+    def owner(self, source: Source, name: str = "owner") -> User | None:
+        raw = source.text(name)
+        if not raw:
+            return None
+        chosen = self.mapped(name, raw)
+        user = self.users.get(_key(chosen or raw))
+        if user is None and chosen and chosen.isdigit():
+            user = next((u for u in self.users.values() if u.pk == int(chosen)), None)
+        if user is None:
+            user = self.default_owner
+        if user is None:
+            source.fail(name, f"No user matches {raw!r}: map it to a user or choose a default owner.")
+        return user
+
+    def lookup(self, table: dict[str, Any], source: Source, name: str, model: type[Any]) -> Any:
+        """A lead source or lost reason by name; a name Relay lacks is created (the mapping
+        screen lists such names before the import runs)."""
+        raw = source.text(name)
+        if not raw:
+            return None
+        chosen = self.mapped(name, raw) or raw
+        found = table.get(_key(chosen))
+        if found is None:
+            found = model.objects.create(name=chosen[:100])
+            table[_key(chosen)] = found
+        return found
+
+    def due_by_default(self) -> dt.date | None:
+        days = self.options.get("default_next_action_days")
+        if days is None or not self.options.get("default_next_action"):
+            return None
+        if self._calendar is None:
+            self._calendar = working_calendar()
+        return self._calendar.add_working_days(timezone.localdate(timezone=self.zone), int(days))
+
+
+def _users_by_name() -> dict[str, User]:
+    """Active users by username, email and full name (a full name two users share is left
+    out: it cannot say which)."""
+    found: dict[str, User] = {}
+    shared: set[str] = set()
+    for user in User.objects.filter(is_active=True).prefetch_related("groups"):
+        for key in {_key(user.username), _key(user.email or ""), _key(user.full_name or "")} - {""}:
+            if key in found and found[key] != user:
+                shared.add(key)
+            found[key] = user
+    return {k: v for k, v in found.items() if k not in shared}
+
+
+# External ids -------------------------------------------------------------------------
+
+
+def _known(system: str, kind: str, source_ids: Iterable[str]) -> dict[str, int]:
+    ids = {s for s in source_ids if s}
+    if not ids:
+        return {}
+    return dict(
+        ExternalId.objects.filter(system=system, kind=kind, source_id__in=ids).values_list(
+            "source_id", "object_id"
+        )
+    )
+
+
+def _remember(run: Run, kind: str, pairs: list[tuple[str, int]]) -> None:
+    ExternalId.objects.bulk_create(
+        [
+            ExternalId(system=run.job.system, kind=kind, source_id=s[:255], object_id=pk, job=run.job)
+            for s, pk in pairs
+            if s
+        ],
+        ignore_conflicts=True,
+    )
+
+
+# Kinds ------------------------------------------------------------------------------
+
+
+class Importer:
+    kind: str
+
+    def __init__(self, run: Run, tally: Tally) -> None:
+        self.run = run
+        self.tally = tally
+
+    def batch(self, rows: list[reading.Row]) -> None:
+        raise NotImplementedError
+
+    def refuse(self, source: Source, errors: dict[str, list[str]] | None = None) -> None:
+        self.tally.refuse(source.line, errors or source.errors, self.run.columns, source.cells)
+
+    def count(self, outcome: crm.ImportOutcome[Any]) -> None:
+        if outcome.created:
+            self.tally.created += 1
+        elif outcome.changed:
+            self.tally.updated += 1
+        else:
+            self.tally.skipped += 1
+
+
+def _companies_by(field_name: str, keys: set[str]) -> dict[str, Company]:
+    if not keys:
+        return {}
+    if field_name == "domain":
+        rows = Company.objects.filter(domain__in=keys)
+        return {c.domain: c for c in rows.order_by("-pk")}
+    rows = Company.objects.alias(key=Lower("name")).filter(key__in=keys)
+    return {c.name.casefold(): c for c in rows.order_by("-pk")}
+
+
+class CompanyImporter(Importer):
+    kind = Kind.COMPANIES
+
+    def batch(self, rows: list[reading.Row]) -> None:
+        run = self.run
+        sources = [Source(run, row) for row in rows]
+        known = _known(run.job.system, self.kind, (s.text("external_id") for s in sources))
+        by_pk = Company.objects.in_bulk(list(known.values()))
+        domains = _companies_by("domain", {crm.normalize_domain(s.text("domain")) for s in sources} - {""})
+        names = _companies_by("name", {s.text("name").casefold() for s in sources} - {""})
+        specs, kept = [], []
+        seen: dict[str, Company | None] = {}
+        for source in sources:
+            name = source.text("name")
+            if not name:
+                source.fail("name", "A company needs a name.")
+            owner = run.owner(source)
+            if source.errors:
+                self.refuse(source)
+                continue
+            domain = crm.normalize_domain(source.text("domain"))
+            existing = by_pk.get(known.get(source.text("external_id"), 0))
+            if existing is None and run.on_duplicate != OnDuplicate.CREATE:
+                existing = domains.get(domain) if domain else None
+                existing = existing or names.get(name.casefold())
+            key = domain or name.casefold()
+            if existing is None and key in seen:
+                existing = seen[key]  # the file's own duplicate: one company
+            if existing is not None and run.on_duplicate == OnDuplicate.SKIP:
+                self.tally.skipped += 1
+                continue
+            specs.append(
+                crm.CompanyRow(
+                    name=name,
+                    domain=domain,
+                    industry=source.text("industry"),
+                    owner=owner,
+                    created_at=source.moment("created_at"),
+                    existing=existing,
+                )
+            )
+            kept.append(source)
+            seen.setdefault(key, None)
+        outcomes = crm.companies_import(by=run.by, rows=specs)
+        pairs = []
+        for source, outcome in zip(kept, outcomes, strict=True):
+            if outcome.error is not None:
+                self.refuse(source, _errors(outcome.error))
+                continue
+            self.count(outcome)
+            assert outcome.record is not None
+            pairs.append((source.text("external_id"), outcome.record.pk))
+        _remember(run, self.kind, pairs)
+
+
+class ContactImporter(Importer):
+    kind = Kind.CONTACTS
+
+    def batch(self, rows: list[reading.Row]) -> None:
+        run = self.run
+        sources = [Source(run, row) for row in rows]
+        known = _known(run.job.system, self.kind, (s.text("external_id") for s in sources))
+        by_pk = Contact.objects.in_bulk(list(known.values()))
+        emails = {s.text("email").lower() for s in sources} - {""}
+        by_email = {c.email: c for c in Contact.objects.filter(email__in=emails)}
+        companies = _linked_companies(run, sources)
+        specs, kept = [], []
+        for source in sources:
+            first, last = source.text("first_name"), source.text("last_name")
+            if not first and not last and source.text("full_name"):
+                first, last = values.split_full_name(source.text("full_name"))
+            if not first and last:
+                first, last = last, ""
+            if not first:
+                source.fail("first_name", "A contact needs a name.")
+            owner = run.owner(source)
+            company = companies.get(source)
+            if source.errors:
+                self.refuse(source)
+                continue
+            email = source.text("email").lower()
+            existing = by_pk.get(known.get(source.text("external_id"), 0))
+            if existing is None and run.on_duplicate != OnDuplicate.CREATE and email:
+                existing = by_email.get(email)
+            if existing is not None and run.on_duplicate == OnDuplicate.SKIP:
+                self.tally.skipped += 1
+                continue
+            specs.append(
+                crm.ContactRow(
+                    first_name=first,
+                    last_name=last,
+                    email=email,
+                    phone=source.text("phone"),
+                    title=source.text("title"),
+                    company=company,
+                    owner=owner,
+                    created_at=source.moment("created_at"),
+                    existing=existing,
+                )
+            )
+            kept.append(source)
+        outcomes = crm.contacts_import(by=run.by, rows=specs)
+        pairs = []
+        for source, outcome in zip(kept, outcomes, strict=True):
+            if outcome.error is not None:
+                self.refuse(source, _errors(outcome.error))
+                continue
+            self.count(outcome)
+            assert outcome.record is not None
+            pairs.append((source.text("external_id"), outcome.record.pk))
+            if email := outcome.record.email:
+                by_email[email] = outcome.record  # a later row of this batch with it updates
+        _remember(run, self.kind, pairs)
+
+
+def _linked_companies(run: Run, sources: list[Source], *, create: bool = False) -> dict[Source, Company | None]:
+    """Each row's company: by the source system's id, else by name; with ``create``, a name
+    Relay does not know becomes a new company (a deals file may be all there is)."""
+    ids = {s.first_id("company_external_id") for s in sources}
+    known = _known(run.job.system, Kind.COMPANIES, ids)
+    by_pk = Company.objects.in_bulk(list(known.values()))
+    names = _companies_by("name", {s.text("company").casefold() for s in sources} - {""})
+    found: dict[Source, Company | None] = {}
+    missing: dict[str, list[Source]] = defaultdict(list)
+    for source in sources:
+        company = by_pk.get(known.get(source.first_id("company_external_id"), 0))
+        name = source.text("company")
+        company = company or (names.get(name.casefold()) if name else None)
+        if company is None and (name or source.first_id("company_external_id")):
+            if create and name:
+                missing[name.casefold()].append(source)
+            else:
+                source.fail(
+                    "company" if name else "company_external_id",
+                    f"No company {name or source.first_id('company_external_id')!r}: import the companies first.",
+                )
+        found[source] = company
+    if missing:
+        rows = [crm.CompanyRow(name=group[0].text("company")) for group in missing.values()]
+        for group, outcome in zip(missing.values(), crm.companies_import(by=run.by, rows=rows), strict=True):
+            for source in group:
+                if outcome.error is not None:
+                    for name, messages in _errors(outcome.error).items():
+                        for message in messages:
+                            source.fail("company", message)
+                found[source] = outcome.record
+    return found
+
+
+class DealImporter(Importer):
+    kind = Kind.DEALS
+
+    def batch(self, rows: list[reading.Row]) -> None:
+        run = self.run
+        sources = [Source(run, row) for row in rows]
+        known = _known(run.job.system, self.kind, (s.text("external_id") for s in sources))
+        by_pk = Deal.objects.in_bulk(list(known.values()))
+        companies = _linked_companies(run, sources, create=True)
+        contacts = _linked_contacts(run, sources)
+        specs, kept = [], []
+        for source in sources:
+            spec = self._spec(source, companies.get(source), contacts.get(source))
+            if spec is None or source.errors:
+                self.refuse(source)
+                continue
+            spec.existing = by_pk.get(known.get(source.text("external_id"), 0))
+            if spec.existing is not None and run.on_duplicate == OnDuplicate.SKIP:
+                self.tally.skipped += 1
+                continue
+            specs.append(spec)
+            kept.append(source)
+        outcomes = crm.deals_import(by=run.by, rows=specs, note=run.note)
+        pairs = []
+        for source, outcome in zip(kept, outcomes, strict=True):
+            if outcome.error is not None:
+                self.refuse(source, _errors(outcome.error))
+                continue
+            self.count(outcome)
+            assert outcome.record is not None
+            pairs.append((source.text("external_id"), outcome.record.pk))
+        _remember(run, self.kind, pairs)
+
+    def _stage(self, source: Source) -> str | None:
+        run = self.run
+        raw, status_raw = source.text("stage"), source.text("status")
+        status = None
+        if status_raw:
+            status = run.mapped("status", status_raw) or profiles.status_value(status_raw)
+            if status is None:
+                source.fail("status", f"Unknown status {status_raw!r}: map it to open, won or lost.")
+        if status in (Stage.WON, Stage.LOST):
+            return status
+        if not raw:
+            return Stage.LEAD
+        stage = run.mapped("stage", raw) or profiles.stage_value(run.job.system, raw)
+        if stage is None:
+            source.fail("stage", f"Unknown stage {raw!r}: map it to one of Relay's stages.")
+            return None
+        if status == "open" and stage not in OPEN_STAGES:
+            source.fail("stage", f"The stage {raw!r} is closed but the status says open.")
+        return stage
+
+    def _spec(self, source: Source, company: Company | None, contact: Contact | None) -> crm.DealRow | None:
+        run = self.run
+        title = source.text("title")
+        if not title:
+            source.fail("title", "A deal needs a title.")
+        if company is None and "company" not in source.errors and "company_external_id" not in source.errors:
+            source.fail("company", "A deal needs a company.")
+        stage = self._stage(source)
+        amount, currency = source.money("amount")
+        named = source.text("currency").upper()
+        if named and currency and named != currency:
+            source.fail("currency", f"The amount says {currency} but the currency column says {named}.")
+        owner = run.owner(source)
+        created_at = source.moment("created_at")
+        closed = (
+            source.moment("won_at" if stage == Stage.WON else "lost_at")
+            or source.moment("closed_at")
+        )
+        expected = source.date("expected_close_date")
+        if closed is None and stage in (Stage.WON, Stage.LOST) and expected is not None:
+            # Vendors keep the day a deal closed in its close date.
+            closed = dt.datetime.combine(expected, dt.time(12), tzinfo=run.zone)
+        next_action, due = source.text("next_action"), source.due("next_action_due")
+        if stage in OPEN_STAGES and not next_action and due is None and run.options.get("default_next_action"):
+            next_action = str(run.options["default_next_action"])[:255]
+            due = run.due_by_default()
+        source_value = run.lookup(run.sources, source, "source", LeadSource)
+        reason = run.lookup(run.reasons, source, "lost_reason", LostReason) if stage == Stage.LOST else None
+        if source.errors or company is None or stage is None:
+            return None
+        spec = crm.DealRow(
+            title=title,
+            company=company,
+            owner=owner,
+            contact=contact if contact is not None and contact.company_id in (None, company.pk) else None,
+            amount=amount,
+            source=source_value,
+            expected_close_date=expected,
+            qualification_notes=source.text("qualification_notes"),
+            next_action=next_action,
+            next_action_due=due,
+            stage=stage,
+            created_at=created_at,
+            closed_at=closed,
+            lost_reason=reason,
+            lost_note=source.text("lost_note"),
+        )
+        if named or currency:
+            spec.currency = named or currency  # type: ignore[attr-defined]
+        return spec
+
+
+def _linked_contacts(run: Run, sources: list[Source]) -> dict[Source, Contact | None]:
+    ids = {s.first_id("contact_external_id") for s in sources}
+    known = _known(run.job.system, Kind.CONTACTS, ids)
+    by_pk = Contact.objects.in_bulk(list(known.values()))
+    emails = {s.text("contact_email").lower() for s in sources} - {""}
+    by_email = {c.email: c for c in Contact.objects.filter(email__in=emails)}
+    found: dict[Source, Contact | None] = {}
+    for source in sources:
+        contact = by_pk.get(known.get(source.first_id("contact_external_id"), 0))
+        contact = contact or by_email.get(source.text("contact_email").lower())
+        found[source] = contact
+    return found
+
+
+class ActivityImporter(Importer):
+    kind = Kind.ACTIVITIES
+
+    def batch(self, rows: list[reading.Row]) -> None:
+        run = self.run
+        sources = [Source(run, row) for row in rows]
+        known = _known(run.job.system, self.kind, (s.text("external_id") for s in sources))
+        deal_ids = _known(run.job.system, Kind.DEALS, (s.first_id("deal_external_id") for s in sources))
+        deals = Deal.objects.select_related("company").in_bulk(list(deal_ids.values()))
+        companies = _linked_companies(run, sources)
+        contacts = _linked_contacts(run, sources)
+        specs, kept = [], []
+        for source in sources:
+            if source.text("external_id") in known:
+                self.tally.skipped += 1  # imported before: an activity is not edited
+                continue
+            raw_kind = source.text("kind") or "note"
+            kind = run.mapped("kind", raw_kind) or ACTIVITY_KINDS.get(_key(raw_kind))
+            if kind not in ActivityKind.values:
+                source.fail("kind", f"Unknown activity type {raw_kind!r}: map it to note, call, email or meeting.")
+            body = "\n\n".join(p for p in (source.text("subject"), source.text("body")) if p)
+            if not body:
+                source.fail("body", "An activity needs a subject or a text.")
+            occurred = source.moment("occurred_at")
+            if occurred is None and "occurred_at" not in source.errors:
+                source.fail("occurred_at", "An activity needs the date it happened.")
+            author = run.owner(source, "author") or run.by
+            deal = deals.get(deal_ids.get(source.first_id("deal_external_id"), 0))
+            if source.first_id("deal_external_id") and deal is None:
+                source.fail("deal_external_id", "No deal with this id: import the deals first.")
+            if source.errors or occurred is None:
+                self.refuse(source)
+                continue
+            specs.append(
+                crm.ActivityRow(
+                    kind=kind or "note",
+                    body=body,
+                    occurred_at=occurred,
+                    author=author,
+                    deal=deal,
+                    contact=contacts.get(source),
+                    company=companies.get(source),
+                )
+            )
+            kept.append(source)
+        outcomes = crm.activities_import(by=run.by, rows=specs)
+        pairs = []
+        for source, outcome in zip(kept, outcomes, strict=True):
+            if outcome.error is not None:
+                self.refuse(source, _errors(outcome.error))
+                continue
+            self.count(outcome)
+            assert outcome.record is not None
+            pairs.append((source.text("external_id"), outcome.record.pk))
+        _remember(run, self.kind, pairs)
+
+
+IMPORTERS: dict[str, type[Importer]] = {
+    Kind.COMPANIES: CompanyImporter,
+    Kind.CONTACTS: ContactImporter,
+    Kind.DEALS: DealImporter,
+    Kind.ACTIVITIES: ActivityImporter,
+}
+
+
+# Progress -----------------------------------------------------------------------------
+
+
+def _progress_alias() -> str:
+    return getattr(settings, "IMPORTS_PROGRESS_DATABASE", "default")
+
+
+def report(job: ImportJob, **fields: Any) -> None:
+    """Write ``fields`` of the job at once, outside the import's transaction."""
+    for name, value in fields.items():
+        setattr(job, name, value)
+    ImportJob.objects.using(_progress_alias()).filter(pk=job.pk).update(**fields)
+
+
+def _cancel_requested(job: ImportJob) -> bool:
+    return bool(
+        ImportJob.objects.using(_progress_alias())
+        .filter(pk=job.pk)
+        .values_list("cancel_requested", flat=True)
+        .first()
+    )
+
+
+def _batches(rows: Iterator[reading.Row]) -> Iterator[list[reading.Row]]:
+    while batch := list(itertools.islice(rows, BATCH_ROWS)):
+        yield batch
+
+
+def run(job: ImportJob) -> ImportJob:
+    """Run a queued import to its end: done, failed (with every problem) or cancelled."""
+    if job.status not in (Status.QUEUED, Status.RUNNING):
+        return job
+    report(job, status=Status.RUNNING, phase="checking", started_at=timezone.now(), processed_rows=0)
+    tally = Tally()
+    outcome, message = Status.DONE, ""
+    processed = 0
+    try:
+        with local_file(job) as path:
+            runner = Run(job, path)
+            importer = IMPORTERS[job.kind](runner, tally)
+            total = reading.count_rows(path, runner.layout)
+            report(job, total_rows=total)
+            with transaction.atomic():
+                for batch in _batches(reading.read_rows(path, runner.layout)):
+                    if _cancel_requested(job):
+                        raise Cancelled
+                    importer.batch(batch)
+                    processed += len(batch)
+                    report(job, processed_rows=processed)
+                if tally.failed or job.dry_run:
+                    transaction.set_rollback(True)
+        if tally.failed:
+            outcome = Status.FAILED
+            message = (
+                f"{tally.failed} of {processed} rows have problems; nothing was imported. "
+                "Correct them (or the mapping) and run the import again."
+            )
+    except Cancelled:
+        outcome, message = Status.CANCELLED, "Cancelled: nothing was imported."
+    except PermissionDenied as error:
+        outcome, message = Status.FAILED, str(error) or "You may not import this."
+    except ValidationError as error:
+        outcome, message = Status.FAILED, " ".join(error.messages)
+    except DatabaseError as error:
+        outcome, message = Status.FAILED, f"The import stopped on a database error: {error}"[:500]
+    RowProblem.objects.bulk_create(
+        [RowProblem(job=job, row=p.row, column=p.column[:255], value=p.value, message=p.message) for p in tally.problems],
+        batch_size=1000,
+    )
+    if outcome != Status.DONE:
+        tally.created = tally.updated = 0  # rolled back
+    report(
+        job,
+        status=outcome,
+        phase="",
+        message=message,
+        created=tally.created,
+        updated=tally.updated,
+        skipped=tally.skipped,
+        failed=tally.failed,
+        finished_at=timezone.now(),
+    )
+    if _progress_alias() != "default":
+        connections[_progress_alias()].close()
+    return job
