@@ -5,6 +5,7 @@ one function here; nothing else changes a deal's owner, next action or stage.
 """
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -928,6 +929,21 @@ def contacts_import(*, by: User, rows: list[ContactRow]) -> list[ImportOutcome[C
     return outcomes
 
 
+def _set_imported_stage(deal: Deal, stage: str) -> None:
+    """The one place a stage is set without its transition: an imported deal arrives at the
+    stage its old system had (each step recorded as a StageChange; an open stage's R4
+    conditions checked by ``_imported_deal``, history only by sales managers and admins).
+    The stage field is protected against assignment, so this writes the instance's value."""
+    deal.__dict__["stage"] = stage
+
+
+def _path(start: str, stage: str) -> list[str] | None:
+    try:
+        return path_to(stage, start=start)
+    except KeyError:
+        return None
+
+
 def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[Deal, bool, str]:
     """Apply ``row`` to ``deal`` and check it as the one-row services would; the changed
     flag and the stage the deal had before."""
@@ -937,7 +953,7 @@ def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[De
         raise ValidationError({"stage": [f"Unknown stage {target!r}."]})
     history = target in (Stage.WON, Stage.LOST)
     if update and before != target:
-        forward = path_to(target, start=before) if before in OPEN_STAGES else None
+        forward = _path(before, target) if before in OPEN_STAGES else None
         if not forward and not (history and before in OPEN_STAGES):
             raise ValidationError(
                 {
@@ -994,7 +1010,7 @@ def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[De
             deal.next_action, deal.next_action_due_date, deal.next_action_due_time = "", None, None
         else:
             deal.stage_entered_at = row.created_at if not update and row.created_at else timezone.now()
-        deal.stage = target  # a new row, or one whose move is recorded in StageChange
+        _set_imported_stage(deal, target)
         deal.probability = _probability(target)
     errors: dict[str, list[str]] = {}
     if not history:
@@ -1043,12 +1059,18 @@ def deals_import(
             outcomes.append(ImportOutcome(error=error))
             continue
         outcomes.append(ImportOutcome(deal, created=not update, changed=changed or not update))
-        if deal.stage != before or not update:
+        # R3: each stage entered is a row (history closes in one step, outside Relay).
+        stages = [before]
+        if deal.stage in OPEN_STAGES:
+            stages += [PIPELINE[name].target for name in _path(before, deal.stage) or []]
+        elif deal.stage != before:
+            stages.append(deal.stage)
+        for from_stage, to_stage in itertools.pairwise(stages):
             moves.append(
                 StageChange(
                     deal=deal,
-                    from_stage=before,
-                    to_stage=deal.stage,
+                    from_stage=from_stage,
+                    to_stage=to_stage,
                     by=by,
                     at=deal.stage_entered_at,
                     override_reason=note,
