@@ -8,5 +8,6 @@ BENCHMARKS = [
     "bench.pages",
     "bench.projects_pages",
     "bench.reminders",
+    "bench.imports",
     "bench.load",
 ]

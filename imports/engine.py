@@ -66,6 +66,10 @@ ACTIVITY_KINDS = {
 }
 
 
+# Relay's own stage names and labels, understood from any system.
+RELAY_STAGES = {**{_k: _k for _k in Stage.values}, **{str(_l).casefold(): _v for _v, _l in Stage.choices}}
+
+
 class Cancelled(Exception):
     pass
 
@@ -288,9 +292,13 @@ def _users_by_name() -> dict[str, User]:
 
 
 def _known(system: str, kind: str, source_ids: Iterable[str]) -> dict[str, int]:
+    """The Relay records that rows with these source ids made (Relay's own exports carry
+    the records' own ids: a file exported from Relay updates what it lists)."""
     ids = {s for s in source_ids if s}
     if not ids:
         return {}
+    if system == "relay":
+        return {s: int(s) for s in ids if s.isdigit() and len(s) < 19}
     return dict(
         ExternalId.objects.filter(system=system, kind=kind, source_id__in=ids).values_list(
             "source_id", "object_id"
@@ -299,6 +307,8 @@ def _known(system: str, kind: str, source_ids: Iterable[str]) -> dict[str, int]:
 
 
 def _remember(run: Run, kind: str, pairs: list[tuple[str, int]]) -> None:
+    if run.job.system == "relay":
+        return  # the ids are the records' own
     ExternalId.objects.bulk_create(
         [
             ExternalId(system=run.job.system, kind=kind, source_id=s[:255], object_id=pk, job=run.job)
@@ -502,7 +512,7 @@ class DealImporter(Importer):
         known = _known(run.job.system, self.kind, (s.text("external_id") for s in sources))
         by_pk = Deal.objects.in_bulk(list(known.values()))
         companies = _linked_companies(run, sources, create=True)
-        contacts = _linked_contacts(run, sources)
+        contacts = _linked_contacts(run, sources, companies)
         specs, kept = [], []
         for source in sources:
             spec = self._spec(source, companies.get(source), contacts.get(source))
@@ -539,6 +549,7 @@ class DealImporter(Importer):
         if not raw:
             return Stage.LEAD
         stage = run.mapped("stage", raw) or profiles.stage_value(run.job.system, raw)
+        stage = stage or RELAY_STAGES.get(_key(raw))
         if stage is None:
             source.fail("stage", f"Unknown stage {raw!r}: map it to one of Relay's stages.")
             return None
@@ -569,6 +580,9 @@ class DealImporter(Importer):
             # Vendors keep the day a deal closed in its close date.
             closed = dt.datetime.combine(expected, dt.time(12), tzinfo=run.zone)
         next_action, due = source.text("next_action"), source.due("next_action_due")
+        at = source.parse("next_action_due_time", values.parse_time)
+        if at is not None and isinstance(due, dt.date) and not isinstance(due, dt.datetime):
+            due = dt.datetime.combine(due, at, tzinfo=(owner or run.by).zone)
         if stage in OPEN_STAGES and not next_action and due is None and run.options.get("default_next_action"):
             next_action = str(run.options["default_next_action"])[:255]
             due = run.due_by_default()
@@ -598,16 +612,29 @@ class DealImporter(Importer):
         return spec
 
 
-def _linked_contacts(run: Run, sources: list[Source]) -> dict[Source, Contact | None]:
+def _linked_contacts(
+    run: Run, sources: list[Source], companies: dict[Source, Company | None] | None = None
+) -> dict[Source, Contact | None]:
+    """Each row's contact: by the source system's id, by email, or by full name among the
+    row's company's contacts."""
     ids = {s.first_id("contact_external_id") for s in sources}
     known = _known(run.job.system, Kind.CONTACTS, ids)
     by_pk = Contact.objects.in_bulk(list(known.values()))
     emails = {s.text("contact_email").lower() for s in sources} - {""}
     by_email = {c.email: c for c in Contact.objects.filter(email__in=emails)}
+    companies = companies or {}
+    named = {c.pk for s, c in companies.items() if c is not None and s.text("contact")}
+    by_name = {
+        (c.company_id, _key(c.full_name)): c
+        for c in Contact.objects.filter(company__in=named).order_by("-pk")
+    }
     found: dict[Source, Contact | None] = {}
     for source in sources:
         contact = by_pk.get(known.get(source.first_id("contact_external_id"), 0))
         contact = contact or by_email.get(source.text("contact_email").lower())
+        company = companies.get(source)
+        if contact is None and company is not None and source.text("contact"):
+            contact = by_name.get((company.pk, _key(source.text("contact"))))
         found[source] = contact
     return found
 
@@ -622,7 +649,7 @@ class ActivityImporter(Importer):
         deal_ids = _known(run.job.system, Kind.DEALS, (s.first_id("deal_external_id") for s in sources))
         deals = Deal.objects.select_related("company").in_bulk(list(deal_ids.values()))
         companies = _linked_companies(run, sources)
-        contacts = _linked_contacts(run, sources)
+        contacts = _linked_contacts(run, sources, companies)
         specs, kept = [], []
         for source in sources:
             if source.text("external_id") in known:

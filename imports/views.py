@@ -63,8 +63,8 @@ def _setup_form(request: AuthenticatedHttpRequest, job, data=None) -> SetupForm:
 @require_http_methods(["GET", "POST"])
 def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A draft import's setup; once started, its progress (polled in place) and summary."""
-    _require(request)
     job = selectors.import_get_for_user(user=request.user, pk=pk)
+    _require(request)
     context: dict = {"job": job}
     status = 200
     if job.status == Status.DRAFT and job.created_by_id == request.user.pk:
@@ -92,6 +92,8 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             status = 422
         context["form"] = form
     elif request.method == "POST":
+        if job.created_by_id != request.user.pk:
+            raise PermissionDenied("Only who uploaded the file sets its import up.")
         return redirect("imports:import-detail", job.pk)
     else:
         context.update(paginate(request, job.problems.all(), 50, bounded=True))
@@ -102,19 +104,21 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def import_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require(request)
     job = selectors.import_get_for_user(user=request.user, pk=pk)
+    _require(request)
     try:
         services.import_cancel(job=job, by=request.user)
     except EditConflict as error:
         messages.error(request, str(error))
+    else:
+        messages.success(request, "The import is cancelled: nothing is imported.")
     return redirect("imports:import-detail", job.pk)
 
 
 @require_POST
 def import_again(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require(request)
     job = selectors.import_get_for_user(user=request.user, pk=pk)
+    _require(request)
     copy = services.import_again(job=job, by=request.user)
     return redirect("imports:import-detail", copy.pk)
 
@@ -122,7 +126,7 @@ def import_again(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def import_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """Every problem of the import as a CSV file: row, column, value, message."""
-    _require(request)
     job = selectors.import_get_for_user(user=request.user, pk=pk)
+    _require(request)
     rows = job.problems.values_list("row", "column", "value", "message").iterator(2000)
     return csv_response(f"import-{job.pk}-errors.csv", ["row", "column", "value", "message"], rows)
