@@ -36,6 +36,7 @@ _FOOTER = re.compile(
     r"report generated\b.*|powered by\b.*",
     re.IGNORECASE,
 )
+_UNDECODED = re.compile("[\udc80-\udcff]")
 MORE_CELLS = "This row has more cells than the header."
 NUL_CELL = "The cell {column!r} holds a NUL byte (\\x00), which cannot be stored; remove it."
 
@@ -114,11 +115,17 @@ def _encoding(head: bytes, head_is_all: bool, tail: bytes) -> str:
     return "cp1252"
 
 
-def _records(text: str, delimiter: str) -> list[list[str]]:
+def _records(text: str, delimiter: str, limit: int = SAMPLE_RECORDS) -> list[list[str]]:
+    """The first ``limit`` records of ``text`` (fewer when a record cannot be read)."""
+    records: list[list[str]] = []
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            records.append(cells)
+            if len(records) >= limit:
+                break
     except csv.Error:
-        return []
+        pass
+    return records
 
 
 def _blank(cells: list[str]) -> bool:
@@ -138,7 +145,7 @@ def _delimiter(text: str) -> str:
         sniffed = ""
     scores = {}
     for delimiter in DELIMITERS:
-        widths = _widths(_records(text, delimiter)[:SAMPLE_RECORDS])
+        widths = _widths(_records(text, delimiter))
         width, rows = widths.most_common(1)[0] if widths else (0, 0)
         scores[delimiter] = (rows if width > 1 else 0, width, delimiter == sniffed)
     return max(DELIMITERS, key=lambda d: scores[d])
@@ -156,6 +163,13 @@ def _clean_header(cells: list[str]) -> list[str]:
         seen.add(name.casefold())
         names.append(name)
     return names
+
+
+def _names_columns(cells: list[str]) -> bool:
+    """A header row names its columns: some cell holds a letter (a first row of numbers
+    and dates is data, not a header)."""
+    names = [cell.strip() for cell in cells if cell.strip()]
+    return any(any(c.isalpha() for c in name) for name in names)
 
 
 def _is_footer(cells: list[str], width: int) -> bool:
@@ -203,24 +217,27 @@ def detect_layout(path: Path) -> Layout:
         # The sample ends somewhere in a row: keep whole lines, and drop the last record below.
         text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]
     delimiter = _delimiter(text)
-    records = _records(text, delimiter)
+    records = _records(text, delimiter, SAMPLE_RECORDS + 1)
+    # Every record of the file is in ``records`` when it was read whole and not cut short.
+    complete = head_is_all and len(records) <= SAMPLE_RECORDS
     if not head_is_all and len(records) > 1:
         records.pop()
-    widths = _widths(records[:SAMPLE_RECORDS])
+    widths = _widths(records)
     if not widths:
         raise _file_error("The file has no header row: its first row must name the columns.")
     bulk = widths.most_common(1)[0][0]
     index = next(i for i, cells in enumerate(records) if not _blank(cells) and len(cells) >= bulk)
     header = _clean_header(records[index])
-    if all(name.startswith("Column ") for name in header):
+    if not _names_columns(records[index]):
         raise _file_error("The file has no header row: its first row must name the columns.")
-    if head_is_all:
+    if complete:
         trailing = records[index + 1 :][::-1][:MAX_FOOTER_ROWS]
         footer = next(
             (n for n, cells in enumerate(trailing) if not _is_footer(cells, len(header))),
             len(trailing),
         )
     else:
+        tail = tail or head[-TAIL_BYTES:]
         tail_text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(tail, True)
         footer = _footer_from_tail(tail_text, delimiter, len(header))
     return Layout(
@@ -236,24 +253,25 @@ def _data_records(path: Path, layout: Layout) -> Iterator[tuple[int, list[str]]]
     """(line, cells) of each non-blank record below the header, footer rows held back."""
     held: deque[tuple[int, list[str]]] = deque()
     line = 0
-    try:
-        with path.open(encoding=layout.encoding, newline="") as handle:
+    # Undecodable bytes become lone surrogates, so that the row holding one is named.
+    with path.open(encoding=layout.encoding, errors="surrogateescape", newline="") as handle:
+        try:
             for line, cells in enumerate(csv.reader(handle, delimiter=layout.delimiter), 1):
                 if line <= layout.header_line:
                     continue
                 held.append((line, cells))
                 if len(held) > layout.footer_rows:
                     record = held.popleft()
+                    if _UNDECODED.search("".join(record[1])):
+                        raise _file_error(
+                            f"Row {record[0]} is not {layout.encoding} text like the rows above it."
+                        )
                     if not _blank(record[1]):
                         yield record
-    except UnicodeDecodeError:
-        raise _file_error(
-            f"Row {line + 1} is not {layout.encoding} text like the rows above it."
-        ) from None
-    except csv.Error as error:
-        raise _file_error(
-            f"Row {line + 1} cannot be read ({error}): is a quote left open?"
-        ) from None
+        except csv.Error as error:
+            raise _file_error(
+                f"Row {line + 1} cannot be read ({error}): is a quote left open?"
+            ) from None
 
 
 def read_rows(path: Path, layout: Layout) -> Iterator[Row]:
