@@ -73,9 +73,7 @@ def _out(job: ImportJob) -> dict[str, Any]:
         "failed": job.failed,
         "message": job.message,
         "mapping": job.mapping,
-        "errors": list(
-            job.problems.values("row", "column", "value", "message")[:ERRORS_SHOWN]
-        ),
+        "errors": list(job.problems.values("row", "column", "value", "message")[:ERRORS_SHOWN]),
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,

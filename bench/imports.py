@@ -111,7 +111,13 @@ DEAL_MAPPING = dict(
     )
 )
 STAGES = ["Lead In", "Contact Made", "Proposal Made", "Negotiations Started"]
-CONTACT_HEADER = ["Person - ID", "Person - Name", "Person - Email", "Person - Phone", "Person - Organization"]
+CONTACT_HEADER = [
+    "Person - ID",
+    "Person - Name",
+    "Person - Email",
+    "Person - Phone",
+    "Person - Organization",
+]
 CONTACT_MAPPING = dict(
     zip(CONTACT_HEADER, ["external_id", "full_name", "email", "phone", "company"], strict=True)
 )
@@ -144,7 +150,9 @@ def write_deals(path: Path, rows: int, owner: str) -> None:
                     f"{closed.isoformat()} 16:00:00" if status == "lost" else "",
                     rng.choice(["Price", "Timing", "Competitor"]) if status == "lost" else "",
                     "Follow up" if status == "open" else "",
-                    (today + dt.timedelta(days=rng.randint(-5, 20))).isoformat() if status == "open" else "",
+                    (today + dt.timedelta(days=rng.randint(-5, 20))).isoformat()
+                    if status == "open"
+                    else "",
                     "Qualified in the old CRM." if stage != "Lead In" else "",
                 ]
             )
@@ -166,7 +174,7 @@ def write_contacts(path: Path, rows: int, tag: str) -> None:
             )
 
 
-def _import(user, kind: str, path: Path, mapping: dict[str, str], *, dry_run: bool):  # type: ignore[no-untyped-def]
+def _import(user, kind: str, path: Path, mapping: dict[str, str], *, dry_run: bool):
     from django.core.files import File
 
     from imports import engine, services
@@ -174,8 +182,10 @@ def _import(user, kind: str, path: Path, mapping: dict[str, str], *, dry_run: bo
 
     with path.open("rb") as handle:
         upload = File(handle, name=path.name)
-        upload.size = path.stat().st_size  # type: ignore[misc]
-        job = services.import_create(by=user, upload=upload, kind=kind, options={"mapping": mapping})  # type: ignore[arg-type]
+        upload.size = path.stat().st_size
+        job = services.import_create(
+            by=user, upload=upload, kind=kind, options={"mapping": mapping}
+        )
     job.status, job.dry_run = Status.QUEUED, dry_run
     job.save(update_fields=["status", "dry_run"])
     tracemalloc.start()
@@ -223,15 +233,20 @@ def measure() -> list[str]:
             write_contacts(path, rows, tag)
             job, elapsed, peak = _import(user, "contacts", path, CONTACT_MAPPING, dry_run=False)
             peaks[rows] = peak
-            line = f"contacts import  {rows:>7,} rows {elapsed:6.1f} s = {rows / elapsed:6.0f} rows/s, peak {peak / 2**20:5.1f} MB"
+            line = (
+                f"contacts import  {rows:>7,} rows {elapsed:6.1f} s = {rows / elapsed:6.0f} "
+                f"rows/s, peak {peak / 2**20:5.1f} MB"
+            )
             if rows == CONTACTS:
                 target = TARGETS["contacts import"]
-                line += f" (target < {target:.0f} s: {'OK' if elapsed < target else 'SLOWER THAN TARGET'})"
+                verdict = "OK" if elapsed < target else "SLOWER THAN TARGET"
+                line += f" (target < {target:.0f} s: {verdict})"
             lines.append(line)
         growth = peaks[CONTACTS] / peaks[SMALL_CONTACTS]
         lines.append(
             f"memory: peak at {CONTACTS:,} contacts {growth:.2f}x the peak at {SMALL_CONTACTS:,} "
-            f"(target <= {MEMORY_GROWTH}x: {'OK' if growth <= MEMORY_GROWTH else 'SLOWER THAN TARGET'})"
+            f"(target <= {MEMORY_GROWTH}x: "
+            f"{'OK' if growth <= MEMORY_GROWTH else 'SLOWER THAN TARGET'})"
         )
     return lines
 

@@ -33,8 +33,8 @@ from crm.models import (
     StageChange,
     StageSetting,
     lose_missing,
-    proposal_missing,
     path_to,
+    proposal_missing,
     qualification_missing,
     transition_between,
 )
@@ -792,7 +792,10 @@ def _assign(record: Any, values: Mapping[str, Any], *, update: bool) -> bool:
     """Set ``values`` on ``record``; an update keeps what a blank value would erase."""
     changed = False
     for name, value in values.items():
-        if update and value in (None, ""):
+        if not update:
+            setattr(record, name, value)
+            continue
+        if value in (None, ""):
             continue
         if getattr(record, name) != value:
             setattr(record, name, value)
@@ -830,7 +833,7 @@ def _unique_in_batch(
     if not value:
         return
     holder = taken.get(value, key)
-    if holder is not None and holder != key or (holder is None and value in taken):
+    if (holder is not None and holder != key) or (holder is None and value in taken):
         raise ValidationError({field: [ValidationError(message, code="unique")]})
     taken[value] = key
 
@@ -981,14 +984,16 @@ def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[De
         update=update,
     )
     owner = _owner_for(by, row.owner, deal.owner if update else None)
-    if not update or owner != deal.owner_id and owner != deal.owner:
+    if not update or (owner != deal.owner_id and owner != deal.owner):
         changed = changed or update
         deal.owner = owner
     if deal.amount is None:
         deal.amount = Decimal("0.00")
     if not history and (row.next_action or row.next_action_due or not update):
         old = (deal.next_action, deal.next_action_due_date, deal.next_action_due_time)
-        _set_next_action(deal, {"next_action": row.next_action, "next_action_due": row.next_action_due})
+        _set_next_action(
+            deal, {"next_action": row.next_action, "next_action_due": row.next_action_due}
+        )
         changed = changed or old != (
             deal.next_action,
             deal.next_action_due_date,
@@ -1009,7 +1014,9 @@ def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[De
             deal.stage_entered_at = closed
             deal.next_action, deal.next_action_due_date, deal.next_action_due_time = "", None, None
         else:
-            deal.stage_entered_at = row.created_at if not update and row.created_at else timezone.now()
+            deal.stage_entered_at = (
+                row.created_at if not update and row.created_at else timezone.now()
+            )
         _set_imported_stage(deal, target)
         deal.probability = _probability(target)
     errors: dict[str, list[str]] = {}
@@ -1024,7 +1031,9 @@ def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[De
             for field, message in proposal_missing(deal).items():
                 errors.setdefault(field, []).append(message)
     try:
-        _clean(deal, ["stage", "owner", "created_by", "company", "contact", "source", "lost_reason"])
+        _clean(
+            deal, ["stage", "owner", "created_by", "company", "contact", "source", "lost_reason"]
+        )
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             if field in ("next_action_due_date", "next_action_due_time"):

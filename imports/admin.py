@@ -13,13 +13,25 @@ class RowProblemInline(admin.TabularInline):
     readonly_fields = ["row", "column", "value", "message"]
     max_num = 0
 
-    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).order_by("row", "pk")
 
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["pk", "filename", "kind", "system", "status", "dry_run", "created", "updated", "failed", "created_by", "created_at"]
+    list_display = [
+        "pk",
+        "filename",
+        "kind",
+        "system",
+        "status",
+        "dry_run",
+        "created",
+        "updated",
+        "failed",
+        "created_by",
+        "created_at",
+    ]
     list_filter = ["status", "kind", "system"]
     search_fields = ["filename", "created_by__username"]
     inlines = [RowProblemInline]

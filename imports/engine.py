@@ -59,15 +59,27 @@ SYSTEMS = {
 # Activity types as the vendors name them (HubSpot engagements, Pipedrive activity types,
 # Salesforce task types, Odoo mail activity types), in English and German.
 ACTIVITY_KINDS = {
-    **{k: "note" for k in ("note", "notes", "notiz", "comment", "task", "aufgabe", "todo", "to do")},
-    **{k: "call" for k in ("call", "calls", "anruf", "phone call", "logged call")},
-    **{k: "email" for k in ("email", "e-mail", "emails", "mail")},
-    **{k: "meeting" for k in ("meeting", "meetings", "termin", "besprechung", "event", "demo")},
+    **dict.fromkeys(
+        ("note", "notes", "notiz", "comment", "task", "aufgabe", "todo", "to do"), "note"
+    ),
+    **dict.fromkeys(("call", "calls", "anruf", "phone call", "logged call"), "call"),
+    **dict.fromkeys(("email", "e-mail", "emails", "mail"), "email"),
+    **dict.fromkeys(("meeting", "meetings", "termin", "besprechung", "event", "demo"), "meeting"),
 }
 
 
 # Relay's own stage names and labels, understood from any system.
-RELAY_STAGES = {**{_k: _k for _k in Stage.values}, **{str(_l).casefold(): _v for _v, _l in Stage.choices}}
+RELAY_STAGES = {
+    **{_k: _k for _k in Stage.values},
+    **{str(_l).casefold(): _v for _v, _l in Stage.choices},
+}
+
+
+def _any_vendor_stage(value: str) -> str | None:
+    """A file from an unrecognised system: a stage name that the vendors' default
+    pipelines agree on."""
+    found = {profiles.stage_value(system, value) for system in profiles.SYSTEMS} - {None}
+    return found.pop() if len(found) == 1 else None
 
 
 class Cancelled(Exception):
@@ -90,7 +102,9 @@ class Tally:
     failed: int = 0
     problems: list[Problem] = field(default_factory=list)
 
-    def refuse(self, row: int, errors: dict[str, list[str]], columns: dict[str, str], cells: dict[str, str]) -> None:
+    def refuse(
+        self, row: int, errors: dict[str, list[str]], columns: dict[str, str], cells: dict[str, str]
+    ) -> None:
         self.failed += 1
         for name, messages in errors.items():
             column = columns.get(name, "" if name in ("row", "__all__") else name)
@@ -104,6 +118,17 @@ def _errors(error: ValidationError) -> dict[str, list[str]]:
     if hasattr(error, "error_dict"):
         return {k: [str(m) for m in v] for k, v in error.message_dict.items()}
     return {"row": [str(m) for m in error.messages]}
+
+
+def _parse_time(text: str) -> dt.time:
+    """A time of day as exports write it: 16:30, 16:30:00, 4:30 PM."""
+    cleaned = " ".join(text.upper().split())
+    for pattern in ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I %p"):
+        try:
+            return dt.datetime.strptime(cleaned, pattern).time()
+        except ValueError:
+            continue
+    raise ValidationError(f"{text!r} is not a time of day (16:30).")
 
 
 def _key(text: str) -> str:
@@ -191,10 +216,13 @@ class Run:
             if name and name not in self.columns:
                 self.columns[name] = column
         self.value_map: dict[str, dict[str, str]] = {
-            name: {_key(k): v for k, v in mapped.items()} for name, mapped in (job.values or {}).items()
+            name: {_key(k): v for k, v in mapped.items()}
+            for name, mapped in (job.values or {}).items()
         }
         self.on_duplicate = self.options.get("on_duplicate") or OnDuplicate.UPDATE
-        self.note = f"Imported from {job.filename} ({SYSTEMS.get(job.system, job.system)}, import {job.pk})"
+        self.note = (
+            f"Imported from {job.filename} ({SYSTEMS.get(job.system, job.system)}, import {job.pk})"
+        )
         self._orders: dict[str, str] = {}
         self._decimals: dict[str, str] = {}
         self.users = _users_by_name()
@@ -250,7 +278,9 @@ class Run:
         if user is None:
             user = self.default_owner
         if user is None:
-            source.fail(name, f"No user matches {raw!r}: map it to a user or choose a default owner.")
+            source.fail(
+                name, f"No user matches {raw!r}: map it to a user or choose a default owner."
+            )
         return user
 
     def lookup(self, table: dict[str, Any], source: Source, name: str, model: type[Any]) -> Any:
@@ -311,7 +341,9 @@ def _remember(run: Run, kind: str, pairs: list[tuple[str, int]]) -> None:
         return  # the ids are the records' own
     ExternalId.objects.bulk_create(
         [
-            ExternalId(system=run.job.system, kind=kind, source_id=s[:255], object_id=pk, job=run.job)
+            ExternalId(
+                system=run.job.system, kind=kind, source_id=s[:255], object_id=pk, job=run.job
+            )
             for s, pk in pairs
             if s
         ],
@@ -362,10 +394,13 @@ class CompanyImporter(Importer):
         sources = [Source(run, row) for row in rows]
         known = _known(run.job.system, self.kind, (s.text("external_id") for s in sources))
         by_pk = Company.objects.in_bulk(list(known.values()))
-        domains = _companies_by("domain", {crm.normalize_domain(s.text("domain")) for s in sources} - {""})
+        domains = _companies_by(
+            "domain", {crm.normalize_domain(s.text("domain")) for s in sources} - {""}
+        )
         names = _companies_by("name", {s.text("name").casefold() for s in sources} - {""})
-        specs, kept = [], []
-        seen: dict[str, Company | None] = {}
+        specs: list[crm.CompanyRow] = []
+        kept: list[tuple[Source, int]] = []
+        pending: dict[str, int] = {}  # domain or name -> index in specs: the file's duplicates
         for source in sources:
             name = source.text("name")
             if not name:
@@ -375,13 +410,21 @@ class CompanyImporter(Importer):
                 self.refuse(source)
                 continue
             domain = crm.normalize_domain(source.text("domain"))
+            keys = [k for k in (domain, name.casefold()) if k]
             existing = by_pk.get(known.get(source.text("external_id"), 0))
             if existing is None and run.on_duplicate != OnDuplicate.CREATE:
                 existing = domains.get(domain) if domain else None
                 existing = existing or names.get(name.casefold())
-            key = domain or name.casefold()
-            if existing is None and key in seen:
-                existing = seen[key]  # the file's own duplicate: one company
+                twin = next((pending[k] for k in keys if k in pending), None)
+                if existing is None and twin is not None:
+                    # A second row for a company this batch creates: one company, the
+                    # later row's values filling in (as an update would).
+                    spec = specs[twin]
+                    spec.domain = spec.domain or domain
+                    spec.industry = source.text("industry") or spec.industry
+                    kept.append((source, twin))
+                    self.tally.updated += 1
+                    continue
             if existing is not None and run.on_duplicate == OnDuplicate.SKIP:
                 self.tally.skipped += 1
                 continue
@@ -395,15 +438,20 @@ class CompanyImporter(Importer):
                     existing=existing,
                 )
             )
-            kept.append(source)
-            seen.setdefault(key, None)
+            kept.append((source, len(specs) - 1))
+            if existing is None:
+                pending.update(dict.fromkeys(keys, len(specs) - 1))
         outcomes = crm.companies_import(by=run.by, rows=specs)
         pairs = []
-        for source, outcome in zip(kept, outcomes, strict=True):
+        counted: set[int] = set()
+        for source, index in kept:
+            outcome = outcomes[index]
             if outcome.error is not None:
                 self.refuse(source, _errors(outcome.error))
                 continue
-            self.count(outcome)
+            if index not in counted:
+                self.count(outcome)
+                counted.add(index)
             assert outcome.record is not None
             pairs.append((source.text("external_id"), outcome.record.pk))
         _remember(run, self.kind, pairs)
@@ -469,7 +517,9 @@ class ContactImporter(Importer):
         _remember(run, self.kind, pairs)
 
 
-def _linked_companies(run: Run, sources: list[Source], *, create: bool = False) -> dict[Source, Company | None]:
+def _linked_companies(
+    run: Run, sources: list[Source], *, create: bool = False
+) -> dict[Source, Company | None]:
     """Each row's company: by the source system's id, else by name; with ``create``, a name
     Relay does not know becomes a new company (a deals file may be all there is)."""
     ids = {s.first_id("company_external_id") for s in sources}
@@ -486,17 +536,20 @@ def _linked_companies(run: Run, sources: list[Source], *, create: bool = False) 
             if create and name:
                 missing[name.casefold()].append(source)
             else:
+                wanted = name or source.first_id("company_external_id")
                 source.fail(
                     "company" if name else "company_external_id",
-                    f"No company {name or source.first_id('company_external_id')!r}: import the companies first.",
+                    f"No company {wanted!r}: import the companies first.",
                 )
         found[source] = company
     if missing:
         rows = [crm.CompanyRow(name=group[0].text("company")) for group in missing.values()]
-        for group, outcome in zip(missing.values(), crm.companies_import(by=run.by, rows=rows), strict=True):
+        for group, outcome in zip(
+            missing.values(), crm.companies_import(by=run.by, rows=rows), strict=True
+        ):
             for source in group:
                 if outcome.error is not None:
-                    for name, messages in _errors(outcome.error).items():
+                    for messages in _errors(outcome.error).values():
                         for message in messages:
                             source.fail("company", message)
                 found[source] = outcome.record
@@ -541,15 +594,19 @@ class DealImporter(Importer):
         raw, status_raw = source.text("stage"), source.text("status")
         status = None
         if status_raw:
-            status = run.mapped("status", status_raw) or profiles.status_value(status_raw)
+            status = run.mapped("status", status_raw) or profiles.status_value(
+                status_raw, run.job.system
+            )
             if status is None:
-                source.fail("status", f"Unknown status {status_raw!r}: map it to open, won or lost.")
+                source.fail(
+                    "status", f"Unknown status {status_raw!r}: map it to open, won or lost."
+                )
         if status in (Stage.WON, Stage.LOST):
             return status
         if not raw:
             return Stage.LEAD
         stage = run.mapped("stage", raw) or profiles.stage_value(run.job.system, raw)
-        stage = stage or RELAY_STAGES.get(_key(raw))
+        stage = stage or RELAY_STAGES.get(_key(raw)) or _any_vendor_stage(raw)
         if stage is None:
             source.fail("stage", f"Unknown stage {raw!r}: map it to one of Relay's stages.")
             return None
@@ -557,44 +614,62 @@ class DealImporter(Importer):
             source.fail("stage", f"The stage {raw!r} is closed but the status says open.")
         return stage
 
-    def _spec(self, source: Source, company: Company | None, contact: Contact | None) -> crm.DealRow | None:
+    def _spec(
+        self, source: Source, company: Company | None, contact: Contact | None
+    ) -> crm.DealRow | None:
         run = self.run
         title = source.text("title")
         if not title:
             source.fail("title", "A deal needs a title.")
-        if company is None and "company" not in source.errors and "company_external_id" not in source.errors:
+        if (
+            company is None
+            and "company" not in source.errors
+            and "company_external_id" not in source.errors
+        ):
             source.fail("company", "A deal needs a company.")
         stage = self._stage(source)
         amount, currency = source.money("amount")
         named = source.text("currency").upper()
         if named and currency and named != currency:
-            source.fail("currency", f"The amount says {currency} but the currency column says {named}.")
+            source.fail(
+                "currency", f"The amount says {currency} but the currency column says {named}."
+            )
         owner = run.owner(source)
         created_at = source.moment("created_at")
-        closed = (
-            source.moment("won_at" if stage == Stage.WON else "lost_at")
-            or source.moment("closed_at")
+        closed = source.moment("won_at" if stage == Stage.WON else "lost_at") or source.moment(
+            "closed_at"
         )
         expected = source.date("expected_close_date")
         if closed is None and stage in (Stage.WON, Stage.LOST) and expected is not None:
             # Vendors keep the day a deal closed in its close date.
             closed = dt.datetime.combine(expected, dt.time(12), tzinfo=run.zone)
         next_action, due = source.text("next_action"), source.due("next_action_due")
-        at = source.parse("next_action_due_time", values.parse_time)
+        at = source.parse("next_action_due_time", _parse_time)
         if at is not None and isinstance(due, dt.date) and not isinstance(due, dt.datetime):
             due = dt.datetime.combine(due, at, tzinfo=(owner or run.by).zone)
-        if stage in OPEN_STAGES and not next_action and due is None and run.options.get("default_next_action"):
+        if (
+            stage in OPEN_STAGES
+            and not next_action
+            and due is None
+            and run.options.get("default_next_action")
+        ):
             next_action = str(run.options["default_next_action"])[:255]
             due = run.due_by_default()
         source_value = run.lookup(run.sources, source, "source", LeadSource)
-        reason = run.lookup(run.reasons, source, "lost_reason", LostReason) if stage == Stage.LOST else None
+        reason = (
+            run.lookup(run.reasons, source, "lost_reason", LostReason)
+            if stage == Stage.LOST
+            else None
+        )
         if source.errors or company is None or stage is None:
             return None
         spec = crm.DealRow(
             title=title,
             company=company,
             owner=owner,
-            contact=contact if contact is not None and contact.company_id in (None, company.pk) else None,
+            contact=contact
+            if contact is not None and contact.company_id in (None, company.pk)
+            else None,
             amount=amount,
             source=source_value,
             expected_close_date=expected,
@@ -646,7 +721,9 @@ class ActivityImporter(Importer):
         run = self.run
         sources = [Source(run, row) for row in rows]
         known = _known(run.job.system, self.kind, (s.text("external_id") for s in sources))
-        deal_ids = _known(run.job.system, Kind.DEALS, (s.first_id("deal_external_id") for s in sources))
+        deal_ids = _known(
+            run.job.system, Kind.DEALS, (s.first_id("deal_external_id") for s in sources)
+        )
         deals = Deal.objects.select_related("company").in_bulk(list(deal_ids.values()))
         companies = _linked_companies(run, sources)
         contacts = _linked_contacts(run, sources, companies)
@@ -658,7 +735,10 @@ class ActivityImporter(Importer):
             raw_kind = source.text("kind") or "note"
             kind = run.mapped("kind", raw_kind) or ACTIVITY_KINDS.get(_key(raw_kind))
             if kind not in ActivityKind.values:
-                source.fail("kind", f"Unknown activity type {raw_kind!r}: map it to note, call, email or meeting.")
+                source.fail(
+                    "kind",
+                    f"Unknown activity type {raw_kind!r}: map it to note, call, email or meeting.",
+                )
             body = "\n\n".join(p for p in (source.text("subject"), source.text("body")) if p)
             if not body:
                 source.fail("body", "An activity needs a subject or a text.")
@@ -736,7 +816,9 @@ def run(job: ImportJob) -> ImportJob:
     """Run a queued import to its end: done, failed (with every problem) or cancelled."""
     if job.status not in (Status.QUEUED, Status.RUNNING):
         return job
-    report(job, status=Status.RUNNING, phase="checking", started_at=timezone.now(), processed_rows=0)
+    report(
+        job, status=Status.RUNNING, phase="checking", started_at=timezone.now(), processed_rows=0
+    )
     tally = Tally()
     outcome, message = Status.DONE, ""
     processed = 0
@@ -770,7 +852,10 @@ def run(job: ImportJob) -> ImportJob:
     except DatabaseError as error:
         outcome, message = Status.FAILED, f"The import stopped on a database error: {error}"[:500]
     RowProblem.objects.bulk_create(
-        [RowProblem(job=job, row=p.row, column=p.column[:255], value=p.value, message=p.message) for p in tally.problems],
+        [
+            RowProblem(job=job, row=p.row, column=p.column[:255], value=p.value, message=p.message)
+            for p in tally.problems
+        ],
         batch_size=1000,
     )
     if outcome != Status.DONE:

@@ -43,7 +43,11 @@ class SetupForm(forms.Form):
     )
     decimal = forms.ChoiceField(
         label="Decimal separator",
-        choices=[("auto", "Detect from the file"), (".", "Point (1,234.50)"), (",", "Comma (1.234,50)")],
+        choices=[
+            ("auto", "Detect from the file"),
+            (".", "Point (1,234.50)"),
+            (",", "Comma (1.234,50)"),
+        ],
     )
     on_duplicate = forms.ChoiceField(
         label="When a record exists already", choices=OnDuplicate.choices
@@ -104,12 +108,17 @@ class SetupForm(forms.Form):
 
     def value_fields(self) -> list[tuple[str, list[tuple[FileValue, forms.BoundField]]]]:
         return [
-            (profiles.FIELDS[self.kind].get(name, name), [(v, self[f"value_{name}_{i}"]) for i, v in enumerate(listed)])
+            (
+                profiles.FIELDS[self.kind].get(name, name),
+                [(v, self[f"value_{name}_{i}"]) for i, v in enumerate(listed)],
+            )
             for name, listed in self.file_values.items()
         ]
 
     def mapping(self) -> dict[str, str | None]:
-        return {c.name: self.cleaned_data.get(f"column_{i}") or None for i, c in enumerate(self.columns)}
+        return {
+            c.name: self.cleaned_data.get(f"column_{i}") or None for i, c in enumerate(self.columns)
+        }
 
     def values(self) -> dict[str, dict[str, str]]:
         chosen: dict[str, dict[str, str]] = {}

@@ -46,8 +46,7 @@ def columns(job: ImportJob) -> list[Column]:
     with local_file(job) as path:
         samples = reading.column_samples(path, reading.Layout(**job.layout))
     return [
-        Column(name, job.mapping.get(name), samples.get(name, []))
-        for name in job.layout["header"]
+        Column(name, job.mapping.get(name), samples.get(name, [])) for name in job.layout["header"]
     ]
 
 
@@ -68,7 +67,7 @@ def _automatic(run: engine.Run, field: str, value: str) -> str:
     if field == "stage":
         return profiles.stage_value(run.job.system, value) or ""
     if field == "status":
-        return profiles.status_value(value) or ""
+        return profiles.status_value(value, run.job.system) or ""
     if field == "source":
         return next((s.name for k, s in run.sources.items() if k == key), "")
     if field == "lost_reason":
@@ -96,7 +95,9 @@ def file_values(job: ImportJob) -> dict[str, list[FileValue]]:
         for value, rows in counts[name].most_common(DISTINCT_LIMIT):
             automatic = _automatic(run, name, value)
             chosen = run.mapped(name, value)
-            listed.append(FileValue(name, value, rows, chosen or automatic, not chosen and bool(automatic)))
+            listed.append(
+                FileValue(name, value, rows, chosen or automatic, not chosen and bool(automatic))
+            )
         found[name] = listed
     return found
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 
@@ -25,6 +25,7 @@ MAX_BYTES = 200 * 1024 * 1024
 DATE_ORDERS = ("auto", "DMY", "MDY", "YMD")
 DECIMALS = ("auto", ".", ",")
 OPTION_NAMES = (
+    "system",
     "date_order",
     "decimal",
     "default_owner_id",
@@ -48,10 +49,12 @@ def can_see(user: User, job: ImportJob) -> bool:
 def local_file(job: ImportJob) -> Iterator[Path]:
     """The job's file as a path on this machine (copied when its storage has none)."""
     try:
-        yield Path(job.file.path)
-        return
+        local = Path(job.file.path)
     except NotImplementedError:
-        pass
+        local = None
+    if local is not None and local.is_file():
+        yield local
+        return
     with tempfile.NamedTemporaryFile(suffix=".csv") as copy:
         with job.file.open("rb") as stored:
             shutil.copyfileobj(stored, copy, 1024 * 1024)
@@ -67,6 +70,12 @@ def clean_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     for name in unknown:
         errors[name] = [f"Unknown option; use {', '.join(OPTION_NAMES)}."]
     cleaned: dict[str, Any] = {}
+    system = options.get("system")
+    if system not in (None, ""):
+        if system not in profiles.SYSTEMS:
+            errors["system"] = [f"Use one of {', '.join(profiles.SYSTEMS)}."]
+        else:
+            cleaned["system"] = system
     order = options.get("date_order") or "auto"
     if order not in DATE_ORDERS:
         errors["date_order"] = [f"Use one of {', '.join(DATE_ORDERS)}."]
@@ -110,12 +119,14 @@ def clean_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     return cleaned
 
 
-def clean_mapping(kind: str, header: list[str], mapping: Mapping[str, Any]) -> dict[str, str | None]:
+def clean_mapping(
+    kind: str, header: list[str], mapping: Mapping[str, Any]
+) -> dict[str, str | None]:
     """A column-to-field mapping, checked against the file's header and the kind's fields
     (each field from one column at most; null ignores a column)."""
     fields = profiles.FIELDS[kind]
     errors: list[str] = []
-    cleaned: dict[str, str | None] = {column: None for column in header}
+    cleaned: dict[str, str | None] = dict.fromkeys(header)
     used: dict[str, str] = {}
     for column, name in mapping.items():
         if column not in cleaned:
@@ -137,22 +148,44 @@ def clean_mapping(kind: str, header: list[str], mapping: Mapping[str, Any]) -> d
     return cleaned
 
 
+def _by_field_name(kind: str, mapping: dict[str, str | None]) -> dict[str, str | None]:
+    """The automatic mapping, plus any column still unmapped that is named as one of the
+    kind's fields or its label ("next_action_due", "Next action due")."""
+    fields = profiles.FIELDS[kind]
+    names = {profiles.normalize(n): n for n in fields} | {
+        profiles.normalize(label): n for n, label in fields.items()
+    }
+    taken = {f for f in mapping.values() if f}
+    for column, field in mapping.items():
+        guess = names.get(profiles.normalize(column))
+        if field is None and guess and guess not in taken:
+            mapping[column] = guess
+            taken.add(guess)
+    return mapping
+
+
 def clean_values(values: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
     if not values:
         return {}
     if not isinstance(values, Mapping) or not all(
-        isinstance(v, Mapping) and all(isinstance(a, str) and isinstance(b, (str, int)) for a, b in v.items())
+        isinstance(v, Mapping)
+        and all(isinstance(a, str) and isinstance(b, (str, int)) for a, b in v.items())
         for v in values.values()
     ):
-        raise ValidationError({"values": ["An object of fields, each {value in the file: Relay value}."]})
-    return {str(name): {a[:255]: str(b)[:255] for a, b in mapped.items()} for name, mapped in values.items()}
+        raise ValidationError(
+            {"values": ["An object of fields, each {value in the file: Relay value}."]}
+        )
+    return {
+        str(name): {a[:255]: str(b)[:255] for a, b in mapped.items()}
+        for name, mapped in values.items()
+    }
 
 
 @transaction.atomic
 def import_create(
     *,
     by: User,
-    upload: UploadedFile,
+    upload: File,
     kind: str,
     options: Mapping[str, Any] | None = None,
     start: bool = False,
@@ -182,8 +215,9 @@ def import_create(
         layout = reading.detect_layout(path)
     profile = profiles.detect(layout.header, kind)
     job.layout = dataclasses.asdict(layout)
-    job.system = profile.system
-    job.mapping = clean_mapping(kind, layout.header, {**profile.mapping, **(raw.get("mapping") or {})})
+    job.system = cleaned.get("system") or profile.system
+    automatic = _by_field_name(kind, {**profile.mapping})
+    job.mapping = clean_mapping(kind, layout.header, {**automatic, **(raw.get("mapping") or {})})
     job.values = clean_values(raw.get("values"))
     job.status = Status.QUEUED if start else Status.DRAFT
     job.save()
@@ -220,10 +254,13 @@ def import_configure(
     if options is not None:
         locked.options = clean_options(options)
         fields.append("options")
+        if locked.options.get("system"):
+            locked.system = locked.options["system"]
+            fields.append("system")
     if dry_run is not None:
         locked.dry_run = dry_run
         fields.append("dry_run")
-    locked.version = F("version") + 1  # type: ignore[assignment]
+    locked.version = F("version") + 1
     locked.save(update_fields=[*fields, "version"])
     locked.refresh_from_db(fields=["version"])
     return locked
@@ -246,7 +283,7 @@ def import_start(*, job: ImportJob, by: User, dry_run: bool = False) -> ImportJo
         raise EditConflict("This import has started already.")
     locked.status = Status.QUEUED
     locked.dry_run = dry_run
-    locked.version = F("version") + 1  # type: ignore[assignment]
+    locked.version = F("version") + 1
     locked.save(update_fields=["status", "dry_run", "version"])
     _queue(locked)
     return locked
@@ -288,7 +325,7 @@ def import_cancel(*, job: ImportJob, by: User) -> ImportJob:
         locked.cancel_requested = True
     else:
         raise EditConflict("This import has finished; there is nothing to cancel.")
-    locked.version = F("version") + 1  # type: ignore[assignment]
+    locked.version = F("version") + 1
     locked.save(update_fields=["status", "message", "cancel_requested", "version"])
     locked.refresh_from_db(fields=["version"])
     return locked

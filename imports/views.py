@@ -30,7 +30,9 @@ def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 job = services.import_create(
-                    by=request.user, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+                    by=request.user,
+                    upload=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
                 )
             except ValidationError as error:
                 for field, errors in error.message_dict.items():
@@ -42,7 +44,7 @@ def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "imports/import_list.html", context, status=status)
 
 
-def _setup_form(request: AuthenticatedHttpRequest, job, data=None) -> SetupForm:  # type: ignore[no-untyped-def]
+def _setup_form(request: AuthenticatedHttpRequest, job, data=None) -> SetupForm:
     options = job.options or {}
     return SetupForm(
         data,

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,78 +14,155 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('companies', 'Companies'), ('contacts', 'Contacts'), ('deals', 'Deals'), ('activities', 'Activities')], max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('file', models.FileField(upload_to='imports/%Y/%m/')),
-                ('filename', models.CharField(max_length=255)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('layout', models.JSONField(default=dict)),
-                ('system', models.CharField(default='other', max_length=20)),
-                ('mapping', models.JSONField(default=dict)),
-                ('values', models.JSONField(default=dict)),
-                ('options', models.JSONField(default=dict)),
-                ('dry_run', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('draft', 'Being set up'), ('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='draft', max_length=20)),
-                ('phase', models.CharField(blank=True, max_length=20)),
-                ('total_rows', models.PositiveIntegerField(default=0)),
-                ('processed_rows', models.PositiveIntegerField(default=0)),
-                ('created', models.PositiveIntegerField(default=0)),
-                ('updated', models.PositiveIntegerField(default=0)),
-                ('skipped', models.PositiveIntegerField(default=0)),
-                ('failed', models.PositiveIntegerField(default=0)),
-                ('message', models.TextField(blank=True)),
-                ('cancel_requested', models.BooleanField(default=False)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='imports', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("companies", "Companies"),
+                            ("contacts", "Contacts"),
+                            ("deals", "Deals"),
+                            ("activities", "Activities"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("file", models.FileField(upload_to="imports/%Y/%m/")),
+                ("filename", models.CharField(max_length=255)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("layout", models.JSONField(default=dict)),
+                ("system", models.CharField(default="other", max_length=20)),
+                ("mapping", models.JSONField(default=dict)),
+                ("values", models.JSONField(default=dict)),
+                ("options", models.JSONField(default=dict)),
+                ("dry_run", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Being set up"),
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("phase", models.CharField(blank=True, max_length=20)),
+                ("total_rows", models.PositiveIntegerField(default=0)),
+                ("processed_rows", models.PositiveIntegerField(default=0)),
+                ("created", models.PositiveIntegerField(default=0)),
+                ("updated", models.PositiveIntegerField(default=0)),
+                ("skipped", models.PositiveIntegerField(default=0)),
+                ("failed", models.PositiveIntegerField(default=0)),
+                ("message", models.TextField(blank=True)),
+                ("cancel_requested", models.BooleanField(default=False)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="imports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ExternalId',
+            name="ExternalId",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('system', models.CharField(max_length=20)),
-                ('kind', models.CharField(choices=[('companies', 'Companies'), ('contacts', 'Contacts'), ('deals', 'Deals'), ('activities', 'Activities')], max_length=20)),
-                ('source_id', models.CharField(max_length=255)),
-                ('object_id', models.BigIntegerField()),
-                ('job', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='imports.importjob')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("system", models.CharField(max_length=20)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("companies", "Companies"),
+                            ("contacts", "Contacts"),
+                            ("deals", "Deals"),
+                            ("activities", "Activities"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("source_id", models.CharField(max_length=255)),
+                ("object_id", models.BigIntegerField()),
+                (
+                    "job",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="imports.importjob",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RowProblem',
+            name="RowProblem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row', models.PositiveIntegerField()),
-                ('column', models.CharField(blank=True, max_length=255)),
-                ('value', models.CharField(blank=True, max_length=255)),
-                ('message', models.CharField(max_length=500)),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='problems', to='imports.importjob')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("row", models.PositiveIntegerField()),
+                ("column", models.CharField(blank=True, max_length=255)),
+                ("value", models.CharField(blank=True, max_length=255)),
+                ("message", models.CharField(max_length=500)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="problems",
+                        to="imports.importjob",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['row', 'pk'],
+                "ordering": ["row", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='importjob',
-            index=models.Index(fields=['created_by', '-created_at'], name='imports_job_mine'),
+            model_name="importjob",
+            index=models.Index(fields=["created_by", "-created_at"], name="imports_job_mine"),
         ),
         migrations.AddIndex(
-            model_name='externalid',
-            index=models.Index(fields=['kind', 'object_id'], name='imports_external_object'),
+            model_name="externalid",
+            index=models.Index(fields=["kind", "object_id"], name="imports_external_object"),
         ),
         migrations.AddConstraint(
-            model_name='externalid',
-            constraint=models.UniqueConstraint(fields=('system', 'kind', 'source_id'), name='imports_external_id_unique'),
+            model_name="externalid",
+            constraint=models.UniqueConstraint(
+                fields=("system", "kind", "source_id"), name="imports_external_id_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='externalid',
-            constraint=models.CheckConstraint(condition=models.Q(('source_id', ''), _negated=True), name='imports_external_id_set'),
+            model_name="externalid",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source_id", ""), _negated=True), name="imports_external_id_set"
+            ),
         ),
     ]

@@ -7,7 +7,9 @@ from imports import engine, services
 from imports.models import ImportJob, Status
 
 
-def upload(content: str | bytes, name: str = "export.csv", encoding: str = "utf-8") -> SimpleUploadedFile:
+def upload(
+    content: str | bytes, name: str = "export.csv", encoding: str = "utf-8"
+) -> SimpleUploadedFile:
     data = content.encode(encoding) if isinstance(content, str) else content
     return SimpleUploadedFile(name, data, content_type="text/csv")
 

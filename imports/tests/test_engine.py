@@ -30,25 +30,29 @@ COMPANIES = (
 
 def test_companies_import_dedupe_and_import_again_changes_nothing(rep):
     CompanyFactory(owner=rep, name="Globex Corp", domain="globex.example")
-    job = run_file(rep, "companies", COMPANIES, options={"mapping": COMPANY_MAP})
+    job = run_file(rep, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
     assert (job.status, job.created, job.updated, job.skipped, job.failed) == (
-        Status.DONE, 2, 2, 0, 0
+        Status.DONE,
+        2,
+        2,
+        0,
+        0,
     )
     assert sorted(Company.objects.values_list("name", "domain", "industry")) == [
-        ("ACME robotics", "acme.example", "Manufacturing"),
+        ("Acme Robotics", "acme.example", "Manufacturing"),
         ("Globex", "globex.example", "Energy"),
         ("Initech", "", "Software"),
     ]
     assert ExternalId.objects.filter(kind="companies").count() == 4
     versions = dict(Company.objects.values_list("pk", "version"))
-    again = run_file(rep, "companies", COMPANIES, options={"mapping": COMPANY_MAP})
+    again = run_file(rep, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
     assert (again.status, again.created, again.updated, again.skipped) == (Status.DONE, 0, 0, 4)
     assert dict(Company.objects.values_list("pk", "version")) == versions
 
 
 CONTACTS = (
     "Contact ID,Name,E-mail,Company ID\n"
-    "p1,\"Meyer, Chloe\",Chloe.Meyer@Acme.example,c1\n"
+    'p1,"Meyer, Chloe",Chloe.Meyer@Acme.example,c1\n'
     "p2,Ben Okafor,ben@globex.example,c2\n"
     "p3,Zoë Müller,ben@globex.example,c9\n"
 )
@@ -61,18 +65,22 @@ CONTACT_MAP = {
 
 
 def test_contacts_link_by_the_source_ids_and_every_problem_is_found_in_one_pass(rep):
-    run_file(rep, "companies", COMPANIES, options={"mapping": COMPANY_MAP})
-    job = run_file(rep, "contacts", CONTACTS, options={"mapping": CONTACT_MAP})
+    run_file(rep, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
+    job = run_file(rep, "contacts", CONTACTS, options={"mapping": CONTACT_MAP, "system": "other"})
     assert job.status == Status.FAILED
     assert problems(job) == [
         (4, "Company ID", "No company 'c9': import the companies first."),
     ]
     assert Contact.objects.count() == 0  # all or nothing
     fixed = CONTACTS.replace(",c9\n", ",c3\n").replace("p3,Zoë Müller,ben@", "p3,Zoë Müller,zoe@")
-    job = run_file(rep, "contacts", fixed, options={"mapping": CONTACT_MAP})
+    job = run_file(rep, "contacts", fixed, options={"mapping": CONTACT_MAP, "system": "other"})
     assert (job.status, job.created) == (Status.DONE, 3)
     chloe = Contact.objects.get(email="chloe.meyer@acme.example")
-    assert (chloe.first_name, chloe.last_name, chloe.company.name) == ("Chloe", "Meyer", "ACME robotics")
+    assert (chloe.first_name, chloe.last_name, chloe.company.name) == (
+        "Chloe",
+        "Meyer",
+        "ACME robotics",
+    )
     assert Contact.objects.get(first_name="Zoë").company.name == "Initech"
 
 
@@ -92,7 +100,7 @@ DEALS_MAP = {
 }
 DEALS = (
     "Deal ID,Deal,Company,Stage,Value,Close,Created,Notes,Next,Due,Source,Reason\n"
-    "d1,Website,Acme Robotics,Appointment Scheduled,\"$3,200.00\",2027-03-31,2026-05-02,,Call,2026-12-10,Webinar,\n"
+    'd1,Website,Acme Robotics,Appointment Scheduled,"$3,200.00",2027-03-31,2026-05-02,,Call,2026-12-10,Webinar,\n'
     "d2,Shop,Acme Robotics,Contract Sent,12500,2027-04-30,2026-06-01,Budget agreed,Send contract,2026-12-11,,\n"
     "d3,Old win,Globex,Closed Won,8000,2026-09-15,2026-03-01,,,,,\n"
     "d4,Old loss,Globex,Closed Lost,4000,2026-08-20,2026-02-01,,,,Referral,Too expensive\n"
@@ -100,12 +108,15 @@ DEALS = (
 
 
 def test_deals_import_with_history_for_a_manager(manager):
-    run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP})
-    job = run_file(manager, "deals", DEALS, options={"mapping": DEALS_MAP}, name="hubspot.csv")
+    run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
+    job = run_file(manager, "deals", DEALS, options={"mapping": DEALS_MAP, "system": "other"}, name="hubspot.csv")
     assert (job.status, job.created, job.failed) == (Status.DONE, 4, 0), problems(job)
     site = Deal.objects.get(title="Website")
     assert (site.stage, site.amount, site.owner, site.next_action) == (
-        Stage.LEAD, Decimal("3200.00"), manager, "Call"
+        Stage.LEAD,
+        Decimal("3200.00"),
+        manager,
+        "Call",
     )
     assert site.source == LeadSource.objects.get(name="Webinar")  # created: the file names it
     assert site.created_at.date() == dt.date(2026, 5, 2)
@@ -122,17 +133,19 @@ def test_deals_import_with_history_for_a_manager(manager):
     assert change.override_reason == f"Imported from hubspot.csv (another system, import {job.pk})"
     lost = Deal.objects.get(title="Old loss")
     assert (lost.stage, lost.lost_reason, lost.lost_at.date()) == (
-        Stage.LOST, LostReason.objects.get(name="Too expensive"), dt.date(2026, 8, 20)
+        Stage.LOST,
+        LostReason.objects.get(name="Too expensive"),
+        dt.date(2026, 8, 20),
     )
-    again = run_file(manager, "deals", DEALS, options={"mapping": DEALS_MAP})
+    again = run_file(manager, "deals", DEALS, options={"mapping": DEALS_MAP, "system": "other"})
     assert (again.status, again.created, again.updated, again.skipped) == (Status.DONE, 0, 0, 4)
     assert Deal.objects.count() == 4
 
 
 def test_a_rep_cannot_import_history_and_open_deals_keep_r2_and_r4(rep):
-    run_file(rep, "companies", COMPANIES, options={"mapping": COMPANY_MAP})
+    run_file(rep, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
     text = DEALS.replace("Call,2026-12-10", ",")  # d1 loses its next action
-    job = run_file(rep, "deals", text, options={"mapping": DEALS_MAP})
+    job = run_file(rep, "deals", text, options={"mapping": DEALS_MAP, "system": "other"})
     assert job.status == Status.FAILED
     assert problems(job) == [
         (2, "Next", "An open deal needs a next action: what happens next."),
@@ -144,7 +157,7 @@ def test_a_rep_cannot_import_history_and_open_deals_keep_r2_and_r4(rep):
 
 
 def test_a_default_next_action_fills_open_deals_without_one(manager, monkeypatch):
-    run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP})
+    run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
     text = DEALS.replace("Call,2026-12-10", ",")
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 12, 4))  # a Friday
     job = run_file(
@@ -153,6 +166,7 @@ def test_a_default_next_action_fills_open_deals_without_one(manager, monkeypatch
         text,
         options={
             "mapping": DEALS_MAP,
+            "system": "other",
             "default_next_action": "Check the imported deal",
             "default_next_action_days": 2,
         },
@@ -160,29 +174,32 @@ def test_a_default_next_action_fills_open_deals_without_one(manager, monkeypatch
     assert job.status == Status.DONE, problems(job)
     site = Deal.objects.get(title="Website")
     assert (site.next_action, site.next_action_due_date) == (
-        "Check the imported deal", dt.date(2026, 12, 8)
+        "Check the imported deal",
+        dt.date(2026, 12, 8),
     )
 
 
 def test_a_dry_run_counts_and_writes_nothing(manager):
-    run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP})
-    job = run_file(manager, "deals", DEALS, options={"mapping": DEALS_MAP}, dry_run=True)
+    run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
+    job = run_file(manager, "deals", DEALS, options={"mapping": DEALS_MAP, "system": "other"}, dry_run=True)
     assert (job.status, job.created, job.failed) == (Status.DONE, 4, 0)
     assert (Deal.objects.count(), LeadSource.objects.filter(name="Webinar").exists()) == (0, False)
 
 
 def test_a_cancelled_import_writes_nothing(manager, monkeypatch):
-    run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP})
+    run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
     monkeypatch.setattr(engine, "_cancel_requested", lambda job: True)
-    job = run_file(manager, "deals", DEALS, options={"mapping": DEALS_MAP})
+    job = run_file(manager, "deals", DEALS, options={"mapping": DEALS_MAP, "system": "other"})
     assert (job.status, job.message, Deal.objects.count()) == (
-        Status.CANCELLED, "Cancelled: nothing was imported.", 0
+        Status.CANCELLED,
+        "Cancelled: nothing was imported.",
+        0,
     )
 
 
 def test_queries_per_batch_do_not_grow_with_the_rows(manager, monkeypatch):
     monkeypatch.setattr(engine, "BATCH_ROWS", 10)
-    run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP})
+    run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
 
     runs = iter(range(100))
 
@@ -195,7 +212,7 @@ def test_queries_per_batch_do_not_grow_with_the_rows(manager, monkeypatch):
         ]
         text = DEALS.splitlines()[0] + "\n" + "\n".join(lines) + "\n"
         with CaptureQueriesContext(connection) as ctx:
-            job = run_file(manager, "deals", text, options={"mapping": DEALS_MAP})
+            job = run_file(manager, "deals", text, options={"mapping": DEALS_MAP, "system": "other"})
         assert (job.status, job.created) == (Status.DONE, rows), problems(job)
         return len(ctx.captured_queries)
 

@@ -29,7 +29,9 @@ def run_queued(django_capture_on_commit_callbacks, monkeypatch):
     monkeypatch.setattr(tasks.run_import, "delay", lambda pk: tasks.run_import(pk))
 
 
-def test_api_imports_a_file_and_reports_its_status(rep, monkeypatch, django_capture_on_commit_callbacks):
+def test_api_imports_a_file_and_reports_its_status(
+    rep, monkeypatch, django_capture_on_commit_callbacks
+):
     run_queued(django_capture_on_commit_callbacks, monkeypatch)
     api = bearer(rep)
     with django_capture_on_commit_callbacks(execute=True):
@@ -41,7 +43,10 @@ def test_api_imports_a_file_and_reports_its_status(rep, monkeypatch, django_capt
     started = response.json()
     assert started["status"] == "queued"
     body = api.get(f"/api/v1/imports/{started['id']}").json()
-    assert {k: body[k] for k in ("kind", "status", "total_rows", "processed_rows", "created", "failed", "errors")} == {
+    assert {
+        k: body[k]
+        for k in ("kind", "status", "total_rows", "processed_rows", "created", "failed", "errors")
+    } == {
         "kind": "companies",
         "status": "done",
         "total_rows": 2,
@@ -50,7 +55,11 @@ def test_api_imports_a_file_and_reports_its_status(rep, monkeypatch, django_capt
         "failed": 0,
         "errors": [],
     }
-    assert body["mapping"] == {"Company name": "name", "Company Domain Name": "domain", "Industry": "industry"}
+    assert body["mapping"] == {
+        "Company name": "name",
+        "Company Domain Name": "domain",
+        "Industry": "industry",
+    }
     assert sorted(Company.objects.values_list("name", flat=True)) == ["Acme", "Globex"]
 
 
@@ -59,7 +68,10 @@ def test_api_refuses_bad_options_naming_them(rep):
     cases = [
         ("not json", {"options": ["A JSON object."]}),
         (json.dumps({"date_order": "DDMM"}), {"date_order": ["Use one of auto, DMY, MDY, YMD."]}),
-        (json.dumps({"mapping": {"Nope": "name"}}), {"mapping": ["The file has no column 'Nope'."]}),
+        (
+            json.dumps({"mapping": {"Nope": "name"}}),
+            {"mapping": ["The file has no column 'Nope'."]},
+        ),
         (json.dumps({"mapping": {"Industry": "salary"}}), None),
     ]
     for options, errors in cases:
@@ -78,21 +90,28 @@ def test_api_roles(rep, other_rep, manager, lead):
     assert bearer(manager).get(f"/api/v1/imports/{job.pk}").status_code == 200
     assert bearer(other_rep).get(f"/api/v1/imports/{job.pk}").status_code == 404
     assert bearer(lead).get(f"/api/v1/imports/{job.pk}").status_code == 404
-    response = bearer(lead).post("/api/v1/imports", {"file": upload(COMPANIES), "kind": "companies"})
+    response = bearer(lead).post(
+        "/api/v1/imports", {"file": upload(COMPANIES), "kind": "companies"}
+    )
     assert response.status_code == 403
     assert bearer(rep).get("/api/v1/imports/999999").status_code == 404
 
 
-def test_wizard_upload_setup_check_then_import(client, rep, monkeypatch, django_capture_on_commit_callbacks):
+def test_wizard_upload_setup_check_then_import(
+    client, rep, monkeypatch, django_capture_on_commit_callbacks
+):
     run_queued(django_capture_on_commit_callbacks, monkeypatch)
     client.force_login(rep)
     page = client.get(reverse("imports:import-list"))
     assert page.status_code == 200
     response = client.post(
-        reverse("imports:import-list"), {"kind": "companies", "file": upload(COMPANIES, "hubspot.csv")}
+        reverse("imports:import-list"),
+        {"kind": "companies", "file": upload(COMPANIES, "hubspot.csv")},
     )
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("imports:import-detail", args=[job.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "imports:import-detail", args=[job.pk]
+    )
     setup = client.get(response["Location"]).content.decode()
     assert '<label for="id_column_0">Company name</label>' in setup
     assert "acme.example" in setup  # a sample value
@@ -109,13 +128,22 @@ def test_wizard_upload_setup_check_then_import(client, rep, monkeypatch, django_
         checked = client.post(reverse("imports:import-detail", args=[job.pk]), form)
     assert checked.status_code == 302
     job.refresh_from_db()
-    assert (job.status, job.dry_run, job.created, Company.objects.count()) == (Status.DONE, True, 2, 0)
+    assert (job.status, job.dry_run, job.created, Company.objects.count()) == (
+        Status.DONE,
+        True,
+        2,
+        0,
+    )
     summary = client.get(reverse("imports:import-detail", args=[job.pk])).content.decode()
     assert "Would create" in summary
     again = client.post(reverse("imports:import-again", args=[job.pk]))
     copy = ImportJob.objects.exclude(pk=job.pk).get()
     assert again["Location"] == reverse("imports:import-detail", args=[copy.pk])
-    assert copy.mapping == {"Company name": "name", "Company Domain Name": "domain", "Industry": None}
+    assert copy.mapping == {
+        "Company name": "name",
+        "Company Domain Name": "domain",
+        "Industry": None,
+    }
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("imports:import-detail", args=[copy.pk]), {**form, "action": "import"})
     copy.refresh_from_db()
@@ -125,17 +153,32 @@ def test_wizard_upload_setup_check_then_import(client, rep, monkeypatch, django_
 
 def test_progress_partial_polls_until_the_import_ends(client, rep):
     job = ImportJob.objects.create(
-        kind="companies", created_by=rep, filename="a.csv", file="a.csv",
-        status=Status.RUNNING, total_rows=200, processed_rows=50,
-        layout={"encoding": "utf-8", "delimiter": ",", "header_line": 1, "header": ["a"], "footer_rows": 0},
+        kind="companies",
+        created_by=rep,
+        filename="a.csv",
+        file="a.csv",
+        status=Status.RUNNING,
+        total_rows=200,
+        processed_rows=50,
+        layout={
+            "encoding": "utf-8",
+            "delimiter": ",",
+            "header_line": 1,
+            "header": ["a"],
+            "footer_rows": 0,
+        },
     )
     client.force_login(rep)
-    partial = client.get(reverse("imports:import-detail", args=[job.pk]), headers={"HX-Request": "true"})
+    partial = client.get(
+        reverse("imports:import-detail", args=[job.pk]), headers={"HX-Request": "true"}
+    )
     html = partial.content.decode()
-    assert html.startswith('<section id="import-progress"')
+    assert html.strip().startswith('<section id="import-progress"')
     assert 'hx-trigger="every 1s"' in html and 'value="25"' in html and "50 of 200 rows" in html
     engine.report(job, status=Status.DONE, created=200)
-    done = client.get(reverse("imports:import-detail", args=[job.pk]), headers={"HX-Request": "true"})
+    done = client.get(
+        reverse("imports:import-detail", args=[job.pk]), headers={"HX-Request": "true"}
+    )
     assert "hx-trigger" not in done.content.decode()
 
 
