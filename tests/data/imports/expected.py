@@ -902,7 +902,7 @@ FILES = {
                 "field": "amount",
                 "raw": "",
                 "value": None,
-                "currency": "CHF",
+                "currency": None,
             },
             {
                 "line": 12,
@@ -1148,7 +1148,7 @@ FILES = {
                 "value": Decimal("3200.0"),
             },
             {"line": 2, "column": "stage_id", "field": "stage", "raw": "Won", "value": "won"},
-            {"line": 2, "column": "active", "field": "status", "raw": "True", "value": "won"},
+            {"line": 2, "column": "active", "field": "status", "raw": "True", "value": "open"},
             {
                 "line": 2,
                 "column": "date_deadline",

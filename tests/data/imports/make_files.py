@@ -1365,6 +1365,8 @@ def expected_values(
             )
             if file.system == "odoo" and deal.amount is None:
                 amount = Decimal("0.0")
+            if deal.amount is None:
+                currency = None
             extra = {"currency": currency} if file.system == "salesforce" else {}
             if amount is not None and file.system == "odoo" and amount == amount.to_integral():
                 amount = amount.quantize(Decimal("0.0"))
@@ -1377,6 +1379,8 @@ def expected_values(
             add(row, "stage", stage)
             if "status" in column_of:
                 status = deal.stage if deal.stage in ("won", "lost") else "open"
+                if file.system == "odoo":  # active: only a lost lead is archived
+                    status = "lost" if deal.stage == "lost" else "open"
                 add(row, "status", status)
             add(row, "expected_close_date", deal.close)
             if file.system in ("hubspot", "zoho", "pipedrive", "relay", "odoo"):
