@@ -206,7 +206,8 @@ def detect_layout(path: Path) -> Layout:
 
     The header is the first row at least as wide as most rows, not counting their trailing
     cells that are always empty (a report's title lines above it are skipped); footer rows
-    are the trailing rows that ``_is_footer`` recognises. Raises a ValidationError on ``file`` for an empty, binary or header-less file.
+    are the trailing rows that ``_is_footer`` recognises. Raises a ValidationError on
+    ``file`` for an empty, binary or header-less file.
     """
     head, head_is_all = _read_head(path)
     _check_text(head)
