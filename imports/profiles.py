@@ -404,13 +404,18 @@ _TABLES: dict[str, dict[str, _Table]] = {
     "odoo": _ODOO,
     "relay": _RELAY,
 }
-# Columns that only one system writes: they weigh more when telling systems apart.
+# Column names any tool may write: they never tell one system from another.
+_GENERIC = {
+    normalize(alias) for table in _OTHER.values() for aliases in table.values() for alias in aliases
+} | {normalize(word) for word in ("notes", "description", "active", "website", "source")}
+# The systems writing each column name: one only that one system writes weighs more.
 _ALIAS_SYSTEMS: dict[str, set[str]] = {}
 for _system, _kinds in _TABLES.items():
     for _table in _kinds.values():
         for _aliases in _table.values():
             for _alias in _aliases:
-                _ALIAS_SYSTEMS.setdefault(normalize(_alias), set()).add(_system)
+                if normalize(_alias) not in _GENERIC:
+                    _ALIAS_SYSTEMS.setdefault(normalize(_alias), set()).add(_system)
 
 
 def _map(header: list[str], table: _Table) -> dict[str, str | None]:
@@ -516,8 +521,9 @@ _STAGE_NAMES: dict[str, dict[str, str]] = {
         "Verhandlung begonnen": "negotiation",
     },
     "salesforce": {
+        # A deal in Qualification is being qualified: still a lead in Relay's terms.
         "Prospecting": "lead",
-        "Qualification": "qualified",
+        "Qualification": "lead",
         "Needs Analysis": "qualified",
         "Value Proposition": "qualified",
         "Id. Decision Makers": "qualified",
@@ -529,7 +535,7 @@ _STAGE_NAMES: dict[str, dict[str, str]] = {
     },
     "zoho": {
         "Prospecting": "lead",
-        "Qualification": "qualified",
+        "Qualification": "lead",
         "Needs Analysis": "qualified",
         "Value Proposition": "qualified",
         "Id. Decision Makers": "qualified",

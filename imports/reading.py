@@ -204,9 +204,10 @@ def _footer_from_tail(tail: str, delimiter: str, width: int) -> int:
 def detect_layout(path: Path) -> Layout:
     """The encoding, delimiter, header row and footer rows of the CSV file at ``path``.
 
-    The header is the first row at least as wide as most rows (a report's title lines above
-    it are skipped); footer rows are the trailing rows that ``_is_footer`` recognises.
-    Raises a ValidationError on ``file`` for an empty, binary or header-less file.
+    The header is the first row at least as wide as most rows, not counting their trailing
+    cells that are always empty (a report's title lines above it are skipped); footer rows
+    are the trailing rows that ``_is_footer`` recognises. Raises a ValidationError on
+    ``file`` for an empty, binary or header-less file.
     """
     head, head_is_all = _read_head(path)
     _check_text(head)
@@ -226,7 +227,13 @@ def detect_layout(path: Path) -> Layout:
     if not widths:
         raise _file_error("The file has no header row: its first row must name the columns.")
     bulk = widths.most_common(1)[0][0]
-    index = next(i for i, cells in enumerate(records) if not _blank(cells) and len(cells) >= bulk)
+    # Rows may end in empty cells that the header lacks (a trailing delimiter on data rows).
+    typical = [cells for cells in records if len(cells) == bulk]
+    unused = next(
+        (n for n in range(bulk) if any(cells[bulk - 1 - n].strip() for cells in typical)), bulk
+    )
+    width = max(1, bulk - unused)
+    index = next(i for i, cells in enumerate(records) if not _blank(cells) and len(cells) >= width)
     header = _clean_header(records[index])
     if not _names_columns(records[index]):
         raise _file_error("The file has no header row: its first row must name the columns.")

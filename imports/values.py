@@ -70,7 +70,7 @@ def _split_sign(text: str) -> tuple[bool, str]:
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
-    if text[:1] in _MINUS or text[:1] == "+":
+    if text and (text[0] in _MINUS or text[0] == "+"):
         negative, text = negative or text[0] in _MINUS, text[1:].strip()
     return negative, text
 
@@ -160,7 +160,7 @@ def _vote(text: str) -> str | None:
         core = _split_sign(_strip_currency(text)[0].removesuffix("%").strip())[1]
     except ValidationError:
         return None
-    if not core or not core[0].isdigit():
+    if not core or not (core[0].isdigit() or core[0] in ".,"):
         return None
     try:
         separator = _decimal_separator(core)

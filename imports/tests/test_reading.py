@@ -285,3 +285,14 @@ def test_quote_left_open_is_a_file_problem(tmp_path):
             "Row 3 cannot be read (field larger than field limit (131072)): is a quote left open?"
         ]
     }
+
+
+def test_data_rows_with_a_trailing_delimiter_the_header_lacks(tmp_path):
+    path = write(tmp_path, "Report\nname,domain\nAcme,acme.com,\nBeta,,\nGamma,gamma.io,\n")
+    layout = detect_layout(path)
+    assert (layout.header_line, layout.header) == (2, ["name", "domain"])
+    assert [row.cells for row in read_rows(path, layout)] == [
+        {"name": "Acme", "domain": "acme.com"},
+        {"name": "Beta", "domain": ""},
+        {"name": "Gamma", "domain": "gamma.io"},
+    ]

@@ -12,6 +12,7 @@ import hashlib
 import io
 import pprint
 import random
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -170,6 +171,12 @@ PRODUCTS = [
 ]
 
 
+def ascii_name(name: str) -> str:
+    """An email address's part for a name: "Müller" -> "mueller", "García" -> "garcia"."""
+    name = name.lower().replace("ü", "ue").replace("ö", "oe").replace("ä", "ae")
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().replace("'", "")
+
+
 def build() -> tuple[list[Company], list[Contact], list[Deal]]:
     rng = random.Random(13)
     start = dt.datetime(2026, 9, 1, 9, 0, tzinfo=ZONE)
@@ -191,7 +198,7 @@ def build() -> tuple[list[Company], list[Contact], list[Deal]]:
         first, last = FIRST[i % 20], LAST[(i * 7) % 20]
         company = i % 30 if i != 17 else None
         domain = companies[company].domain if company is not None else "gmail.com"
-        email = f"{first.lower().replace('ë', 'e').replace('é', 'e')}.{last.lower().replace('ü', 'ue').replace(chr(39), '')}@{domain}"
+        email = f"{ascii_name(first)}.{ascii_name(last)}@{domain}"
         contacts.append(
             Contact(
                 index=i,
@@ -208,7 +215,9 @@ def build() -> tuple[list[Company], list[Contact], list[Deal]]:
     stages = ["lead"] * 9 + ["qualified"] * 10 + ["proposal"] * 8 + ["negotiation"] * 9
     stages += ["won"] * 5 + ["lost"] * 4
     rng.shuffle(stages)
-    stages[0], stages[1] = "won", "lost"  # the first rows show both ends
+    for position, stage in enumerate(("won", "lost")):  # the first rows show both ends
+        found = stages.index(stage, position)
+        stages[position], stages[found] = stages[found], stages[position]
     deals = []
     for i, stage in enumerate(stages):
         company = (i * 7) % 30
@@ -1020,6 +1029,70 @@ def files(companies: list[Company], contacts: list[Contact], deals: list[Deal]) 
         )
     )
     # Relay --------------------------------------------------------------------------------
+    open_deals = {
+        c.index: sum(1 for d in deals if d.company == c.index and d.stage not in ("won", "lost"))
+        for c in companies
+    }
+    out.append(
+        File(
+            "relay_companies.csv",
+            "relay",
+            "companies",
+            "utf-8-sig",
+            ",",
+            ["id", "name", "domain", "industry", "owner", "open_deals", "created_at"],
+            [
+                [
+                    str(200 + c.index),
+                    c.name,
+                    c.domain,
+                    c.industry,
+                    USERNAMES[c.owner],
+                    str(open_deals[c.index]),
+                    c.created.isoformat(),
+                ]
+                for c in companies
+            ],
+            [],
+            [],
+        )
+    )
+    out.append(
+        File(
+            "relay_contacts.csv",
+            "relay",
+            "contacts",
+            "utf-8-sig",
+            ",",
+            [
+                "id",
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "title",
+                "company",
+                "owner",
+                "created_at",
+            ],
+            [
+                [
+                    str(500 + c.index),
+                    c.first,
+                    c.last,
+                    c.email,
+                    c.phone,
+                    c.title,
+                    companies[c.company].name if c.company is not None else "",
+                    USERNAMES[c.owner],
+                    c.created.isoformat(),
+                ]
+                for c in contacts
+            ],
+            [],
+            [],
+        )
+    )
     rows = []
     for d in deals:
         if d.stage == "won":
@@ -1108,6 +1181,8 @@ FORMATS = {
     "zoho_accounts.csv": (None, "YMD"),
     "zoho_deals.csv": (".", "YMD"),
     "odoo_crm_lead.csv": (".", "YMD"),
+    "relay_companies.csv": (None, "YMD"),
+    "relay_contacts.csv": (None, "YMD"),
     "relay_deals.csv": (".", "YMD"),
 }
 # Per file: the columns whose mapping the import depends on.
@@ -1295,6 +1370,26 @@ IMPORTANT = {
         "source_id": "source",
         "description": "qualification_notes",
     },
+    "relay_companies.csv": {
+        "id": "external_id",
+        "name": "name",
+        "domain": "domain",
+        "industry": "industry",
+        "owner": "owner",
+        "open_deals": None,
+        "created_at": "created_at",
+    },
+    "relay_contacts.csv": {
+        "id": "external_id",
+        "first_name": "first_name",
+        "last_name": "last_name",
+        "email": "email",
+        "phone": "phone",
+        "title": "title",
+        "company": "company",
+        "owner": "owner",
+        "created_at": "created_at",
+    },
     "relay_deals.csv": {
         "id": "external_id",
         "title": "title",
@@ -1365,6 +1460,8 @@ def expected_values(
             )
             if file.system == "odoo" and deal.amount is None:
                 amount = Decimal("0.0")
+            if deal.amount is None:
+                currency = None
             extra = {"currency": currency} if file.system == "salesforce" else {}
             if amount is not None and file.system == "odoo" and amount == amount.to_integral():
                 amount = amount.quantize(Decimal("0.0"))
@@ -1374,9 +1471,13 @@ def expected_values(
                 stage = "negotiation"  # closed by status, at its last open stage
             if file.system == "odoo" and stage == "lost":
                 stage = "qualified"  # lost by active=False, at its stage
+            if file.system == "odoo" and stage == "negotiation":
+                stage = "proposal"  # Odoo's default pipeline has no negotiation stage
             add(row, "stage", stage)
             if "status" in column_of:
                 status = deal.stage if deal.stage in ("won", "lost") else "open"
+                if file.system == "odoo":  # active: only a lost lead is archived
+                    status = "lost" if deal.stage == "lost" else "open"
                 add(row, "status", status)
             add(row, "expected_close_date", deal.close)
             if file.system in ("hubspot", "zoho", "pipedrive", "relay", "odoo"):
