@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "handoff",
     "reminders",
     "dashboards",
+    "imports",
     "api",
     "demo",
 ]

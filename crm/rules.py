@@ -49,3 +49,5 @@ rules.add_perm("crm.change_deal", can_manage | (is_sales & owns))
 rules.add_perm("crm.reassign_deal", can_manage)
 rules.add_perm("crm.reopen_deal", can_manage)
 rules.add_perm("crm.import_csv", can_use_crm)
+# Admins keep the exchange rates, and bring open deals to a new one.
+rules.add_perm("crm.reconvert_deals", is_admin)
