@@ -5,7 +5,6 @@ import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
@@ -15,6 +14,7 @@ from accounts.models import User
 from api.auth import current_user
 from api.errors import ONE, READ, WRITE, answers
 from api.fields import (
+    Currency,
     Date,
     DateTime,
     Due,
@@ -28,6 +28,7 @@ from api.fields import (
     PathId,
     QueryBool,
     QueryId,
+    RateOut,
     Text,
     Version,
 )
@@ -51,6 +52,7 @@ from crm.models import (
     Deal,
     LeadSource,
     Stage,
+    installation_currency,
 )
 from handoff import services as handoff_services
 from handoff.selectors import deal_project_ids
@@ -137,6 +139,10 @@ class DealIn(Input):
     contact_id: Id | None = None
     owner_id: Id | None = Field(None, description="Default: the caller.")
     amount: Money | None = None
+    currency: Currency = Field(
+        None,  # type: ignore[assignment]
+        description="The amount's currency (ISO 4217). Default: the installation's.",
+    )
     source_id: Id | None = None
     expected_close_date: Date | None = None
     qualification_notes: Annotated[str, Text()] = ""
@@ -153,6 +159,7 @@ class DealPatch(Input):
     contact_id: Id | None = None
     owner_id: Id = None  # type: ignore[assignment]
     amount: Money = None  # type: ignore[assignment]
+    currency: Currency = None  # type: ignore[assignment]
     source_id: Id | None = None
     expected_close_date: Date | None = None
     qualification_notes: Annotated[str, Text()] = None  # type: ignore[assignment]
@@ -160,8 +167,8 @@ class DealPatch(Input):
     next_action_due: Due | None = None
     correction_reason: Annotated[str, Text()] = Field(
         "",
-        description="A won deal's contact, amount or owner change only as a sales manager's "
-        "correction, with this reason (kept in its history).",
+        description="A won deal's contact, amount, currency or owner change only as a sales "
+        "manager's correction, with this reason (kept in its history).",
     )
     version: Version | None = None
 
@@ -172,8 +179,17 @@ class DealOut(Schema):
     company_id: int
     contact_id: int | None
     owner_id: int
-    amount: MoneyOut
-    currency: str
+    amount: MoneyOut = Field(description="In the deal's currency.")
+    currency: str = Field(description="The deal's currency (ISO 4217).")
+    amount_base: MoneyOut = Field(
+        description="The amount in the installation currency (read-only): what totals and "
+        "reports add up."
+    )
+    exchange_rate: RateOut = Field(
+        description="The rate amount_base was converted at (read-only): the latest rate of "
+        "the deal's currency valid today while it is open, on the day it was won or lost "
+        "once closed; 1 for the installation currency."
+    )
     source_id: int | None
     expected_close_date: dt.date | None
     qualification_notes: str
@@ -184,7 +200,7 @@ class DealOut(Schema):
     next_action_overdue: bool
     stage: Stage
     probability: int
-    weighted_amount: MoneyOut
+    weighted_amount: MoneyOut = Field(description="In the deal's currency.")
     lost_reason_id: int | None
     lost_note: str
     won_at: dt.datetime | None
@@ -263,6 +279,7 @@ class PipelineRow(Schema):
     count: int
     total: MoneyOut
     weighted: MoneyOut
+    currency: str = Field(description="The installation currency, that of every total.")
 
 
 class DealFilterQuery(Schema):
@@ -281,6 +298,10 @@ def _money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'))}"
 
 
+def _rate(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
 def deal_out(deal: Deal, project_id: int | None = None) -> dict[str, Any]:
     due: str | None = None
     if deal.next_action_due_date:
@@ -295,7 +316,9 @@ def deal_out(deal: Deal, project_id: int | None = None) -> dict[str, Any]:
         "contact_id": deal.contact_id,
         "owner_id": deal.owner_id,
         "amount": _money(deal.amount),
-        "currency": settings.RELAY_CURRENCY,
+        "currency": deal.currency,
+        "amount_base": _money(deal.amount_base),
+        "exchange_rate": _rate(deal.exchange_rate),
         "source_id": deal.source_id,
         "expected_close_date": deal.expected_close_date,
         "qualification_notes": deal.qualification_notes,
@@ -623,14 +646,17 @@ def deal_timeline(
 
 @router.get("reports/pipeline", response=answers({200: list[PipelineRow]}, *READ, 403))
 def report_pipeline(request: HttpRequest, owner_id: QueryId | None = None) -> list[dict]:
+    """Per stage: count, total and weighted total, in the installation currency."""
     user = _require(request, "crm.add_deal")
     totals = selectors.pipeline_totals(user=user, owner_id=owner_id)
+    currency = installation_currency()
     return [
         {
             "stage": stage,
             "count": row["count"],
             "total": _money(row["total"]),
             "weighted": _money(row["weighted"]),
+            "currency": currency,
         }
         for stage, row in totals.items()
     ]

@@ -2,7 +2,8 @@
 
 ``reports/pipeline`` lives with the CRM endpoints; these add the forecast, lead sources,
 follow-up compliance and the expected delivery demand. Money and day counts are decimal
-strings, months ``YYYY-MM``, rates fractions between 0 and 1 (null when undefined).
+strings (money in the installation currency, named by each row's ``currency``), months
+``YYYY-MM``, rates fractions between 0 and 1 (null when undefined).
 """
 
 import datetime as dt
@@ -12,12 +13,13 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from accounts.models import User
 from api.auth import current_user
 from api.errors import READ, answers
 from api.fields import Date, MoneyOut, QueryId, QueryInt
+from crm.models import installation_currency
 from dashboards import selectors
 
 router = Router(tags=["reports"])
@@ -25,11 +27,15 @@ MAX_MONTHS = 24
 Months = Annotated[int, QueryInt(1, MAX_MONTHS)]
 
 
+CURRENCY_FIELD = Field(description="The installation currency, that of every amount.")
+
+
 class ForecastRow(Schema):
     month: str
     count: int
     total: MoneyOut
     weighted: MoneyOut
+    currency: str = CURRENCY_FIELD
 
 
 class SourceRow(Schema):
@@ -40,6 +46,7 @@ class SourceRow(Schema):
     lost: int
     won_amount: MoneyOut
     win_rate: float | None
+    currency: str = CURRENCY_FIELD
 
 
 class FollowUpOut(Schema):
@@ -93,17 +100,20 @@ def _today(user: User) -> dt.date:
 def report_forecast(
     request: HttpRequest, months: Months = 6, owner_id: QueryId | None = None
 ) -> list[dict[str, Any]]:
-    """Open deals per month of expected close, from this month: count, total, weighted."""
+    """Open deals per month of expected close, from this month: count, total, weighted
+    (in the installation currency)."""
     user = _sales_user(request)
     rows = selectors.forecast_by_month(
         today=_today(user), months=_months(months), owner_id=owner_id
     )
+    currency = installation_currency()
     return [
         {
             "month": _month(row["month"]),
             "count": row["count"],
             "total": _decimal(row["total"]),
             "weighted": _decimal(row["weighted"]),
+            "currency": currency,
         }
         for row in rows
     ]
@@ -117,15 +127,22 @@ def report_sources(
     owner_id: QueryId | None = None,
 ) -> list[dict[str, Any]]:
     """Per lead source, deals created between ``since`` and ``until`` (inclusive, in your
-    time zone): how many, won, lost, won revenue and win rate = won / (won + lost)."""
+    time zone): how many, won, lost, won revenue (in the installation currency) and win
+    rate = won / (won + lost)."""
     user = _sales_user(request)
     if since and until and since > until:
         raise ValidationError({"until": ["Must be on or after since."]})
     rows = selectors.source_funnel(
         period=selectors.Period(since, until), zone=user.zone, owner_id=owner_id
     )
+    currency = installation_currency()
     return [
-        {**row, "won_amount": _decimal(row["won_amount"]), "win_rate": _rate(row["win_rate"])}
+        {
+            **row,
+            "won_amount": _decimal(row["won_amount"]),
+            "win_rate": _rate(row["win_rate"]),
+            "currency": currency,
+        }
         for row in rows
     ]
 

@@ -374,6 +374,48 @@ MoneyOut = Annotated[
 ]
 
 
+# Currencies and rates --------------------------------------------------------------------
+
+CURRENCY_PATTERN = r"^[A-Za-z]{3}$"
+RATE_OUT_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
+
+
+def parse_currency(value: Any) -> str:
+    """A currency code, upper-cased. Whether ISO 4217 knows it, and whether it has a rate,
+    the services decide (422 naming ``currency``)."""
+    if not isinstance(value, str):
+        raise malformed('Send a currency as a three-letter ISO 4217 code, e.g. "EUR".')
+    _valid_unicode(value)
+    if not re.fullmatch(CURRENCY_PATTERN.strip("^$"), value):
+        raise refused("Use a three-letter ISO 4217 currency code, such as EUR.")
+    return value.upper()
+
+
+Currency = Annotated[
+    str,
+    PlainValidator(parse_currency),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": CURRENCY_PATTERN,
+            "description": "An ISO 4217 currency code, e.g. EUR (upper-cased). A code ISO "
+            "does not know, or one without an exchange rate, is refused with 422.",
+            "examples": ["EUR"],
+        }
+    ),
+]
+RateOut = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": RATE_OUT_PATTERN,
+            "description": "A decimal string: units of the installation currency per unit.",
+        }
+    ),
+]
+
+
 # Headers ---------------------------------------------------------------------------------
 
 

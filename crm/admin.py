@@ -1,4 +1,5 @@
-"""Admin for set-up: stage settings, lead sources, lost reasons. Deals go through the services."""
+"""Admin for set-up: stage settings, lead sources, lost reasons, exchange rates. Deals go
+through the services."""
 
 import datetime as dt
 from typing import Any
@@ -12,16 +13,19 @@ from django.http import HttpRequest
 
 from accounts.http import AuthenticatedHttpRequest
 from crm import services
+from crm.currencies import CURRENCY_CHOICES
 from crm.http import apply_errors
 from crm.models import (
     Activity,
     Company,
     Contact,
     Deal,
+    ExchangeRate,
     LeadSource,
     LostReason,
     StageChange,
     StageSetting,
+    installation_currency,
 )
 from records import EditConflict
 from records.admin import ReadOnlyAdmin
@@ -67,6 +71,72 @@ class LostReasonAdmin(admin.ModelAdmin):
     list_display = ["name", "active"]
     list_editable = ["active"]
     search_fields = ["name"]
+
+
+def _foreign_currencies() -> list[tuple[str, str]]:
+    return [(code, label) for code, label in CURRENCY_CHOICES if code != installation_currency()]
+
+
+class ExchangeRateForm(forms.ModelForm):
+    currency = forms.ChoiceField(
+        choices=_foreign_currencies, help_text="The currency this rate converts."
+    )
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency", "rate", "valid_from"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "rate"
+        ].help_text = f"How many {installation_currency()} one unit of this currency is worth."
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Rates from a day on. A deal takes the latest rate valid on its date of record when its
+    amount or currency is written, or when it is won or lost; open deals move to a new rate
+    by the "re-convert" action (deals keep the rate they used, so a rate may be deleted)."""
+
+    form = ExchangeRateForm
+    list_display = ["currency", "rate", "valid_from", "updated_at"]
+    list_filter = ["currency", "valid_from"]
+    search_fields = ["currency"]
+    date_hierarchy = "valid_from"
+    actions = ["reconvert"]
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        self.message_user(
+            request,
+            f"Open {obj.currency} deals keep the rate they were converted at until you "
+            "re-convert them (the action on this list).",
+            messages.INFO,
+        )
+
+    @admin.action(description="Re-convert open deals in these currencies at today's rates")
+    def reconvert(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[ExchangeRate]
+    ) -> None:
+        currencies = sorted(set(queryset.values_list("currency", flat=True)))
+        if not currencies:
+            self.message_user(request, "No rates selected: nothing re-converted.", messages.INFO)
+            return
+        try:
+            count = services.deals_reconvert(by=request.user, currencies=currencies)
+        except ValidationError as error:
+            self.message_user(
+                request, f"Nothing re-converted: {describe_refusal(error)}", messages.ERROR
+            )
+        except PermissionDenied as error:
+            self.message_user(request, f"Nothing re-converted: {error}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"{count} open deal(s) in {', '.join(currencies)} re-converted at today's rates.",
+                messages.SUCCESS,
+            )
 
 
 class ServiceAdminForm(forms.ModelForm):
@@ -173,6 +243,10 @@ class ContactAdmin(ServiceAdmin):
 class DealAdminForm(ServiceAdminForm):
     """Admin edits go through ``deal_create`` / ``deal_update``; their refusals show here."""
 
+    currency = forms.ChoiceField(
+        choices=CURRENCY_CHOICES, initial=installation_currency, required=False
+    )
+
     class Meta:
         model = Deal
         fields = [
@@ -181,6 +255,7 @@ class DealAdminForm(ServiceAdminForm):
             "contact",
             "owner",
             "amount",
+            "currency",
             "source",
             "expected_close_date",
             "qualification_notes",
@@ -198,6 +273,8 @@ class DealAdminForm(ServiceAdminForm):
             else date
         )
         kwargs: dict[str, Any] = {name: data.get(name) for name in services.DEAL_FIELDS}
+        if not kwargs["currency"]:  # not sent: the installation's, or the deal's own
+            del kwargs["currency"]
         kwargs.update(
             next_action=data.get("next_action") or "", next_action_due=due, owner=data.get("owner")
         )
@@ -212,12 +289,30 @@ class DealAdmin(ServiceAdmin):
     is never deleted (``ServiceAdmin``): lose it instead, and its history stays."""
 
     form = DealAdminForm
-    list_display = ["title", "company", "stage", "amount", "owner", "next_action_due_date"]
-    list_filter = ["stage", "source"]
+    list_display = [
+        "title",
+        "company",
+        "stage",
+        "amount",
+        "currency",
+        "amount_base",
+        "owner",
+        "next_action_due_date",
+    ]
+    list_filter = ["stage", "source", "currency"]
     search_fields = ["title", "company__name"]
     list_select_related = ["company", "owner"]
     autocomplete_fields = ["company", "contact", "owner"]
-    readonly_fields = ["stage", "probability", "won_at", "lost_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "stage",
+        "probability",
+        "exchange_rate",
+        "amount_base",
+        "won_at",
+        "lost_at",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["qualify", "propose", "negotiate"]
 
     def _transition(

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django import forms
 
-from crm.models import ActivityKind, Company, Contact, LeadSource, Stage
+from crm.currencies import CURRENCIES, CURRENCY_CHOICES
+from crm.models import ActivityKind, Company, Contact, LeadSource, Stage, installation_currency
 from crm.selectors import lead_source_list, lost_reason_list, sales_users
 from inputs.forms import DateField, SubmittedOnceForm, VersionField
 
@@ -72,6 +73,13 @@ class DealForm(SubmittedOnceForm, VersionedForm, NextActionFields):
     amount = forms.DecimalField(
         max_digits=14, decimal_places=2, min_value=Decimal(0), required=False
     )
+    # Not sent: the installation currency for a new deal, the deal's own for an edit.
+    currency = forms.ChoiceField(
+        choices=CURRENCY_CHOICES,
+        initial=installation_currency,
+        required=False,
+        help_text="The amount's currency; totals convert it at the exchange rate.",
+    )
     source = forms.ModelChoiceField(
         label="Lead source", queryset=lead_source_list(), required=False
     )
@@ -86,6 +94,7 @@ class DealForm(SubmittedOnceForm, VersionedForm, NextActionFields):
         "contact",
         "owner",
         "amount",
+        "currency",
         "source",
         "expected_close_date",
         "next_action",
@@ -99,12 +108,16 @@ class DealForm(SubmittedOnceForm, VersionedForm, NextActionFields):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=MAX_TEXT,
         required=False,
-        help_text="This deal is won: a change to its contact, amount or owner is a "
-        "correction, kept in its history with this reason.",
+        help_text="This deal is won: a change to its contact, amount, currency or owner is "
+        "a correction, kept in its history with this reason.",
     )
 
     def __init__(self, *args, can_reassign: bool = False, won: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        kept = self.initial.get("currency")
+        if kept and kept not in CURRENCIES:  # a code ISO withdrawn since: the deal keeps it
+            currency = self.fields["currency"]
+            currency.choices = [(kept, kept), *CURRENCY_CHOICES]  # type: ignore[attr-defined]
         if not can_reassign:
             del self.fields["owner"]
         if not (won and can_reassign):

@@ -32,6 +32,7 @@ COLUMNS = {
         "contact_email",
         "owner",
         "amount",
+        "currency",
         "source",
         "expected_close_date",
         "qualification_notes",
@@ -291,6 +292,7 @@ def _import_deal(by: User, row: dict[str, str]) -> None:
         contact=values["contact"],
         owner=values["owner"],
         amount=values["amount"],
+        currency=row.get("currency", "").strip() or None,  # blank: the installation one
         source=values["source"],
         expected_close_date=values["expected_close_date"],
         qualification_notes=row.get("qualification_notes", ""),

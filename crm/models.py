@@ -3,10 +3,11 @@
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -14,6 +15,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from crm.currencies import CURRENCIES, normalize_currency
 from inputs.fields import DateField, DateTimeField, LineField, TextField
 
 
@@ -36,6 +38,25 @@ DEFAULT_PROBABILITY = {
     Stage.WON: 100,
     Stage.LOST: 0,
 }
+
+
+CENT = Decimal("0.01")
+# An exchange rate is at most this many units of the installation currency per unit (and
+# more than 0): wide enough for any pair of today's currencies, narrow enough that a base
+# amount fits its column (``Deal.amount_base``).
+MAX_RATE = Decimal(1_000_000)
+MIN_RATE = Decimal("0.00000001")
+
+
+def installation_currency() -> str:
+    """The installation's currency (the ``RELAY_CURRENCY`` setting): every total and report
+    is in it, and a new deal is in it unless said otherwise."""
+    return str(settings.RELAY_CURRENCY)
+
+
+def convert(amount: Decimal, rate: Decimal) -> Decimal:
+    """``amount`` at ``rate`` in the installation currency, to the cent (half up)."""
+    return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class TimeStamped(models.Model):
@@ -210,9 +231,11 @@ class DealQuerySet(models.QuerySet["Deal"]):
         )
 
     def with_weighted(self) -> "DealQuerySet":
+        """Annotate ``weighted``: the base amount (installation currency) times the stage's
+        probability."""
         return self.annotate(
             weighted=models.ExpressionWrapper(
-                F("amount") * F("probability") / Decimal(100),
+                F("amount_base") * F("probability") / Decimal(100),
                 output_field=models.DecimalField(max_digits=16, decimal_places=2),
             )
         )
@@ -263,6 +286,25 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
         decimal_places=2,
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="In the deal's currency.",
+    )
+    # The deal's currency (ISO 4217), checked against ``crm.currencies`` by the services
+    # whenever it is set. ``amount_base`` is the amount in the installation currency at
+    # ``exchange_rate`` (the rate of the deal's date of record, ``date_of_record``); the
+    # services keep both on every write that changes the amount, the currency or that date.
+    # Totals and reports sum ``amount_base``.
+    currency = models.CharField(
+        max_length=3, default=installation_currency, help_text="ISO 4217 code, e.g. EUR."
+    )
+    exchange_rate = models.DecimalField(
+        max_digits=18, decimal_places=8, default=Decimal(1), editable=False
+    )
+    amount_base = models.DecimalField(
+        "amount in the installation currency",
+        max_digits=20,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        editable=False,
     )
     source = models.ForeignKey(
         LeadSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
@@ -298,7 +340,7 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
             # One index per sort of the deal list (ties broken by pk in the same
             # direction, so a descending sort scans the same index backwards) ...
             models.Index(fields=["updated_at", "id"], name="crm_deal_updated"),
-            models.Index(fields=["amount", "id"], name="crm_deal_amount"),
+            models.Index(fields=["amount_base", "id"], name="crm_deal_amount_base"),
             models.Index(fields=["title", "id"], name="crm_deal_title"),
             models.Index(fields=["stage", "id"], name="crm_deal_stage"),
             models.Index(fields=["next_action_due_at", "id"], name="crm_deal_due_at"),
@@ -348,7 +390,19 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
 
     @property
     def weighted_amount(self) -> Decimal:
-        return (self.amount * self.probability / Decimal(100)).quantize(Decimal("0.01"))
+        """In the deal's currency."""
+        return (self.amount * self.probability / Decimal(100)).quantize(CENT)
+
+    @property
+    def in_installation_currency(self) -> bool:
+        return self.currency == installation_currency()
+
+    def date_of_record(self) -> dt.date:
+        """The day whose exchange rate converts this deal: today for an open deal, the day
+        it was won or lost for a closed one (in the installation's time zone)."""
+        closed = self.won_at if self.stage == Stage.WON else None
+        closed = self.lost_at if self.stage == Stage.LOST else closed
+        return timezone.localdate(closed) if closed is not None else timezone.localdate()
 
     def is_overdue(self, now: dt.datetime | None = None) -> bool:
         return bool(
@@ -483,6 +537,64 @@ def path_to(stage: str, *, start: str = Stage.LEAD) -> list[str]:
     return paths[stage]
 
 
+class ExchangeRateQuerySet(models.QuerySet["ExchangeRate"]):
+    def valid_on(self, currency: str, day: dt.date) -> "ExchangeRateQuerySet":
+        """The rates of ``currency`` in force on ``day``, the one that applies first."""
+        return self.filter(currency=currency, valid_from__lte=day).order_by("-valid_from")
+
+
+class ExchangeRate(models.Model):
+    """What one unit of a currency is worth in the installation currency, from a day on
+    (until the next rate of that currency). Kept by admins; a deal's rate is the latest one
+    valid on its date of record (``Deal.date_of_record``)."""
+
+    currency = models.CharField(max_length=3, help_text="ISO 4217 code, e.g. CHF.")
+    rate = models.DecimalField(
+        max_digits=18,
+        decimal_places=8,
+        validators=[MinValueValidator(MIN_RATE), MaxValueValidator(MAX_RATE)],
+        help_text="How many units of the installation currency one unit of this currency is worth.",
+    )
+    valid_from = DateField(help_text="The first day this rate applies.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExchangeRateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "valid_from"],
+                name="crm_exchangerate_currency_day",
+                violation_error_message="This currency already has a rate from that day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gt=0) & Q(rate__lte=MAX_RATE),
+                name="crm_exchangerate_rate_range",
+                violation_error_message=f"A rate is more than 0 and at most {MAX_RATE:,}.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} {installation_currency()} from {self.valid_from}"
+
+    def clean(self) -> None:
+        self.currency = normalize_currency(self.currency)
+        if self.currency and self.currency not in CURRENCIES:  # (blank: the field says so)
+            raise ValidationError(
+                {"currency": [f"{self.currency} is not an ISO 4217 currency code."]}
+            )
+        if self.currency == installation_currency():
+            raise ValidationError(
+                {
+                    "currency": [
+                        f"{self.currency} is the installation's currency: its rate is always 1."
+                    ]
+                }
+            )
+
+
 def close_key(day: dt.date | None) -> int:
     """A month as one number (year * 12 + month - 1), 0 for no date: ``DealTotal``'s key,
     computed the same way by the trigger's ``crm_deal_close_key``."""
@@ -494,8 +606,9 @@ class DealTotal(models.Model):
     source's id, 0 for none) and month of expected close, for the board, the pipeline and
     forecast reports and follow-up.
 
-    On PostgreSQL a trigger on ``crm_deal`` (migration 0008) keeps them with every insert,
-    update and delete, whatever path wrote the deal; ``crm.selectors.pipeline_totals`` reads
+    On PostgreSQL a trigger on ``crm_deal`` (migration 0008; since 0011 over base amounts,
+    ``Deal.amount_base``) keeps them with every insert, update and delete, whatever path
+    wrote the deal; ``crm.selectors.pipeline_totals`` reads
     them there and groups the deals themselves elsewhere.
     """
 
@@ -510,8 +623,9 @@ class DealTotal(models.Model):
     source_key = models.BigIntegerField()
     close_key = models.BigIntegerField()  # ``close_key(expected_close_date)``
     count = models.BigIntegerField(default=0)
-    amount = models.DecimalField(max_digits=24, decimal_places=2, default=Decimal(0))
-    weighted = models.DecimalField(max_digits=28, decimal_places=4, default=Decimal(0))
+    # Sums of ``Deal.amount_base``: in the installation currency.
+    amount = models.DecimalField(max_digits=30, decimal_places=2, default=Decimal(0))
+    weighted = models.DecimalField(max_digits=34, decimal_places=4, default=Decimal(0))
 
     class Meta:
         constraints = [

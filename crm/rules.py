@@ -51,3 +51,5 @@ rules.add_perm("crm.reopen_deal", can_manage)
 rules.add_perm("crm.import_csv", can_use_crm)
 # Won and lost deals from another CRM arrive as closed history, around the handoff gate.
 rules.add_perm("crm.import_history", can_manage)
+# Admins keep the exchange rates, and bring open deals to a new one.
+rules.add_perm("crm.reconvert_deals", is_admin)

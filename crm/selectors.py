@@ -87,8 +87,9 @@ class DealFilters:
 DEAL_SORTS: dict[str, tuple[Any, ...]] = {
     "-updated_at": ("-updated_at", "-pk"),
     "title": ("title", "pk"),
-    "-amount": ("-amount", "-pk"),
-    "amount": ("amount", "pk"),
+    # By the amount in the installation currency: deals in several currencies sort as one.
+    "-amount": ("-amount_base", "-pk"),
+    "amount": ("amount_base", "pk"),
     "next_action_due_at": (F("next_action_due_at").asc(nulls_last=True), "pk"),
     "expected_close_date": (F("expected_close_date").asc(nulls_last=True), "pk"),
     "company": ("company__name", "pk"),
@@ -189,8 +190,9 @@ def _board_queryset(user: User, owner_id: int | None, source_id: int | None) -> 
 def pipeline_totals(
     *, user: User, owner_id: int | None = None, source_id: int | None = None
 ) -> dict[str, dict[str, Any]]:
-    """Per stage (all six, in order): count, total and weighted total, in one grouped query
-    (over the running ``DealTotal`` rows on PostgreSQL, for those who see every deal)."""
+    """Per stage (all six, in order): count, total and weighted total in the installation
+    currency (the deals' base amounts), in one grouped query (over the running ``DealTotal``
+    rows on PostgreSQL, for those who see every deal)."""
     grouped: Any
     if connection.vendor == "postgresql" and _can_use_crm(user):
         totals = DealTotal.objects.all()
@@ -214,9 +216,9 @@ def pipeline_totals(
             .values("stage")
             .annotate(
                 count=Count("pk"),
-                total=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=MONEY),
+                total=Coalesce(Sum("amount_base"), Value(Decimal(0)), output_field=MONEY),
                 weighted=Coalesce(
-                    Sum(F("amount") * F("probability") / Decimal(100), output_field=MONEY),
+                    Sum(F("amount_base") * F("probability") / Decimal(100), output_field=MONEY),
                     Value(Decimal(0)),
                     output_field=MONEY,
                 ),

@@ -6,7 +6,7 @@ one function here; nothing else changes a deal's owner, next action or stage.
 
 import datetime as dt
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from accounts.models import User
 from accounts.roles import Role
+from crm.currencies import CURRENCIES, normalize_currency
 from crm.models import (
     DEFAULT_PROBABILITY,
     OPEN_STAGES,
@@ -28,10 +29,13 @@ from crm.models import (
     Company,
     Contact,
     Deal,
+    ExchangeRate,
     LostReason,
     Stage,
     StageChange,
     StageSetting,
+    convert,
+    installation_currency,
     lose_missing,
     path_to,
     proposal_missing,
@@ -48,6 +52,7 @@ DEAL_FIELDS = (
     "company",
     "contact",
     "amount",
+    "currency",
     "source",
     "expected_close_date",
     "qualification_notes",
@@ -249,9 +254,73 @@ def split_due(
     return value, None
 
 
-def _finalize(deal: Deal, *, by: User) -> None:
-    """Check every rule that holds on save, then compute derived fields."""
-    errors: dict[str, list[str]] = {}
+# Money ---------------------------------------------------------------------------------
+# A deal's amount is in its currency; ``amount_base`` is that amount in the installation
+# currency at ``exchange_rate``, the latest admin-kept rate valid on the deal's date of record
+# (``Deal.date_of_record``: today while open, the day it was won or lost once closed). Both
+# are kept on every write that changes the amount, the currency or the date of record (a
+# win, a loss, a reopen); ``deals_reconvert`` brings open deals to a new rate.
+
+# What a deal was last converted from: (amount, currency); ``NEW`` for a deal being made.
+Money = tuple[Decimal | None, str]
+NEW: Money = (None, "")
+
+
+def no_rate_message(currency: str) -> str:
+    return f"No exchange rate for {currency}; an admin adds one under Exchange rates."
+
+
+def exchange_rate_for(currency: str, day: dt.date) -> Decimal:
+    """The rate converting ``currency`` on ``day``: 1 for the installation currency (no
+    query), else the latest rate valid on that day; refused naming ``currency`` when there
+    is none."""
+    if currency == installation_currency():
+        return Decimal(1)
+    rate = ExchangeRate.objects.valid_on(currency, day).values_list("rate", flat=True).first()
+    if rate is None:
+        raise ValidationError(
+            {"currency": [ValidationError(no_rate_message(currency), code="no_exchange_rate")]}
+        )
+    return rate
+
+
+def currency_errors(code: str) -> list[str]:
+    """Why ``code`` (normalised) is not a currency a deal can be in, if it is not."""
+    if code in CURRENCIES:
+        return []
+    if len(code) == 3 and code.isascii() and code.isalpha():
+        return [f"{code} is not an ISO 4217 currency code."]
+    return ["Use a three-letter ISO 4217 currency code, such as EUR."]
+
+
+def _money_errors(deal: Deal, before: Money, *, redate: bool) -> dict[str, list[Any]]:
+    """Convert ``deal`` again when its amount or currency differ from ``before`` or its date
+    of record moved (``redate``). A currency it is given is checked against ISO 4217 (one
+    it already has is kept, even if ISO has withdrawn it since)."""
+    if not redate and (deal.amount, deal.currency) == before:
+        return {}
+    if before is NEW or deal.currency != before[1]:
+        problems = currency_errors(deal.currency)
+        if problems:
+            return {"currency": [ValidationError(m, code="invalid_currency") for m in problems]}
+    try:
+        rate = exchange_rate_for(deal.currency, deal.date_of_record())
+    except ValidationError as error:
+        return dict(error.error_dict)
+    deal.exchange_rate = rate
+    deal.amount_base = convert(deal.amount, rate)
+    return {}
+
+
+def _money_of(deal: Deal) -> Money:
+    return (deal.amount, deal.currency)
+
+
+def _finalize(deal: Deal, *, by: User, before: Money | None = None, redate: bool = False) -> None:
+    """Check every rule that holds on save, then compute derived fields: the due moment,
+    and the base amount when the money changed since ``before`` or the date of record moved
+    (``redate``)."""
+    errors: dict[str, list[Any]] = {}
     for field, message in _next_action_errors(deal).items():
         errors.setdefault(field, []).append(message)
     try:
@@ -263,6 +332,9 @@ def _finalize(deal: Deal, *, by: User) -> None:
             errors.setdefault(field, []).extend(messages)
     if deal.contact_id and deal.contact and deal.contact.company_id not in (None, deal.company_id):
         errors.setdefault("contact_id", []).append("This contact belongs to another company.")
+    if (before is not None or redate) and "amount" not in errors:
+        # (said once: the currency's own message stands for the column's length or blank)
+        errors.update(_money_errors(deal, before or _money_of(deal), redate=redate))
     if errors:
         raise ValidationError(errors)
     deal.next_action_due_at = deal.compute_due_at(deal.owner.zone)
@@ -279,11 +351,13 @@ def deal_create(
     owner: User | None = None,
     contact: Contact | None = None,
     amount: Decimal | None = None,
+    currency: str | None = None,
     source: Any = None,
     expected_close_date: dt.date | None = None,
     qualification_notes: str = "",
 ) -> Deal:
-    """Create an open deal (stage lead). R1: the owner defaults to its creator. R2."""
+    """Create an open deal (stage lead). R1: the owner defaults to its creator. R2. The
+    amount is in ``currency`` (default: the installation's), converted at today's rate."""
     _require(by, "crm.add_deal")
     owner = owner or by
     if owner != by:
@@ -298,13 +372,14 @@ def deal_create(
         owner=owner,
         created_by=by,
         amount=amount if amount is not None else Decimal("0.00"),
+        currency=installation_currency() if currency is None else normalize_currency(currency),
         source=source,
         expected_close_date=expected_close_date,
         qualification_notes=(qualification_notes or "").strip(),
         probability=_probability(Stage.LEAD),
     )
     _set_next_action(deal, {"next_action": next_action, "next_action_due": next_action_due})
-    _finalize(deal, by=by)
+    _finalize(deal, by=by, before=NEW)
     deal.save()
     return deal
 
@@ -346,7 +421,7 @@ def _save(deal: Deal) -> Deal:
 # What a win fixes: the project, its stakeholder and won revenue hang off these. The
 # company never changes after the win; the others only by a sales manager's recorded
 # correction (``correction_reason``).
-FROZEN_AFTER_WIN = ("company", "contact", "amount", "owner")
+FROZEN_AFTER_WIN = ("company", "contact", "amount", "currency", "owner")
 
 
 def _frozen_changes(locked: Deal, fields: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -357,6 +432,8 @@ def _frozen_changes(locked: Deal, fields: Mapping[str, Any]) -> dict[str, tuple[
         new = fields[name]
         if name == "amount":
             new = Decimal(new if new is not None else 0).quantize(Decimal("0.01"))
+        if name == "currency":
+            new = normalize_currency(new)
         old = getattr(locked, name)
         if old != new:
             changes[name] = (old, new)
@@ -412,18 +489,21 @@ def deal_update(
     **fields: Any,
 ) -> Deal:
     """Edit a deal's fields (never its stage). Changing the owner is a reassignment. A won
-    deal's contact, amount and owner change only by a sales manager's recorded correction;
-    its company never."""
+    deal's contact, amount, currency and owner change only by a sales manager's recorded
+    correction; its company never. A new amount or currency is converted again."""
     _require(by, "crm.change_deal", deal, "Only the deal's owner or a sales manager can edit it.")
     if "stage" in fields:
         raise ValidationError({"stage": ["The stage changes only through transitions."]})
     locked = _lock(deal, version)
+    before = _money_of(locked)
     corrections = _frozen_changes(locked, fields) if locked.stage == Stage.WON else {}
     if corrections:
         _check_correction(locked, by, corrections, correction_reason or "")
     for name in DEAL_FIELDS:
         if name in fields:
             value = fields[name]
+            if name == "currency":
+                value = normalize_currency(value)
             setattr(locked, name, value.strip() if isinstance(value, str) else value)
     if locked.amount is None:
         locked.amount = Decimal("0.00")
@@ -432,7 +512,7 @@ def deal_update(
         _check_owner(fields["owner"])
         locked.owner = fields["owner"]
     _set_next_action(locked, fields)
-    _finalize(locked, by=by)
+    _finalize(locked, by=by, before=before)
     if locked.stage in (Stage.PROPOSAL, Stage.NEGOTIATION, Stage.WON):
         # R4 keeps holding after the move: a proposed deal keeps its amount and date.
         missing = proposal_missing(locked)
@@ -519,14 +599,26 @@ def deal_transition(
             by, "crm.change_deal", deal, "Only the deal's owner or a sales manager can move it."
         )
     locked = _lock(deal, version)
+    before = _money_of(locked)
     _apply_params(locked, name, params)
     errors = transition_errors(locked, name)
     if errors:
         raise _validation_error(errors)
-    return _fire(locked, by=by, name=name)
+    return _fire(locked, by=by, name=name, before=before)
 
 
-def _fire(deal: Deal, *, by: User, name: str, override_reason: str = "") -> Deal:
+# The transitions that move a deal's date of record (``Deal.date_of_record``).
+REDATING = frozenset({"win", "lose", "reopen"})
+
+
+def _fire(
+    deal: Deal,
+    *,
+    by: User,
+    name: str,
+    override_reason: str = "",
+    before: Money | None = None,
+) -> Deal:
     from_stage = deal.stage
     method = getattr(deal, name)
     if not can_proceed(method):
@@ -534,7 +626,7 @@ def _fire(deal: Deal, *, by: User, name: str, override_reason: str = "") -> Deal
     method()
     deal.probability = _probability(deal.stage)
     deal.stage_entered_at = timezone.now()
-    _finalize(deal, by=by)
+    _finalize(deal, by=by, before=before, redate=name in REDATING)
     deal = _save(deal)
     StageChange.objects.create(
         deal=deal,
@@ -756,6 +848,7 @@ class DealRow:
     closed_at: dt.datetime | None = None
     lost_reason: LostReason | None = None
     lost_note: str = ""
+    currency: str = ""  # the installation's when blank
     existing: Deal | None = None
 
 
@@ -951,6 +1044,7 @@ def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[De
     """Apply ``row`` to ``deal`` and check it as the one-row services would; the changed
     flag and the stage the deal had before."""
     before = deal.stage if update else Stage.LEAD
+    money = _money_of(deal) if update else NEW
     target = row.stage or Stage.LEAD
     if target not in Stage.values:
         raise ValidationError({"stage": [f"Unknown stage {target!r}."]})
@@ -980,6 +1074,9 @@ def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[De
             "source": row.source,
             "expected_close_date": row.expected_close_date,
             "qualification_notes": row.qualification_notes.strip(),
+            "currency": normalize_currency(row.currency)
+            if row.currency
+            else ("" if update else installation_currency()),
         },
         update=update,
     )
@@ -1041,6 +1138,10 @@ def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[De
             errors.setdefault(field, []).extend(messages)
     if deal.contact is not None and deal.contact.company_id not in (None, deal.company.pk):
         errors.setdefault("contact", []).append("This contact belongs to another company.")
+    for field, messages in _money_errors(deal, money, redate=before != target).items():
+        errors.setdefault(field, []).extend(
+            str(m.message if hasattr(m, "message") else m) for m in messages
+        )
     if errors:
         raise ValidationError(errors)
     deal.next_action_due_at = deal.compute_due_at(deal.owner.zone)
@@ -1122,3 +1223,32 @@ def activities_import(*, by: User, rows: list[ActivityRow]) -> list[ImportOutcom
         outcomes.append(ImportOutcome(activity, created=True, changed=True))
     Activity.objects.bulk_create([o.record for o in outcomes if o.record is not None])
     return outcomes
+
+
+@transaction.atomic
+def deals_reconvert(*, by: User, currencies: Iterable[str] | None = None) -> int:
+    """After a rate changed: convert the open deals in ``currencies`` (every currency but
+    the installation's when None) at today's rates. Each deal whose rate or base amount
+    changes gets a new version (a derived write, like a recomputed due moment); closed deals
+    keep the rate of the day they closed. A currency with open deals and no rate valid today
+    is refused naming ``currency``, and nothing changes. Returns how many deals changed."""
+    _require(by, "crm.reconvert_deals", message="Only admins re-convert deals.")
+    deals = Deal.objects.open().exclude(currency=installation_currency())
+    if currencies is not None:
+        deals = deals.filter(currency__in=sorted({normalize_currency(c) for c in currencies}))
+    locked = list(
+        deals.select_for_update()
+        .order_by("pk")
+        .only("pk", "version", "currency", "amount", "amount_base", "exchange_rate")
+    )
+    today = timezone.localdate()
+    rates = {code: exchange_rate_for(code, today) for code in sorted({d.currency for d in locked})}
+    changed = []
+    for deal in locked:
+        rate = rates[deal.currency]
+        base = convert(deal.amount, rate)
+        if (deal.exchange_rate, deal.amount_base) != (rate, base):
+            deal.exchange_rate, deal.amount_base = rate, base
+            changed.append(deal)
+    save_rows(Deal, changed, ["exchange_rate", "amount_base"])
+    return len(changed)

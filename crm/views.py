@@ -3,7 +3,6 @@
 from typing import Any
 
 import rules
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.utils import ErrorDict
@@ -36,7 +35,14 @@ from crm.http import (
     safe_next,
     wants_csv,
 )
-from crm.models import OPEN_STAGES, PIPELINE, Deal, Stage, transition_between
+from crm.models import (
+    OPEN_STAGES,
+    PIPELINE,
+    Deal,
+    Stage,
+    installation_currency,
+    transition_between,
+)
 from crm.panels import deal_panels
 from inputs.numbers import query_ids, query_int, query_page
 from inputs.text import clean_query_text
@@ -78,6 +84,8 @@ def deal_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                 "owner",
                 "stage",
                 "amount",
+                "currency",
+                "amount_base",
                 "probability",
                 "weighted_amount",
                 "source",
@@ -97,6 +105,8 @@ def deal_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                     d.owner.username,
                     d.stage,
                     d.amount,
+                    d.currency,
+                    d.amount_base,
                     d.probability,
                     d.weighted_amount,
                     d.source.name if d.source else "",
@@ -165,6 +175,7 @@ def deal_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 contact=data["contact"],
                 owner=data.get("owner"),
                 amount=data["amount"],
+                currency=data["currency"] or None,
                 source=data["source"],
                 expected_close_date=data["expected_close_date"],
                 qualification_notes=data["qualification_notes"],
@@ -206,7 +217,6 @@ def _deal_context(request: AuthenticatedHttpRequest, deal: Deal, **extra: Any) -
         "deal": deal,
         "panels": deal_panels(request, deal),
         "stage_steps": stage_steps,
-        "currency": settings.RELAY_CURRENCY,
         "can_edit": can_edit,
         "transitions": transitions,
         "timeline": selectors.deal_timeline(deal=deal),
@@ -241,6 +251,7 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "contact": deal.contact_id,
         "owner": deal.owner_id,
         "amount": deal.amount,
+        "currency": deal.currency,
         "source": deal.source_id,
         "expected_close_date": deal.expected_close_date,
         "qualification_notes": deal.qualification_notes,
@@ -260,6 +271,8 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {name: data[name] for name in services.DEAL_FIELDS}
+        if not fields["currency"]:  # not sent: the deal keeps its currency
+            del fields["currency"]
         if deal.is_open or data["next_action"]:
             fields["next_action"] = data["next_action"]
             fields["next_action_due"] = (
@@ -471,6 +484,7 @@ def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
         query.pop(key, None)
     context = {
         "columns": columns,
+        "currency": installation_currency(),
         "filter_form": form,
         "filter_query": query.urlencode(),
         "open_stages": OPEN_STAGES,

@@ -5,8 +5,9 @@ Every function here issues a fixed number of queries whatever the amount of data
 the dashboards, their CSV exports and the API reports all share.
 
 Months are the calendar months of the acting user's time zone; money is ``Decimal``
-rounded to cents; a rate is a ``Decimal`` fraction between 0 and 1, or ``None`` when
-there is nothing to divide by.
+rounded to cents, in the installation currency (``crm.models.installation_currency``): sums
+of the deals' base amounts, each deal converted at its own rate; a rate is a ``Decimal``
+fraction between 0 and 1, or ``None`` when there is nothing to divide by.
 """
 
 import datetime as dt
@@ -130,7 +131,7 @@ def rate(part: int, whole: int) -> Decimal | None:
 
 
 def _weighted_sum() -> Sum:
-    return Sum(F("amount") * F("probability") / Decimal(100), output_field=MONEY)
+    return Sum(F("amount_base") * F("probability") / Decimal(100), output_field=MONEY)
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def forecast_by_month(
             .annotate(month=TruncMonth("expected_close_date", output_field=DateField()))
             .order_by()
             .values("month")
-            .annotate(count=Count("pk"), total=Sum("amount"), weighted=_weighted_sum())
+            .annotate(count=Count("pk"), total=Sum("amount_base"), weighted=_weighted_sum())
         )
         found = {_as_date(row["month"]): row for row in rows}
     return [
@@ -226,7 +227,7 @@ def won_by_month(
         .annotate(month=TruncMonth("won_at", tzinfo=zone))
         .order_by()
         .values("month")
-        .annotate(count=Count("pk"), revenue=Sum("amount"))
+        .annotate(count=Count("pk"), revenue=Sum("amount_base"))
     )
     found = {_as_date(row["month"]): row for row in rows}
     return [
@@ -256,7 +257,7 @@ def source_funnel(
             deals=Count("pk"),
             won=Count("pk", filter=Q(stage=Stage.WON)),
             lost=Count("pk", filter=Q(stage=Stage.LOST)),
-            won_amount=Sum("amount", filter=Q(stage=Stage.WON)),
+            won_amount=Sum("amount_base", filter=Q(stage=Stage.WON)),
         )
         .order_by(F("source__name").asc(nulls_last=True))
     )

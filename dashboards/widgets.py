@@ -403,7 +403,7 @@ def sales_stuck(q: SalesQuery) -> Widget:
             "company": deal.company.name,
             "owner": deal.owner.display_name,
             "stage": deal.get_stage_display(),
-            "amount": deal.amount,
+            "amount": deal.amount_base,
             "next_action_due": deal.next_action_due_date,
             "next_action_due_css": "overdue" if deal.overdue else "",
             "days_in_stage": deal.days_in_stage,

@@ -5,7 +5,9 @@ What the services do that shows in a row, and where it is reused from here:
 ``deal_create`` (owner = creator, lead probability, ``compute_due_at`` in the owner's
 zone), every transition (a ``StageChange`` by the owner, the stage's probability,
 ``stage_entered_at``, a new version; ``won_at`` / ``lost_at``; the R4 fields it needed,
-the path from ``path_to``), ``normalize_domain`` and lower-cased emails.
+the path from ``path_to``), ``normalize_domain`` and lower-cased emails; a deal's base
+amount at the rate of its date of record (``Deal.date_of_record``), a few percent of them in
+the demo's other currencies (``demo.money_seed``).
 """
 
 import datetime as dt
@@ -14,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from django.utils import timezone
 
 from accounts.models import User
 from crm import services
@@ -28,10 +32,13 @@ from crm.models import (
     LostReason,
     Stage,
     StageChange,
+    convert,
+    installation_currency,
     path_to,
 )
 from demo.bulk_load import Loader, Row
 from demo.crm_seed import FIRST, INDUSTRIES, LAST, NAMES, NEXT, WORK
+from demo.money_seed import FOREIGN_SHARE, RateBook
 
 DAY = dt.timedelta(days=1)
 HISTORY = 730 * DAY  # deals were opened over the past two years
@@ -108,6 +115,11 @@ class CrmSeeder:
         # One deal whose next action is set row by row: due moments come from the model's
         # own ``compute_due_at``, as ``deal_create`` has them.
         self._due = Deal()
+        # Currencies from their own random stream: the other rows stay as they were.
+        self.money_rng = random.Random(4217)
+        self.rates = RateBook.load()
+        self.base = installation_currency()
+        self.today = timezone.localdate(now)
 
     def owner(self) -> User:
         return self.rng.choices(self.owners, cum_weights=self.cum)[0]
@@ -233,10 +245,10 @@ class CrmSeeder:
     def deal_rows(self, specs: list[DealSpec]) -> int:
         fields = [
             "id", "title", "company_id", "contact_id", "owner_id", "created_by_id", "amount",
-            "source_id", "expected_close_date", "qualification_notes", "next_action",
-            "next_action_due_date", "next_action_due_time", "next_action_due_at", "stage",
-            "stage_entered_at", "probability", "lost_reason_id", "lost_note", "won_at",
-            "lost_at", "version", "created_at", "updated_at",
+            "currency", "exchange_rate", "amount_base", "source_id", "expected_close_date",
+            "qualification_notes", "next_action", "next_action_due_date", "next_action_due_time",
+            "next_action_due_at", "stage", "stage_entered_at", "probability", "lost_reason_id",
+            "lost_note", "won_at", "lost_at", "version", "created_at", "updated_at",
         ]  # fmt: skip
         return self.loader.load(Deal, fields, (self._deal_row(s) for s in specs))
 
@@ -250,15 +262,32 @@ class CrmSeeder:
         due.next_action_due_date, due.next_action_due_time = action["date"], action["time"]
         lost = stage == Stage.LOST
         last = spec.times[-1]
+        currency, rate, base = self._money(amount, stage, last)
         return (
             spec.id, spec.title, spec.company, spec.contact, spec.owner.pk, spec.owner.pk,
-            amount, rng.choice(self.sources) if self.sources else None, close,
-            "Budget approved; decision by the CEO." if "qualify" in spec.steps else "",
+            amount, currency, rate, base, rng.choice(self.sources) if self.sources else None,
+            close, "Budget approved; decision by the CEO." if "qualify" in spec.steps else "",
             action["what"], due.next_action_due_date, due.next_action_due_time,
             due.compute_due_at(spec.owner.zone), stage, last, self.probability[stage],
             rng.choice(self.reasons) if lost else None, rng.choice(LOST_NOTES) if lost else "",
             spec.won_at, last if lost else None, 1 + len(spec.steps), spec.created_at, last,
         )  # fmt: skip
+
+    def _money(
+        self, amount: Decimal, stage: str, closed: dt.datetime
+    ) -> tuple[str, Decimal, Decimal]:
+        """The deal's currency, rate and base amount: mostly the installation's currency
+        (rate 1); ``FOREIGN_SHARE`` of deals in another with a rate on the deal's date of
+        record (today while open, the day it closed)."""
+        rates, rng = self.rates, self.money_rng
+        if not rates.currencies or rng.random() >= FOREIGN_SHARE:
+            return self.base, Decimal(1), amount
+        currency = rng.choice(rates.currencies)
+        day = self.today if stage in OPEN_STAGES else timezone.localdate(closed)
+        rate = rates.on(currency, day)
+        if rate is None:  # a rate an admin added lately: not for this old deal
+            return self.base, Decimal(1), amount
+        return currency, rate, convert(amount, rate)
 
     def _close_date(self, spec: DealSpec) -> dt.date:
         if spec.stage in OPEN_STAGES:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from crm import services
 from crm.models import OPEN_STAGES, Company, Deal, LeadSource, LostReason, Stage, path_to
+from demo.money_seed import RateBook
 
 INDUSTRIES = [
     "Retail",
@@ -94,6 +95,8 @@ def seed_crm(*, users: dict[str, User], deals: int) -> int:
     sources = list(LeadSource.objects.all())
     reasons = list(LostReason.objects.all())
     today = timezone.localdate()
+    # Every fifteenth deal (open ones) in another currency, when the demo has rates.
+    foreign = RateBook.load().currencies
     companies = max(3, deals // 2)
     with transaction.atomic():
         made_companies = []
@@ -125,19 +128,23 @@ def seed_crm(*, users: dict[str, User], deals: int) -> int:
             # The manager carries a few key accounts too, as in the bulk demo.
             owner = users["sam"] if n % 7 == 3 else reps[n % 2]
             due = today + dt.timedelta(days=rng.randint(-6, 14))
+            targets = [*OPEN_STAGES, Stage.LOST]
+            target = targets[n % len(targets)]
+            currency = None
+            if foreign and n % 15 == 7 and target != Stage.LOST:
+                currency = foreign[n // 15 % len(foreign)]
             deal = services.deal_create(
                 by=owner,
                 title=f"{WORK[n % len(WORK)]} for {company.name}",
                 company=company,
                 contact=contacts[n % 2],
                 amount=Decimal(rng.randrange(5, 120) * 1000),
+                currency=currency,
                 source=sources[n % len(sources)] if sources else None,
                 expected_close_date=today + dt.timedelta(days=rng.randint(10, 170)),
                 next_action=NEXT[n % len(NEXT)],
                 next_action_due=due,
             )
-            targets = [*OPEN_STAGES, Stage.LOST]
-            target = targets[n % len(targets)]
             # Lost deals were qualified first, then lost.
             steps = [*path_to(Stage.QUALIFIED), "lose"] if target == Stage.LOST else path_to(target)
             for step in steps:

@@ -6,6 +6,7 @@ Idempotent: running it twice changes nothing the second time.
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
@@ -13,6 +14,7 @@ from accounts.services import user_create
 from demo.bulk import seed_bulk
 from demo.crm_seed import seed_crm
 from demo.handoff_seed import seed_won_deals
+from demo.money_seed import seed_exchange_rates
 from demo.projects_seed import seed_projects
 
 DEMO_PASSWORD = "relay-demo"
@@ -69,6 +71,7 @@ def seed(*, deals: int = 40, bulk: bool | None = None) -> SeedResult:
     """The demo; in bulk when ``bulk``, or by default when ``deals`` > ``BULK_THRESHOLD``."""
     result = SeedResult()
     users = seed_users(result)
+    seed_exchange_rates(timezone.localdate())
     if deals > BULK_THRESHOLD if bulk is None else bulk:
         outcome = seed_bulk(users=users, deals=deals, password=DEMO_PASSWORD)
         result.users_created += outcome.users_created

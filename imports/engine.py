@@ -682,8 +682,7 @@ class DealImporter(Importer):
             lost_reason=reason,
             lost_note=source.text("lost_note"),
         )
-        if named or currency:
-            spec.currency = named or currency  # type: ignore[attr-defined]
+        spec.currency = named or currency or ""
         return spec
 
 

@@ -13,7 +13,16 @@ from django.urls import reverse
 from accounts.roles import Role
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
-from crm.models import Activity, Company, Contact, Deal, LeadSource, LostReason, StageChange
+from crm.models import (
+    Activity,
+    Company,
+    Contact,
+    Deal,
+    ExchangeRate,
+    LeadSource,
+    LostReason,
+    StageChange,
+)
 from crm.services import deal_transition
 from crm.tests.factories import ActivityFactory, ContactFactory, DealFactory
 from handoff import services as handoff_services
@@ -206,6 +215,7 @@ def world(rep, lead, admin_user, won, rep_deal):
     DealFactory(owner=rep, title="Sourced lead", source=LeadSource.objects.create(name="Fair"))
     HandoffFactory(deal__owner=rep, deal__title="Draft deal", scope_summary="")
     project_services.holiday_create(by=admin_user, day=dt.date(2026, 12, 24), name="Eve")
+    ExchangeRate.objects.create(currency="CHF", rate="1.05", valid_from=dt.date(2026, 1, 1))
     api_token_create(user=rep, name="zapier")
     revoked, _ = api_token_create(user=rep, name="old")
     revoked.revoke()
@@ -298,6 +308,9 @@ EXPECTED = {
     "crm.LeadSource.delete_selected": ["Cannot delete"],
     "crm.LostReason.delete_selected": ["Cannot delete"],
     "crm.StageSetting.delete_selected": ["Successfully deleted 4 stage settings."],
+    # Deals keep the rate they used: a rate may go. The re-conversion after it finds none.
+    "crm.ExchangeRate.delete_selected": ["Successfully deleted 1 exchange rate."],
+    "crm.ExchangeRate.reconvert": ["No rates selected: nothing re-converted."],
     "handoff.Handoff.win": [
         "“Draft deal” not won: scope_summary: Summarise the scope that was sold.",
         "“Won deal” not won: This deal has already been won; its project exists.",

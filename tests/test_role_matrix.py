@@ -49,7 +49,7 @@ from accounts.roles import Role
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
 from api.urls import api
-from crm.models import Deal
+from crm.models import Deal, ExchangeRate
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory, DealFactory
 from dashboards.widgets import DELIVERY_WIDGETS, SALES_WIDGETS
 from handoff import services as handoff_services
@@ -1045,6 +1045,7 @@ def build_world() -> World:
         model.objects.create(**fields, **(extra if model is AccessAttempt else {}))
     PasswordResetRequest.objects.create(email="rep@example.com", ip_address="127.0.0.1")
     Holiday.objects.create(date=dt.date(2030, 12, 25), name="Far away")
+    ExchangeRate.objects.create(currency="CHF", rate="1.05", valid_from=dt.date(2026, 1, 1))
     ReminderPreference.objects.create(user=rep)
     OutboxEmail.objects.create(
         recipient=rep,

@@ -274,6 +274,7 @@ def test_reference_lists_and_pipeline_report(rep):
     assert "Website" in [s["name"] for s in api.get("lead-sources").json()["items"]]
     assert "Price" in [s["name"] for s in api.get("lost-reasons").json()["items"]]
     report = api.get("reports/pipeline").json()
+    assert {row.pop("currency") for row in report} == {"EUR"}  # the installation's, each row
     assert report == [
         {"stage": "lead", "count": 1, "total": "1000.00", "weighted": "100.00"},
         {"stage": "qualified", "count": 0, "total": "0.00", "weighted": "0.00"},

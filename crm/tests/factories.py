@@ -6,7 +6,17 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
-from crm.models import DEFAULT_PROBABILITY, Activity, Company, Contact, Deal, LostReason, Stage
+from crm.models import (
+    DEFAULT_PROBABILITY,
+    Activity,
+    Company,
+    Contact,
+    Deal,
+    ExchangeRate,
+    LostReason,
+    Stage,
+    convert,
+)
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):
@@ -31,7 +41,9 @@ class ContactFactory(factory.django.DjangoModelFactory):
 
 
 class DealFactory(factory.django.DjangoModelFactory):
-    """An open lead by default; traits put it in later stages without assigning ``stage``."""
+    """An open lead by default; traits put it in later stages without assigning ``stage``.
+    In the installation currency unless told; ``amount_base`` is converted at the given
+    ``exchange_rate`` (default 1), as the services convert it."""
 
     class Meta:
         model = Deal
@@ -81,8 +93,19 @@ class DealFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         deal = model_class(*args, **kwargs)
         deal.next_action_due_at = deal.compute_due_at(deal.owner.zone)
+        if "amount_base" not in kwargs:
+            deal.amount_base = convert(deal.amount, deal.exchange_rate)
         deal.save()
         return deal
+
+
+class ExchangeRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExchangeRate
+
+    currency = "CHF"
+    rate = Decimal("1.05")
+    valid_from = dt.date(2026, 1, 1)
 
 
 class ActivityFactory(factory.django.DjangoModelFactory):

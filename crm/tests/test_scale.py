@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from crm import selectors, services
-from crm.models import Deal, DealTotal, LeadSource, Stage, close_key
+from crm.models import Deal, DealTotal, ExchangeRate, LeadSource, Stage, close_key
 from crm.tests.factories import CompanyFactory, ContactFactory, DealFactory
 from records import paging
 
@@ -27,8 +28,8 @@ def totals_from_deals() -> dict[tuple[str, int, int, int], tuple[int, Decimal, D
         key = (deal.stage, deal.owner_id, deal.source_id or 0, close_key(deal.expected_close_date))
         row = sums.setdefault(key, [0, Decimal(0), Decimal(0)])
         row[0] += 1
-        row[1] += deal.amount
-        row[2] += deal.amount * deal.probability / 100
+        row[1] += deal.amount_base
+        row[2] += deal.amount_base * deal.probability / 100
     return {
         k: (n, total, weighted.quantize(Decimal("0.0001")))
         for k, (n, total, weighted) in sums.items()
@@ -42,10 +43,22 @@ def kept_totals() -> dict[tuple[str, int, int, int], tuple[int, Decimal, Decimal
     }
 
 
-def test_running_totals_follow_every_kind_of_write(rep, other_rep, manager):
+def test_running_totals_follow_every_kind_of_write(rep, other_rep, manager, admin_user):
     source = LeadSource.objects.order_by("pk").first()
+    today = timezone.localdate()
+    ExchangeRate.objects.create(currency="CHF", rate=Decimal("1.0731"), valid_from=today)
+    ExchangeRate.objects.create(currency="GBP", rate=Decimal("1.1688"), valid_from=today)
     deals = [DealFactory(owner=rep, proposal=True) for _ in range(3)]
     DealFactory(owner=other_rep, source=source, amount=Decimal("1234.56"))
+    swiss = services.deal_create(
+        by=rep,
+        title="Swiss",
+        company=deals[0].company,
+        amount=Decimal("999.99"),
+        currency="CHF",
+        next_action="Call",
+        next_action_due=today,
+    )
     assert kept_totals() == totals_from_deals()
     # A move through the service, an amount edit, a reassignment, a queryset update,
     # a bulk insert and a delete.
@@ -58,6 +71,13 @@ def test_running_totals_follow_every_kind_of_write(rep, other_rep, manager):
         expected_close_date=deals[0].expected_close_date + dt.timedelta(days=40),
     )
     Deal.objects.filter(owner=other_rep).update(probability=33)
+    # The money: a new currency, a new amount in it, a re-conversion after a rate change,
+    # and a queryset update of the base amounts.
+    swiss = services.deal_update(deal=swiss, by=rep, currency="GBP")
+    swiss = services.deal_update(deal=swiss, by=rep, amount=Decimal("1500.05"))
+    ExchangeRate.objects.filter(currency="GBP").update(rate=Decimal("1.2"))
+    assert services.deals_reconvert(by=admin_user) == 1
+    Deal.objects.filter(pk=deals[2].pk).update(amount_base=Decimal("0.01"))
     Deal.objects.bulk_create(
         [
             Deal(
@@ -76,7 +96,8 @@ def test_running_totals_follow_every_kind_of_write(rep, other_rep, manager):
     )
     Deal.objects.filter(pk=deals[1].pk).delete()
     assert kept_totals() == totals_from_deals()
-    assert sum(n for n, _, _ in kept_totals().values()) == 8
+    assert sum(n for n, _, _ in kept_totals().values()) == 9
+    assert Deal.objects.get(pk=swiss.pk).amount_base == Decimal("1800.06")  # 1500.05 * 1.2
 
 
 def test_board_totals_read_the_running_totals_and_agree_with_the_deals(rep, other_rep):

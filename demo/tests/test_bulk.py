@@ -7,9 +7,19 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from crm import services as crm_services
-from crm.models import OPEN_STAGES, Activity, Company, Contact, Deal, Stage, StageChange
+from crm.models import (
+    OPEN_STAGES,
+    Activity,
+    Company,
+    Contact,
+    Deal,
+    Stage,
+    StageChange,
+    convert,
+)
 from demo import bulk
 from demo.bulk_load import Loader
+from demo.money_seed import RateBook
 from demo.seed import DEMO_PASSWORD, seed
 from handoff.models import Handoff
 from handoff.services import handoff_missing
@@ -215,3 +225,22 @@ def test_bulk_deals_carry_their_search_text(seeded):
     deal = deals.filter(contact__isnull=False).first()
     assert deal is not None
     assert deal in Deal.objects.matching(deal.contact.last_name)
+
+
+def test_bulk_deals_are_converted_at_the_rate_of_their_date_of_record(seeded):
+    """A few percent in USD, GBP or CHF at the demo's rates, the rest in EUR at 1."""
+    rates = RateBook.load()
+    assert rates.currencies == ["CHF", "GBP", "USD"]
+    by_currency = dict(
+        Deal.objects.order_by()
+        .values("currency")
+        .annotate(n=Count("pk"))
+        .values_list("currency", "n")
+    )
+    foreign = sum(n for code, n in by_currency.items() if code != "EUR")
+    assert set(by_currency) == {"EUR", "CHF", "GBP", "USD"} and 6 <= foreign <= 30
+    for deal in Deal.objects.all():
+        rate = rates.on(deal.currency, deal.date_of_record())
+        assert (deal.exchange_rate, deal.amount_base) == (rate, convert(deal.amount, rate))
+    closed_abroad = Deal.objects.exclude(currency="EUR").exclude(stage__in=OPEN_STAGES)
+    assert closed_abroad.exists()  # at the rates of their day, up to two years ago

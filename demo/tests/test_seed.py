@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from crm.models import Company, Deal
+from crm.models import Company, Deal, ExchangeRate, convert
 from demo.seed import DEMO_USERS
 from projects.models import Project
 
@@ -30,6 +30,11 @@ def test_seed_demo_runs_twice_and_changes_nothing_the_second_time(capsys):
     assert "(0 new users, 0 new deals, 0 won with a kickoff project)" in second
     assert Project.objects.count() == 5  # 3 kickoff projects and 2 internal ones
     assert Deal.objects.filter(stage="won").count() == 3
+    # Three open deals in USD, GBP and CHF, at the demo's rates of today.
+    abroad = Deal.objects.exclude(currency="EUR").order_by("pk")
+    assert [d.currency for d in abroad] == ["CHF", "GBP", "USD"]
+    assert all(d.amount_base == convert(d.amount, d.exchange_rate) != d.amount for d in abroad)
+    assert ExchangeRate.objects.count() == 30  # ten quarters of three currencies
     for demo in DEMO_USERS:
         assert f"  {demo.username:<8} {demo.role}" in second
         assert User.objects.get(username=demo.username).roles == frozenset({demo.role})

@@ -45,7 +45,9 @@ def test_companies_import_dedupe_and_import_again_changes_nothing(rep):
     ]
     assert ExternalId.objects.filter(kind="companies").count() == 4
     versions = dict(Company.objects.values_list("pk", "version"))
-    again = run_file(rep, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
+    again = run_file(
+        rep, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"}
+    )
     assert (again.status, again.created, again.updated, again.skipped) == (Status.DONE, 0, 0, 4)
     assert dict(Company.objects.values_list("pk", "version")) == versions
 
@@ -109,7 +111,13 @@ DEALS = (
 
 def test_deals_import_with_history_for_a_manager(manager):
     run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
-    job = run_file(manager, "deals", DEALS, options={"mapping": DEALS_MAP, "system": "other"}, name="hubspot.csv")
+    job = run_file(
+        manager,
+        "deals",
+        DEALS,
+        options={"mapping": DEALS_MAP, "system": "other"},
+        name="hubspot.csv",
+    )
     assert (job.status, job.created, job.failed) == (Status.DONE, 4, 0), problems(job)
     site = Deal.objects.get(title="Website")
     assert (site.stage, site.amount, site.owner, site.next_action) == (
@@ -181,7 +189,9 @@ def test_a_default_next_action_fills_open_deals_without_one(manager, monkeypatch
 
 def test_a_dry_run_counts_and_writes_nothing(manager):
     run_file(manager, "companies", COMPANIES, options={"mapping": COMPANY_MAP, "system": "other"})
-    job = run_file(manager, "deals", DEALS, options={"mapping": DEALS_MAP, "system": "other"}, dry_run=True)
+    job = run_file(
+        manager, "deals", DEALS, options={"mapping": DEALS_MAP, "system": "other"}, dry_run=True
+    )
     assert (job.status, job.created, job.failed) == (Status.DONE, 4, 0)
     assert (Deal.objects.count(), LeadSource.objects.filter(name="Webinar").exists()) == (0, False)
 
@@ -212,7 +222,9 @@ def test_queries_per_batch_do_not_grow_with_the_rows(manager, monkeypatch):
         ]
         text = DEALS.splitlines()[0] + "\n" + "\n".join(lines) + "\n"
         with CaptureQueriesContext(connection) as ctx:
-            job = run_file(manager, "deals", text, options={"mapping": DEALS_MAP, "system": "other"})
+            job = run_file(
+                manager, "deals", text, options={"mapping": DEALS_MAP, "system": "other"}
+            )
         assert (job.status, job.created) == (Status.DONE, rows), problems(job)
         return len(ctx.captured_queries)
 
