@@ -401,6 +401,7 @@ class CompanyImporter(Importer):
         specs: list[crm.CompanyRow] = []
         kept: list[tuple[Source, int]] = []
         pending: dict[str, int] = {}  # domain or name -> index in specs: the file's duplicates
+        targeted: dict[int, int] = {}  # an existing company's pk -> index in specs
         for source in sources:
             name = source.text("name")
             if not name:
@@ -415,16 +416,18 @@ class CompanyImporter(Importer):
             if existing is None and run.on_duplicate != OnDuplicate.CREATE:
                 existing = domains.get(domain) if domain else None
                 existing = existing or names.get(name.casefold())
+            twin = targeted.get(existing.pk) if existing is not None else None
+            if existing is None and run.on_duplicate != OnDuplicate.CREATE:
                 twin = next((pending[k] for k in keys if k in pending), None)
-                if existing is None and twin is not None:
-                    # A second row for a company this batch creates: one company, the
-                    # later row's values filling in (as an update would).
-                    spec = specs[twin]
-                    spec.domain = spec.domain or domain
-                    spec.industry = source.text("industry") or spec.industry
-                    kept.append((source, twin))
-                    self.tally.updated += 1
-                    continue
+            if twin is not None:
+                # Another row of this batch for the same company: one company, this row
+                # filling in what the first left blank; the row counts as a duplicate.
+                spec = specs[twin]
+                spec.domain = spec.domain or domain
+                spec.industry = spec.industry or source.text("industry")
+                kept.append((source, twin))
+                self.tally.skipped += 1
+                continue
             if existing is not None and run.on_duplicate == OnDuplicate.SKIP:
                 self.tally.skipped += 1
                 continue
@@ -441,6 +444,8 @@ class CompanyImporter(Importer):
             kept.append((source, len(specs) - 1))
             if existing is None:
                 pending.update(dict.fromkeys(keys, len(specs) - 1))
+            else:
+                targeted[existing.pk] = len(specs) - 1
         outcomes = crm.companies_import(by=run.by, rows=specs)
         pairs = []
         counted: set[int] = set()

@@ -93,7 +93,7 @@ def test_api_roles(rep, other_rep, manager, lead):
     response = bearer(lead).post(
         "/api/v1/imports", {"file": upload(COMPANIES), "kind": "companies"}
     )
-    assert response.status_code == 403
+    assert response.status_code == 403, response.content
     assert bearer(rep).get("/api/v1/imports/999999").status_code == 404
 
 
