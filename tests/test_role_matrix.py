@@ -55,6 +55,7 @@ from dashboards.widgets import DELIVERY_WIDGETS, SALES_WIDGETS
 from handoff import services as handoff_services
 from handoff.models import Handoff
 from handoff.tests.factories import HandoffFactory
+from imports.models import ExternalId, ImportJob, RowProblem
 from projects import services as project_services
 from projects.models import ChecklistItem, Dependency, Holiday, Task
 from reminders.emails import unsubscribe_token
@@ -174,6 +175,16 @@ SLOTS: dict[str, dict[str, tuple]] = {
         admin=(_, LOST, _),
         no_role=(_, _, LOST),
         anon=(_, _, "deal_lost_rep"),
+    ),
+    # Imports are their importer's; sales managers and admins see everyone's.
+    "import": slots(
+        rep=("import_rep", _, "import_other"),
+        manager=(_, ("import_rep", "import_other"), _),
+        lead=(_, _, ("import_rep", "import_other")),
+        member=(_, _, ("import_rep", "import_other")),
+        admin=(_, ("import_rep", "import_other"), _),
+        no_role=(_, _, ("import_rep", "import_other")),
+        anon=(_, _, "import_rep"),
     ),
     "project": project_family("p1", "p2", "p3"),
     # task_own: P1's, assigned to member; task_other: P1's, assigned to member2.
@@ -423,6 +434,24 @@ def checklist_tick(ok: Any, anon: Any = LOGIN) -> dict[str, Any]:
 
 # Object answers for the CRM: sales see every company, contact and deal, and edit their
 # own; managers and admins edit any; delivery sees customers and won deals' context.
+def import_read(ok: Any = 200, anon: Any = LOGIN) -> dict[str, Any]:
+    """An import: its importer, sales managers and admins; nobody else sees it."""
+    return roles(
+        rep=(ok, _, 404),
+        manager=ok,
+        lead=404,
+        member=404,
+        admin=ok,
+        no_role=404,
+        anon=anon,
+    )
+
+
+def import_own(ok: Any, anon: Any = LOGIN) -> dict[str, Any]:
+    """Only its importer sets an import up or runs it again (others who see it: 403)."""
+    return import_read(ok, anon) | {MANAGER: 403, ADMIN: 403}
+
+
 def customer_read(anon: Any = LOGIN) -> dict[str, Any]:
     return roles(
         rep=(200, 200, _),
@@ -658,6 +687,12 @@ ROUTES: dict[str, Route] = {
     "crm:contact-detail": get_only("contact", GET=customer_read()),
     "crm:contact-edit": route("contact", GET=customer_write(200), POST=customer_write(422)),
     "crm:csv-import": route(GET=sales_only(200), POST=sales_only(422)),
+    # The import wizard: an empty upload is refused (422); an import is its importer's.
+    "imports:import-list": route(GET=sales_only(200), POST=sales_only(422)),
+    "imports:import-detail": route("import", GET=import_read(), POST=import_own(302)),
+    "imports:import-errors": get_only("import", GET=import_read()),
+    "imports:import-again": post_only("import", POST=import_own(302)),
+    "imports:import-cancel": post_only("import", POST=import_read(302)),
     # The handoff panel.
     "handoff:handoff-save": post_only("deal", POST=deal_write(302)),
     "handoff:handoff-save[won]": post_only("won_deal", POST=won_write(422)),  # it is final
@@ -754,6 +789,10 @@ OPERATIONS: dict[str, Operation] = {
     # CRM.
     "company_list": Operation(None, api_every(200, no_role=403), lists=("company",)),
     "company_create": Operation(None, api_sales_only(201), body={"name": "MXq-NEW-CO"}),
+    # Imports: a JSON body has no file (400 for everyone: the form is checked first).
+    "import_create": Operation(None, api_every(400)),
+    "import_get": Operation("import", import_read(anon=401)),
+    "import_cancel": Operation("import", import_read(409, anon=401)),  # finished already
     "company_detail": Operation("company", customer_read(anon=401)),
     "company_patch": Operation(
         "company", customer_write(200, anon=401), body={"industry": "Retail"}
@@ -1036,6 +1075,28 @@ def build_world() -> World:
     for key in ("p1", "p2", "p3"):
         w[key].refresh_from_db()
     w["checklist_p1"] = ChecklistItem.objects.get(pk=w["checklist_p1"].pk)
+
+    # Imports: one each of rep's and other_rep's, finished with a problem.
+    for key, user in (("import_rep", rep), ("import_other", other_rep)):
+        w[key] = ImportJob.objects.create(
+            kind="companies",
+            created_by=user,
+            filename=f"{key}.csv",
+            file=f"imports/{key}.csv",
+            status="failed",
+            failed=1,
+            layout={
+                "encoding": "utf-8",
+                "delimiter": ",",
+                "header_line": 1,
+                "header": ["name"],
+                "footer_rows": 0,
+            },
+        )
+        RowProblem.objects.create(job=w[key], row=2, column="name", message="A problem.")
+    ExternalId.objects.create(
+        system="hubspot", kind="companies", source_id="1", object_id=w["company_rep"].pk
+    )
 
     # A row for every admin model that has none yet.
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
