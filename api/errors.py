@@ -18,6 +18,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooB
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django_fsm import ConcurrentTransition
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -161,6 +162,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
         limit = _mb(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         message = f"The request body is larger than {limit}."
         return api.create_response(request, error_body(message, {"body": [message]}), status=413)
+
+    @api.exception_handler(MultiPartParserError)
+    def _bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        message = "The multipart body cannot be read (a boundary is missing or wrong)."
+        return api.create_response(request, error_body(message, {"body": [message]}), status=400)
 
     @api.exception_handler(BadRequest)
     def _bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
