@@ -67,7 +67,8 @@ def main() -> int:
         "# Benchmarks\n\n"
         f"Written by `make bench` at commit {commit} on {dt.date.today():%Y-%m-%d}.\n"
         f"Machine: {machine()}.\n\n"
-        "A figure that misses its target says SLOWER THAN TARGET and why.\n\n" + "\n".join(sections)
+        "Each figure is judged against its target; a miss would be named with its cause.\n\n"
+        + "\n".join(sections)
     )
     print(f"Wrote {REPORT.relative_to(ROOT)}")
     return 0

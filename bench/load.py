@@ -16,7 +16,7 @@ fewer accounts; each is given its own rows to write to). Their password is ``--p
 ``python -m bench.load`` (options below; ``--smoke`` is 20 users for 30 s) or ``run()``, which
 reads ``RELAY_LOAD_USERS``, ``RELAY_LOAD_DURATION``, ``RELAY_LOAD_SMOKE`` and
 ``RELAY_LOAD_SEED_DEMO``. Locust's CSV statistics and every request's timing go to
-``var/load/``; the figures are printed with OK or SLOWER THAN TARGET.
+``var/load/``; each figure is printed with its verdict against its target.
 """
 
 import argparse
