@@ -11,6 +11,7 @@ the same few queries, whatever the file's size, and memory holds one batch.
 
 import datetime as dt
 import itertools
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ SYSTEMS = {
     "relay": "Relay",
     "other": "another system",
 }
+# Where an export's times are not in the exporting user's zone: Odoo writes UTC.
+SYSTEM_ZONES = {"odoo": "UTC"}
 # Activity types as the vendors name them (HubSpot engagements, Pipedrive activity types,
 # Salesforce task types, Odoo mail activity types), in English and German.
 ACTIVITY_KINDS = {
@@ -209,8 +212,10 @@ class Run:
         self.job = job
         self.path = path
         self.by: User = job.created_by
-        self.zone = self.by.zone
         self.options: dict[str, Any] = job.options or {}
+        self.zone = zoneinfo.ZoneInfo(
+            self.options.get("time_zone") or SYSTEM_ZONES.get(job.system) or self.by.time_zone
+        )
         self.columns: dict[str, str] = {}
         for column, name in (job.mapping or {}).items():
             if name and name not in self.columns:
@@ -276,11 +281,8 @@ class Run:
         if user is None and chosen and chosen.isdigit():
             user = next((u for u in self.users.values() if u.pk == int(chosen)), None)
         if user is None:
-            user = self.default_owner
-        if user is None:
-            source.fail(
-                name, f"No user matches {raw!r}: map it to a user or choose a default owner."
-            )
+            # A name no user has (a former employee): the default owner, else who imports.
+            user = self.default_owner or self.by
         return user
 
     def lookup(self, table: dict[str, Any], source: Source, name: str, model: type[Any]) -> Any:
@@ -302,7 +304,7 @@ class Run:
             return None
         if self._calendar is None:
             self._calendar = working_calendar()
-        return self._calendar.add_working_days(timezone.localdate(timezone=self.zone), int(days))
+        return self._calendar.add_working_days(timezone.localdate(timezone=self.by.zone), int(days))
 
 
 def _users_by_name() -> dict[str, User]:
@@ -375,6 +377,26 @@ class Importer:
         else:
             self.tally.skipped += 1
 
+    def settle(
+        self, kept: list[tuple[Source, int]], outcomes: list[crm.ImportOutcome[Any]]
+    ) -> None:
+        """Count what the service did with each kept row (several rows may share one
+        outcome: the file's own duplicates), refuse the rows it refused, and remember the
+        source ids of the rest."""
+        pairs = []
+        counted: set[int] = set()
+        for source, index in kept:
+            outcome = outcomes[index]
+            if outcome.error is not None:
+                self.refuse(source, _errors(outcome.error))
+                continue
+            if index not in counted:
+                self.count(outcome)
+                counted.add(index)
+            assert outcome.record is not None
+            pairs.append((source.text("external_id"), outcome.record.pk))
+        _remember(self.run, self.kind, pairs)
+
 
 def _companies_by(field_name: str, keys: set[str]) -> dict[str, Company]:
     if not keys:
@@ -382,8 +404,9 @@ def _companies_by(field_name: str, keys: set[str]) -> dict[str, Company]:
     if field_name == "domain":
         rows = Company.objects.filter(domain__in=keys)
         return {c.domain: c for c in rows.order_by("-pk")}
+    # str.lower, as the database's LOWER: casefold would make "Weiß" "weiss".
     rows = Company.objects.alias(key=Lower("name")).filter(key__in=keys)
-    return {c.name.casefold(): c for c in rows.order_by("-pk")}
+    return {c.name.lower(): c for c in rows.order_by("-pk")}
 
 
 class CompanyImporter(Importer):
@@ -397,7 +420,7 @@ class CompanyImporter(Importer):
         domains = _companies_by(
             "domain", {crm.normalize_domain(s.text("domain")) for s in sources} - {""}
         )
-        names = _companies_by("name", {s.text("name").casefold() for s in sources} - {""})
+        names = _companies_by("name", {s.text("name").lower() for s in sources} - {""})
         specs: list[crm.CompanyRow] = []
         kept: list[tuple[Source, int]] = []
         pending: dict[str, int] = {}  # domain or name -> index in specs: the file's duplicates
@@ -411,11 +434,11 @@ class CompanyImporter(Importer):
                 self.refuse(source)
                 continue
             domain = crm.normalize_domain(source.text("domain"))
-            keys = [k for k in (domain, name.casefold()) if k]
+            keys = [k for k in (domain, name.lower()) if k]
             existing = by_pk.get(known.get(source.text("external_id"), 0))
             if existing is None and run.on_duplicate != OnDuplicate.CREATE:
                 existing = domains.get(domain) if domain else None
-                existing = existing or names.get(name.casefold())
+                existing = existing or names.get(name.lower())
             twin = targeted.get(existing.pk) if existing is not None else None
             if existing is None and run.on_duplicate != OnDuplicate.CREATE:
                 twin = next((pending[k] for k in keys if k in pending), None)
@@ -446,20 +469,7 @@ class CompanyImporter(Importer):
                 pending.update(dict.fromkeys(keys, len(specs) - 1))
             else:
                 targeted[existing.pk] = len(specs) - 1
-        outcomes = crm.companies_import(by=run.by, rows=specs)
-        pairs = []
-        counted: set[int] = set()
-        for source, index in kept:
-            outcome = outcomes[index]
-            if outcome.error is not None:
-                self.refuse(source, _errors(outcome.error))
-                continue
-            if index not in counted:
-                self.count(outcome)
-                counted.add(index)
-            assert outcome.record is not None
-            pairs.append((source.text("external_id"), outcome.record.pk))
-        _remember(run, self.kind, pairs)
+        self.settle(kept, crm.companies_import(by=run.by, rows=specs))
 
 
 class ContactImporter(Importer):
@@ -473,7 +483,9 @@ class ContactImporter(Importer):
         emails = {s.text("email").lower() for s in sources} - {""}
         by_email = {c.email: c for c in Contact.objects.filter(email__in=emails)}
         companies = _linked_companies(run, sources)
-        specs, kept = [], []
+        specs: list[crm.ContactRow] = []
+        kept: list[tuple[Source, int]] = []
+        pending: dict[str, int] = {}  # email -> index in specs: the file's duplicates
         for source in sources:
             first, last = source.text("first_name"), source.text("last_name")
             if not first and not last and source.text("full_name"):
@@ -491,6 +503,12 @@ class ContactImporter(Importer):
             existing = by_pk.get(known.get(source.text("external_id"), 0))
             if existing is None and run.on_duplicate != OnDuplicate.CREATE and email:
                 existing = by_email.get(email)
+            if existing is None and run.on_duplicate != OnDuplicate.CREATE and email in pending:
+                # Another row of this batch with the address: one contact (the first row's),
+                # the row counting as a duplicate.
+                kept.append((source, pending[email]))
+                self.tally.skipped += 1
+                continue
             if existing is not None and run.on_duplicate == OnDuplicate.SKIP:
                 self.tally.skipped += 1
                 continue
@@ -507,19 +525,10 @@ class ContactImporter(Importer):
                     existing=existing,
                 )
             )
-            kept.append(source)
-        outcomes = crm.contacts_import(by=run.by, rows=specs)
-        pairs = []
-        for source, outcome in zip(kept, outcomes, strict=True):
-            if outcome.error is not None:
-                self.refuse(source, _errors(outcome.error))
-                continue
-            self.count(outcome)
-            assert outcome.record is not None
-            pairs.append((source.text("external_id"), outcome.record.pk))
-            if email := outcome.record.email:
-                by_email[email] = outcome.record  # a later row of this batch with it updates
-        _remember(run, self.kind, pairs)
+            kept.append((source, len(specs) - 1))
+            if existing is None and email:
+                pending[email] = len(specs) - 1
+        self.settle(kept, crm.contacts_import(by=run.by, rows=specs))
 
 
 def _linked_companies(
@@ -530,16 +539,16 @@ def _linked_companies(
     ids = {s.first_id("company_external_id") for s in sources}
     known = _known(run.job.system, Kind.COMPANIES, ids)
     by_pk = Company.objects.in_bulk(list(known.values()))
-    names = _companies_by("name", {s.text("company").casefold() for s in sources} - {""})
+    names = _companies_by("name", {s.text("company").lower() for s in sources} - {""})
     found: dict[Source, Company | None] = {}
     missing: dict[str, list[Source]] = defaultdict(list)
     for source in sources:
         company = by_pk.get(known.get(source.first_id("company_external_id"), 0))
         name = source.text("company")
-        company = company or (names.get(name.casefold()) if name else None)
+        company = company or (names.get(name.lower()) if name else None)
         if company is None and (name or source.first_id("company_external_id")):
             if create and name:
-                missing[name.casefold()].append(source)
+                missing[name.lower()].append(source)
             else:
                 wanted = name or source.first_id("company_external_id")
                 source.fail(
@@ -582,17 +591,8 @@ class DealImporter(Importer):
                 self.tally.skipped += 1
                 continue
             specs.append(spec)
-            kept.append(source)
-        outcomes = crm.deals_import(by=run.by, rows=specs, note=run.note)
-        pairs = []
-        for source, outcome in zip(kept, outcomes, strict=True):
-            if outcome.error is not None:
-                self.refuse(source, _errors(outcome.error))
-                continue
-            self.count(outcome)
-            assert outcome.record is not None
-            pairs.append((source.text("external_id"), outcome.record.pk))
-        _remember(run, self.kind, pairs)
+            kept.append((source, len(specs) - 1))
+        self.settle(kept, crm.deals_import(by=run.by, rows=specs, note=run.note))
 
     def _stage(self, source: Source) -> str | None:
         run = self.run
@@ -615,7 +615,8 @@ class DealImporter(Importer):
         if stage is None:
             source.fail("stage", f"Unknown stage {raw!r}: map it to one of Relay's stages.")
             return None
-        if status == "open" and stage not in OPEN_STAGES:
+        if status == "open" and stage not in OPEN_STAGES and run.job.system != "odoo":
+            # (Odoo's status is its ``active`` flag, true for won leads too.)
             source.fail("stage", f"The stage {raw!r} is closed but the status says open.")
         return stage
 
@@ -648,18 +649,19 @@ class DealImporter(Importer):
         if closed is None and stage in (Stage.WON, Stage.LOST) and expected is not None:
             # Vendors keep the day a deal closed in its close date.
             closed = dt.datetime.combine(expected, dt.time(12), tzinfo=run.zone)
-        next_action, due = source.text("next_action"), source.due("next_action_due")
+        next_action = " ".join(source.text("next_action").split())  # "Next Step" spans lines
+        due = source.due("next_action_due")
         at = source.parse("next_action_due_time", _parse_time)
         if at is not None and isinstance(due, dt.date) and not isinstance(due, dt.datetime):
             due = dt.datetime.combine(due, at, tzinfo=(owner or run.by).zone)
-        if (
-            stage in OPEN_STAGES
-            and not next_action
-            and due is None
-            and run.options.get("default_next_action")
-        ):
-            next_action = str(run.options["default_next_action"])[:255]
-            due = run.due_by_default()
+        if stage in OPEN_STAGES and run.options.get("default_next_action"):
+            # The default fills what the row lacks: the text, the due date or both.
+            next_action = next_action or str(run.options["default_next_action"])[:255]
+            due = due if due is not None else run.due_by_default()
+        notes = source.text("qualification_notes")
+        if stage in OPEN_STAGES and stage != Stage.LEAD and not notes:
+            # The source system qualified it; R4 asks for notes, which say so.
+            notes = f"Qualified in {SYSTEMS.get(run.job.system, run.job.system)} before the import (stage {source.text('stage')!r})."
         source_value = run.lookup(run.sources, source, "source", LeadSource)
         reason = (
             run.lookup(run.reasons, source, "lost_reason", LostReason)
@@ -678,7 +680,7 @@ class DealImporter(Importer):
             amount=amount,
             source=source_value,
             expected_close_date=expected,
-            qualification_notes=source.text("qualification_notes"),
+            qualification_notes=notes,
             next_action=next_action,
             next_action_due=due,
             stage=stage,
@@ -767,17 +769,8 @@ class ActivityImporter(Importer):
                     company=companies.get(source),
                 )
             )
-            kept.append(source)
-        outcomes = crm.activities_import(by=run.by, rows=specs)
-        pairs = []
-        for source, outcome in zip(kept, outcomes, strict=True):
-            if outcome.error is not None:
-                self.refuse(source, _errors(outcome.error))
-                continue
-            self.count(outcome)
-            assert outcome.record is not None
-            pairs.append((source.text("external_id"), outcome.record.pk))
-        _remember(run, self.kind, pairs)
+            kept.append((source, len(specs) - 1))
+        self.settle(kept, crm.activities_import(by=run.by, rows=specs))
 
 
 IMPORTERS: dict[str, type[Importer]] = {

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import shutil
 import tempfile
+import zoneinfo
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ OPTION_NAMES = (
     "default_next_action",
     "default_next_action_days",
     "on_duplicate",
+    "time_zone",
 )
 
 
@@ -112,6 +114,12 @@ def clean_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
             errors["default_next_action_days"] = ["A number of working days from 0 to 365."]
         else:
             cleaned["default_next_action_days"] = number
+    zone = options.get("time_zone")
+    if zone not in (None, ""):
+        if not isinstance(zone, str) or zone not in zoneinfo.available_timezones():
+            errors["time_zone"] = ["A time zone such as Europe/Zurich or UTC."]
+        else:
+            cleaned["time_zone"] = zone
     if cleaned.get("default_next_action") and "default_next_action_days" not in cleaned:
         cleaned["default_next_action_days"] = 2
     if errors:

@@ -218,6 +218,9 @@ def build() -> tuple[list[Company], list[Contact], list[Deal]]:
     for position, stage in enumerate(("won", "lost")):  # the first rows show both ends
         found = stages.index(stage, position)
         stages[position], stages[found] = stages[found], stages[position]
+    # The deal without an amount (row 7) is a lead: R4 asks for one from proposal on.
+    found = stages.index("lead", 8)
+    stages[7], stages[found] = stages[found], stages[7]
     deals = []
     for i, stage in enumerate(stages):
         company = (i * 7) % 30
