@@ -324,30 +324,44 @@ def _users_by_name() -> dict[str, User]:
 
 
 def _known(system: str, kind: str, source_ids: Iterable[str]) -> dict[str, int]:
-    """The Relay records that rows with these source ids made (Relay's own exports carry
-    the records' own ids: a file exported from Relay updates what it lists)."""
+    """The Relay records that rows with these source ids made. A Relay export carries its
+    records' own ids: a file exported here updates what it lists (``_same_record`` checks
+    that an id names the same record, since a file from another installation reuses
+    them); ids of another installation's file are remembered like any system's."""
     ids = {s for s in source_ids if s}
     if not ids:
         return {}
-    if system == "relay":
-        return {s: int(s) for s in ids if s.isdigit() and len(s) < 19}
-    return dict(
+    found = dict(
         ExternalId.objects.filter(system=system, kind=kind, source_id__in=ids).values_list(
             "source_id", "object_id"
         )
     )
+    if system == "relay":
+        own = {s: int(s) for s in ids - set(found) if s.isdigit() and len(s) < 19}
+        found = {**own, **found}
+    return found
+
+
+def _same_record(run: Run, existing: Any, *keys: tuple[str, str]) -> Any:
+    """``existing`` when it is the row's record: always for another system's ids (they were
+    remembered for it), for a Relay id only when one of ``keys`` ((stored, in the file))
+    agrees, so a file from another Relay installation never overwrites what shares its id."""
+    if existing is None or run.job.system != "relay":
+        return existing
+    if any(a and b and a.lower() == b.lower() for a, b in keys):
+        return existing
+    return None
 
 
 def _remember(run: Run, kind: str, pairs: list[tuple[str, int]]) -> None:
-    if run.job.system == "relay":
-        return  # the ids are the records' own
     ExternalId.objects.bulk_create(
         [
             ExternalId(
                 system=run.job.system, kind=kind, source_id=s[:255], object_id=pk, job=run.job
             )
             for s, pk in pairs
-            if s
+            # (A Relay id that is the record's own needs no entry.)
+            if s and not (run.job.system == "relay" and s == str(pk))
         ],
         ignore_conflicts=True,
     )
@@ -436,6 +450,10 @@ class CompanyImporter(Importer):
             domain = crm.normalize_domain(source.text("domain"))
             keys = [k for k in (domain, name.lower()) if k]
             existing = by_pk.get(known.get(source.text("external_id"), 0))
+            if existing is not None:
+                existing = _same_record(
+                    run, existing, (existing.name, name), (existing.domain, domain)
+                )
             if existing is None and run.on_duplicate != OnDuplicate.CREATE:
                 existing = domains.get(domain) if domain else None
                 existing = existing or names.get(name.lower())
@@ -486,6 +504,7 @@ class ContactImporter(Importer):
         specs: list[crm.ContactRow] = []
         kept: list[tuple[Source, int]] = []
         pending: dict[str, int] = {}  # email -> index in specs: the file's duplicates
+        targeted: dict[int, int] = {}  # an existing contact's pk -> index in specs
         for source in sources:
             first, last = source.text("first_name"), source.text("last_name")
             if not first and not last and source.text("full_name"):
@@ -501,12 +520,22 @@ class ContactImporter(Importer):
                 continue
             email = source.text("email").lower()
             existing = by_pk.get(known.get(source.text("external_id"), 0))
+            if existing is not None:
+                existing = _same_record(
+                    run,
+                    existing,
+                    (existing.email, email),
+                    (f"{existing.first_name} {existing.last_name}", f"{first} {last}"),
+                )
             if existing is None and run.on_duplicate != OnDuplicate.CREATE and email:
                 existing = by_email.get(email)
-            if existing is None and run.on_duplicate != OnDuplicate.CREATE and email in pending:
-                # Another row of this batch with the address: one contact (the first row's),
-                # the row counting as a duplicate.
-                kept.append((source, pending[email]))
+            twin = targeted.get(existing.pk) if existing is not None else None
+            if existing is None and run.on_duplicate != OnDuplicate.CREATE:
+                twin = pending.get(email) if email else None
+            if twin is not None:
+                # Another row of this batch for the same contact (by the address, or by the
+                # id a twin got last time): the first row's, this row counting as a duplicate.
+                kept.append((source, twin))
                 self.tally.skipped += 1
                 continue
             if existing is not None and run.on_duplicate == OnDuplicate.SKIP:
@@ -526,7 +555,9 @@ class ContactImporter(Importer):
                 )
             )
             kept.append((source, len(specs) - 1))
-            if existing is None and email:
+            if existing is not None:
+                targeted[existing.pk] = len(specs) - 1
+            elif email:
                 pending[email] = len(specs) - 1
         self.settle(kept, crm.contacts_import(by=run.by, rows=specs))
 
@@ -586,7 +617,10 @@ class DealImporter(Importer):
             if spec is None or source.errors:
                 self.refuse(source)
                 continue
-            spec.existing = by_pk.get(known.get(source.text("external_id"), 0))
+            existing = by_pk.get(known.get(source.text("external_id"), 0))
+            spec.existing = _same_record(
+                run, existing, (existing.title, spec.title) if existing else ("", "")
+            )
             if spec.existing is not None and run.on_duplicate == OnDuplicate.SKIP:
                 self.tally.skipped += 1
                 continue
@@ -661,7 +695,8 @@ class DealImporter(Importer):
         notes = source.text("qualification_notes")
         if stage in OPEN_STAGES and stage != Stage.LEAD and not notes:
             # The source system qualified it; R4 asks for notes, which say so.
-            notes = f"Qualified in {SYSTEMS.get(run.job.system, run.job.system)} before the import (stage {source.text('stage')!r})."
+            system = SYSTEMS.get(run.job.system, run.job.system)
+            notes = f"Qualified in {system} before the import (stage {source.text('stage')!r})."
         source_value = run.lookup(run.sources, source, "source", LeadSource)
         reason = (
             run.lookup(run.reasons, source, "lost_reason", LostReason)
