@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from crm import services as crm
+from crm.http import FORMULA_STARTS
 from crm.models import (
     OPEN_STAGES,
     ActivityKind,
@@ -155,7 +156,10 @@ class Source:
 
     def text(self, name: str) -> str:
         column = self.run.columns.get(name)
-        return self.cells.get(column, "").strip() if column else ""
+        value = self.cells.get(column, "").strip() if column else ""
+        if self.run.job.system == "relay" and value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+            value = value[1:]  # Relay's export guards a formula-like cell with a quote
+        return value
 
     def fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
@@ -618,6 +622,22 @@ class DealImporter(Importer):
                 self.refuse(source)
                 continue
             existing = by_pk.get(known.get(source.text("external_id"), 0))
+            if (
+                not spec.qualification_notes
+                and spec.stage
+                not in (
+                    Stage.LEAD,
+                    Stage.WON,
+                    Stage.LOST,
+                )
+                and (existing is None or not existing.qualification_notes)
+            ):
+                # The source system qualified it; R4 asks for notes, which say so.
+                system = SYSTEMS.get(run.job.system, run.job.system)
+                stage_text = source.text("stage")
+                spec.qualification_notes = (
+                    f"Qualified in {system} before the import (stage {stage_text!r})."
+                )
             spec.existing = _same_record(
                 run, existing, (existing.title, spec.title) if existing else ("", "")
             )
@@ -692,11 +712,6 @@ class DealImporter(Importer):
             # The default fills what the row lacks: the text, the due date or both.
             next_action = next_action or str(run.options["default_next_action"])[:255]
             due = due if due is not None else run.due_by_default()
-        notes = source.text("qualification_notes")
-        if stage in OPEN_STAGES and stage != Stage.LEAD and not notes:
-            # The source system qualified it; R4 asks for notes, which say so.
-            system = SYSTEMS.get(run.job.system, run.job.system)
-            notes = f"Qualified in {system} before the import (stage {source.text('stage')!r})."
         source_value = run.lookup(run.sources, source, "source", LeadSource)
         reason = (
             run.lookup(run.reasons, source, "lost_reason", LostReason)
@@ -715,7 +730,7 @@ class DealImporter(Importer):
             amount=amount,
             source=source_value,
             expected_close_date=expected,
-            qualification_notes=notes,
+            qualification_notes=source.text("qualification_notes"),
             next_action=next_action,
             next_action_due=due,
             stage=stage,
