@@ -60,7 +60,9 @@ def convert(amount: Decimal, rate: Decimal) -> Decimal:
 
 
 class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A default rather than auto_now_add, so an import keeps the source's creation time
+    # in its one INSERT.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

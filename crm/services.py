@@ -214,6 +214,14 @@ def _probability(stage: str) -> int:
     return setting if setting is not None else DEFAULT_PROBABILITY[Stage(stage)]
 
 
+def _probabilities() -> dict[str, int]:
+    """Every stage's probability (one query, for a batch)."""
+    return {
+        **{str(k): v for k, v in DEFAULT_PROBABILITY.items()},
+        **dict(StageSetting.objects.values_list("stage", "probability")),
+    }
+
+
 def _next_action_errors(deal: Deal, *, force: bool = False) -> dict[str, str]:
     """R2: an open deal has a next action (what) and a due date (when)."""
     if deal.stage not in OPEN_STAGES and not force:
@@ -908,16 +916,13 @@ def _write_imported[M: (Company, Contact, Deal)](
     fields: list[str],
     created_at: list[dt.datetime | None],
 ) -> None:
+    for outcome, when in zip(outcomes, created_at, strict=True):
+        if outcome.created and outcome.record is not None and when is not None:
+            outcome.record.created_at = when  # the source's creation time
     new = [o.record for o in outcomes if o.created and o.record is not None]
     model._default_manager.bulk_create(new)
     changed = [o.record for o in outcomes if o.changed and not o.created]
     save_rows(model, changed, fields, bump=[True] * len(changed))
-    dated = []
-    for outcome, when in zip(outcomes, created_at, strict=True):
-        if outcome.created and outcome.record is not None and when is not None:
-            outcome.record.created_at = when
-            dated.append(outcome.record)
-    model._default_manager.bulk_update(dated, ["created_at"], batch_size=1000)
 
 
 def _unique_in_batch(
@@ -1040,7 +1045,9 @@ def _path(start: str, stage: str) -> list[str] | None:
         return None
 
 
-def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[Deal, bool, str]:
+def _imported_deal(
+    by: User, row: DealRow, deal: Deal, update: bool, probabilities: dict[str, int]
+) -> tuple[Deal, bool, str]:
     """Apply ``row`` to ``deal`` and check it as the one-row services would; the changed
     flag and the stage the deal had before."""
     before = deal.stage if update else Stage.LEAD
@@ -1115,7 +1122,7 @@ def _imported_deal(by: User, row: DealRow, deal: Deal, update: bool) -> tuple[De
                 row.created_at if not update and row.created_at else timezone.now()
             )
         _set_imported_stage(deal, target)
-        deal.probability = _probability(target)
+        deal.probability = probabilities[target]
     errors: dict[str, list[str]] = {}
     if not history:
         for field, message in _next_action_errors(deal, force=True).items():
@@ -1160,11 +1167,12 @@ def deals_import(
     locked = _locked_rows(Deal, existing)
     outcomes: list[ImportOutcome[Deal]] = []
     moves: list[StageChange] = []
+    probabilities = _probabilities()
     for row in rows:
         update = row.existing is not None
         deal = locked[row.existing.pk] if row.existing is not None else Deal(created_by=by)
         try:
-            deal, changed, before = _imported_deal(by, row, deal, update)
+            deal, changed, before = _imported_deal(by, row, deal, update, probabilities)
         except ValidationError as error:
             outcomes.append(ImportOutcome(error=error))
             continue

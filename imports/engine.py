@@ -233,6 +233,7 @@ class Run:
             f"Imported from {job.filename} ({SYSTEMS.get(job.system, job.system)}, import {job.pk})"
         )
         self._orders: dict[str, str] = {}
+        self._rows: list[reading.Row] | None = None
         self._decimals: dict[str, str] = {}
         self.users = _users_by_name()
         self.default_owner = (
@@ -253,8 +254,11 @@ class Run:
         column = self.columns.get(name)
         if not column:
             return []
-        rows = itertools.islice(reading.read_rows(self.path, self.layout), SAMPLE_ROWS)
-        return [r.cells.get(column, "") for r in rows if r.cells.get(column)]
+        if self._rows is None:  # read once for every column that asks
+            self._rows = list(
+                itertools.islice(reading.read_rows(self.path, self.layout), SAMPLE_ROWS)
+            )
+        return [r.cells.get(column, "") for r in self._rows if r.cells.get(column)]
 
     def date_order(self, name: str) -> str:
         option = self.options.get("date_order") or "auto"
