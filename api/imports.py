@@ -94,7 +94,9 @@ def import_create(
     """``options`` is a JSON object: ``mapping`` {column: field or null}, ``date_order``,
     ``decimal``, ``values`` {field: {value in the file: Relay value}}, ``default_owner_id``,
     ``default_next_action``, ``default_next_action_days``, ``on_duplicate`` (update, skip
-    or create) and ``dry_run``."""
+    or create), ``system`` (the exporting CRM, when detection should be overridden),
+    ``time_zone`` (of the file's times; the importer's by default, UTC for Odoo) and
+    ``dry_run``."""
     try:
         parsed = json.loads(options or "{}") if len(options) <= 100_000 else None
     except ValueError:
