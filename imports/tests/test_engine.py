@@ -232,3 +232,33 @@ def test_queries_per_batch_do_not_grow_with_the_rows(manager, monkeypatch):
     ten, twenty, forty = queries(10), queries(20), queries(40)
     assert twenty - ten == (forty - twenty) / 2, (ten, twenty, forty)  # the same for every batch
     assert twenty - ten == 10, (ten, twenty, forty)  # 10 queries a batch, whatever its rows
+
+
+def test_the_time_zone_option_is_checked_and_reads_the_files_times(manager):
+    from django.core.exceptions import ValidationError
+
+    from imports import services
+
+    with pytest.raises(ValidationError) as error:
+        services.clean_options({"time_zone": "Mars/Olympus"})
+    assert error.value.message_dict == {"time_zone": ["A time zone such as Europe/Zurich or UTC."]}
+    text = "Id,Name,Created\nc1,Acme Robotics,2026-05-02 16:30\n"
+    mapping = {"Id": "external_id", "Name": "name", "Created": "created_at"}
+    options = {"mapping": mapping, "system": "other", "time_zone": "America/New_York"}
+    job = run_file(manager, "companies", text, options=options)
+    assert job.status == Status.DONE, problems(job)
+    assert Company.objects.get().created_at == dt.datetime(2026, 5, 2, 20, 30, tzinfo=dt.UTC)
+
+
+def test_a_relay_file_from_another_installation_never_overwrites_what_shares_its_ids(manager):
+    here = CompanyFactory(owner=manager, name="Globex", domain="globex.example")
+    header = "id,name,domain,industry,owner,open_deals,created_at"  # Relay's export
+    text = f"{header}\n{here.pk},Initech,initech.example,,,0,2026-11-03T14:27:00+01:00\n"
+    job = run_file(manager, "companies", text, options={"system": "relay"})
+    assert (job.status, job.created, job.updated) == (Status.DONE, 1, 0), problems(job)
+    here.refresh_from_db()
+    assert (here.name, here.domain) == ("Globex", "globex.example")
+    initech = Company.objects.get(name="Initech")
+    again = run_file(manager, "companies", text, options={"system": "relay"})
+    assert (again.created, again.updated, again.skipped) == (0, 0, 1)
+    assert ExternalId.objects.get(system="relay", source_id=str(here.pk)).object_id == initech.pk
