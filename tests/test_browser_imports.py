@@ -108,7 +108,7 @@ def test_a_manager_imports_companies_then_sees_a_deal_row_error(
         "Import of companies from hubspot_companies.csv"
     )
     expect(page.locator("p.muted").first).to_have_text(
-        "Recognised as an export from Hubspot · utf-8-sig, separated by “,”, header on line 1."
+        "Recognised as an export from HubSpot · utf-8-sig, separated by “,”, header on line 1."
     )
     columns = page.locator("section[aria-labelledby=columns-title] tbody tr")
     expect(columns).to_have_count(8)
