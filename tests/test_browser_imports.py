@@ -127,6 +127,15 @@ def test_a_manager_imports_companies_then_sees_a_deal_row_error(
         expect(row.locator("label")).to_have_text(column)
         expect(row.get_by_label(column, exact=True)).to_have_value(field)
         expect(row.locator("td").nth(1)).to_contain_text(sample)
+    # A name no user has goes to the default owner, else to who imports: nothing fails.
+    former = page.get_by_label("Former Employee", exact=True)
+    expect(former.locator("option:checked")).to_have_text("No user: the default owner above")
+    expect(page.get_by_label("Sam Manager", exact=True).locator("option:checked")).to_have_text(
+        "Sam Manager"
+    )
+    expect(
+        page.get_by_label("Owner for names that match no user").locator("option:checked")
+    ).to_have_text("None: who imports the file")
     shoot(page, "setup")
 
     page.get_by_role("button", name="Import", exact=True).click()
