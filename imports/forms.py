@@ -56,7 +56,7 @@ class SetupForm(forms.Form):
         label="Owner for names that match no user",
         queryset=User.objects.none(),
         required=False,
-        empty_label="None: such rows fail",
+        empty_label="None: who imports the file",
     )
     default_next_action = forms.CharField(
         label="Next action for open deals without one",
@@ -93,6 +93,9 @@ class SetupForm(forms.Form):
             )
         for name, listed in file_values.items():
             choices = [("", "Not mapped: such rows fail"), *value_choices(name)]
+            if name in ("owner", "author"):
+                # The engine gives a name no user has to the default owner, else the importer.
+                choices[0] = ("", "No user: the default owner above")
             if name in ("source", "lost_reason"):
                 choices[0] = (NEW, "Create it in Relay")
             for i, value in enumerate(listed):

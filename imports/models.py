@@ -74,6 +74,15 @@ class ImportJob(models.Model):
         return self.status in FINISHED
 
     @property
+    def system_label(self) -> str:
+        """The source system as its vendor spells it (HubSpot, Zoho CRM)."""
+        from imports.engine import SYSTEMS
+
+        if self.system == "other":
+            return "Other"
+        return SYSTEMS.get(self.system, self.system.capitalize())
+
+    @property
     def percent(self) -> int:
         if not self.total_rows:
             return 100 if self.finished else 0
