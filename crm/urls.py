@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm import imports_views, views
+from crm import views
 
 app_name = "crm"
 
@@ -29,5 +29,4 @@ urlpatterns = [
     path("contacts/check-email/", views.contact_check_email, name="contact-check-email"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
-    path("import/", imports_views.csv_import, name="csv-import"),
 ]

@@ -151,8 +151,12 @@ class Source:
         self.line = row.line
         self.cells = row.cells
         self.errors: dict[str, list[str]] = {}
-        if row.problem:
+        if row.problem and not row.problem_column:
             self.errors["row"] = [row.problem]
+        elif row.problem:  # a cell's problem counts only in a column that is imported
+            field = next((f for f, c in run.columns.items() if c == row.problem_column), None)
+            if field is not None:
+                self.errors[field] = [row.problem]
 
     def text(self, name: str) -> str:
         column = self.run.columns.get(name)

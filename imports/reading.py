@@ -60,6 +60,7 @@ class Row:
     line: int
     cells: dict[str, str]
     problem: str | None = None
+    problem_column: str = ""  # the column the problem is in ("": the whole row)
 
 
 def _file_error(message: str) -> ValidationError:
@@ -243,6 +244,8 @@ def detect_layout(path: Path) -> Layout:
             (n for n, cells in enumerate(trailing) if not _is_footer(cells, len(header))),
             len(trailing),
         )
+        if all(_blank(cells) for cells in records[index + 1 : len(records) - footer]):
+            raise _file_error("The file has no rows below its header.")
     else:
         tail = tail or head[-TAIL_BYTES:]
         tail_text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(tail, True)
@@ -290,16 +293,17 @@ def read_rows(path: Path, layout: Layout) -> Iterator[Row]:
     header = layout.header
     width = len(header)
     for line, cells in _data_records(path, layout):
-        problem = None
+        problem, column = None, ""
         if len(cells) > width and not _blank(cells[width:]):
             problem = MORE_CELLS
         values = dict.fromkeys(header, "")
         for name, cell in zip(header, cells, strict=False):
             if "\x00" in cell:
-                problem = problem or NUL_CELL.format(column=name)
+                if problem is None:
+                    problem, column = NUL_CELL.format(column=name), name
                 cell = cell.replace("\x00", "")
             values[name] = cell.strip()
-        yield Row(line=line, cells=values, problem=problem)
+        yield Row(line=line, cells=values, problem=problem, problem_column=column)
 
 
 def count_rows(path: Path, layout: Layout) -> int:

@@ -22,10 +22,11 @@ from hypothesis import strategies as st
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from crm import services as crm_services
-from crm.imports import csv_import
 from crm.models import Deal
 from crm.tests.factories import CompanyFactory, DealFactory
 from handoff import services as handoff_services
+from imports.models import Status
+from imports.tests.helpers import problems, run_file
 from projects import services as project_services
 from projects.models import Task
 from projects.tests.factories import ProjectFactory
@@ -161,7 +162,7 @@ def test_deal_services_refuse_with_field_errors(
 
 @FUZZ
 @given(cells=st.lists(odd_text, min_size=6, max_size=6), due=date_text)
-def test_csv_rows_answer_row_errors(rep, company, cells, due):
+def test_import_rows_answer_row_problems(rep, company, cells, due):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -169,8 +170,17 @@ def test_csv_rows_answer_row_errors(rep, company, cells, due):
     )
     writer.writerow([cells[0], cells[4] or "Acme", cells[1], cells[2], due, cells[3], cells[5]])
     with transaction.atomic():
-        result = csv_import(by=rep, kind="deals", text=out.getvalue(), commit=True)
-        assert result.ok or result.errors or result.file_errors
+        try:
+            job = run_file(rep, "deals", out.getvalue())
+        except ValidationError as error:  # a file without a readable row is refused whole
+            assert set(error.message_dict) == {"file"}
+        else:
+            assert (job.status, job.created + job.failed) in (
+                (Status.DONE, 1),
+                (Status.FAILED, 1),
+            )
+            assert job.failed == len({row for row, _, _ in problems(job)})
+            assert Deal.objects.count() == job.created
         list(Deal.objects.all())
         transaction.set_rollback(True)
 

@@ -686,7 +686,6 @@ ROUTES: dict[str, Route] = {
     "crm:contact-check-email": get_only(GET=sales_only(200), query={"email": "a@b.example"}),
     "crm:contact-detail": get_only("contact", GET=customer_read()),
     "crm:contact-edit": route("contact", GET=customer_write(200), POST=customer_write(422)),
-    "crm:csv-import": route(GET=sales_only(200), POST=sales_only(422)),
     # The import wizard: an empty upload is refused (422); an import is its importer's.
     "imports:import-list": route(GET=sales_only(200), POST=sales_only(422)),
     "imports:import-detail": route("import", GET=import_read(), POST=import_own(302)),

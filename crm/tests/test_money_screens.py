@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from crm.imports import csv_import
 from crm.models import Deal, ExchangeRate
 from crm.tests.factories import CompanyFactory, DealFactory, ExchangeRateFactory
 
@@ -134,26 +133,6 @@ def test_the_deal_csv_export_has_the_currency_and_the_base_amount(client, rep, c
     header = lines[0].lstrip("\ufeff").split(",")
     row = dict(zip(header, lines[1].split(","), strict=True))
     assert (row["amount"], row["currency"], row["amount_base"]) == ("10.00", "CHF", "10.80")
-
-
-# CSV import -------------------------------------------------------------------------------
-
-
-def test_csv_import_takes_a_currency_column(rep, company, chf):
-    text = (
-        "title,company,amount,currency,next_action,next_action_due\n"
-        "Swiss,Acme,1000,chf,Call,2026-12-01\n"
-        "Local,Acme,1000,,Call,2026-12-01\n"
-    )
-    result = csv_import(by=rep, kind="deals", text=text, commit=True)
-    assert (result.ok, result.created) == (True, 2)
-    assert sorted(Deal.objects.values_list("title", "currency", "amount_base")) == [
-        ("Local", "EUR", Decimal("1000.00")),
-        ("Swiss", "CHF", Decimal("1080.00")),
-    ]
-    bad = "title,company,currency,next_action,next_action_due\nA,Acme,USD,Call,2026-12-01\n"
-    result = csv_import(by=rep, kind="deals", text=bad, commit=True)
-    assert [(e.line, e.errors) for e in result.errors] == [(2, {"currency": [NO_USD]})]
 
 
 # The admin ----------------------------------------------------------------------------------

@@ -182,13 +182,6 @@ MATRIX = [
         None,
         dict(rep=200, manager=200, lead=403, no_role=403),
     ),
-    (
-        "crm:csv-import",
-        None,
-        "get",
-        None,
-        dict(rep=200, other_rep=200, manager=200, admin=200, lead=403, member=403, no_role=403),
-    ),
     ("dashboards:search", None, "get", None, dict(rep=200, lead=200, no_role=200)),
     (
         "dashboards:my-work",
