@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from api.auth import current_user
@@ -90,7 +90,7 @@ def import_create(
     file: File[UploadedFile],
     kind: Form[KindName],
     options: Form[str] = "{}",
-) -> tuple[int, dict[str, Any]]:
+) -> Status:
     """``options`` is a JSON object: ``mapping`` {column: field or null}, ``date_order``,
     ``decimal``, ``values`` {field: {value in the file: Relay value}}, ``default_owner_id``,
     ``default_next_action``, ``default_next_action_days``, ``on_duplicate`` (update, skip
@@ -106,7 +106,7 @@ def import_create(
     job = services.import_create(
         by=current_user(request), upload=file, kind=Kind(kind), options=parsed, start=True
     )
-    return 202, {"id": job.pk, "status": job.status}
+    return Status(202, {"id": job.pk, "status": job.status})
 
 
 @router.get("imports/{int:import_id}", response=answers({200: ImportOut}, *ONE))
