@@ -881,7 +881,7 @@ def run(job: ImportJob) -> ImportJob:
         with local_file(job) as path:
             runner = Run(job, path)
             importer = IMPORTERS[job.kind](runner, tally)
-            total = reading.count_rows(path, runner.layout)
+            total = job.total_rows or reading.count_rows(path, runner.layout)
             report(job, total_rows=total)
             with transaction.atomic():
                 for batch in _batches(reading.read_rows(path, runner.layout)):

@@ -44,6 +44,9 @@ class ImportJob(models.Model):
     # What reading.detect_layout found: encoding, delimiter, header line and names, footer rows.
     layout = models.JSONField(default=dict)
     system = models.CharField(max_length=20, default="other")  # the vendor the headers match
+    # Per column, its most frequent values and their rows ([[value, rows], ...]), or null for
+    # a column of too many distinct values: read once at upload, for the value mapping.
+    column_values = models.JSONField(default=dict)
     mapping = models.JSONField(default=dict)  # column -> Relay field, or null to ignore it
     values = models.JSONField(default=dict)  # field -> {value in the file: Relay value}
     options = models.JSONField(default=dict)

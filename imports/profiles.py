@@ -564,6 +564,13 @@ _STAGES = {
     for system, names in _STAGE_NAMES.items()
 }
 _RELAY_STAGES = {normalize(stage): stage for stage in STAGES}
+# A stage name the vendors share and agree on ("Closed Won"), for a file of no known system
+# (a known vendor's own pipeline decides for its files: Pipedrive's won is a status).
+_SHARED_STAGES = {
+    key: stages.pop()
+    for key in {key for names in _STAGES.values() for key in names}
+    if len(stages := {names[key] for names in _STAGES.values() if key in names}) == 1
+}
 _STATUS = {
     "open": "open",
     "offen": "open",
@@ -579,11 +586,13 @@ _ODOO_ACTIVE = {"true": "open", "1": "open", "false": "lost", "0": "lost"}
 
 def stage_value(system: str, value: str) -> str | None:
     """Relay's stage for a stage of ``system``'s default pipeline (by name or, for HubSpot,
-    internal id), or Relay's own stage names; None when unknown."""
+    internal id), Relay's own stage names, or in another system's file a name the vendors
+    agree on ("Closed Won"); None when unknown."""
     key = normalize(value)
     if not key:
         return None
-    return _STAGES.get(system, {}).get(key) or _RELAY_STAGES.get(key)
+    shared = _SHARED_STAGES.get(key) if system not in _STAGES else None
+    return _STAGES.get(system, {}).get(key) or _RELAY_STAGES.get(key) or shared
 
 
 def status_value(value: str, system: str = "other") -> str | None:

@@ -1,8 +1,8 @@
 """Reading another CRM's CSV export from disk: its layout, then its rows, streamed.
 
 ``detect_layout`` reads a bounded head sample and the file's tail only; ``read_rows``,
-``count_rows`` and ``column_samples`` stream the file record by record, so memory stays flat
-whatever the file's size.
+``count_rows``, ``count_values`` and ``column_samples`` stream the file record by record, so
+memory stays flat whatever the file's size.
 
 Line numbers are spreadsheet row numbers: one per CSV record (a quoted cell spanning
 several physical lines is one row, as a spreadsheet shows it), blank rows counted, the first
@@ -24,6 +24,9 @@ HEAD_BYTES = 256 * 1024
 TAIL_BYTES = 64 * 1024
 SAMPLE_RECORDS = 500
 MAX_FOOTER_ROWS = 20
+VALUES_KEPT = 200  # values per column counted at upload for the value mapping
+VALUES_CAP = 1000  # distinct values past which a column is not a mapped value (names, ids)
+VALUES_ROWS = 250_000  # rows counted at upload (about 3 s); a longer file's values are sampled
 DELIMITERS = (",", ";", "\t", "|")
 # Encodings as ``open()`` names them; "utf-8-sig" is UTF-8 with a byte order mark.
 ENCODINGS = ("utf-8-sig", "utf-8", "cp1252", "latin-1")
@@ -309,6 +312,43 @@ def read_rows(path: Path, layout: Layout) -> Iterator[Row]:
 def count_rows(path: Path, layout: Layout) -> int:
     """How many rows ``read_rows`` yields."""
     return sum(1 for _ in _data_records(path, layout))
+
+
+def count_values(
+    path: Path,
+    layout: Layout,
+    *,
+    keep: int = VALUES_KEPT,
+    cap: int = VALUES_CAP,
+    max_rows: int = VALUES_ROWS,
+) -> tuple[int | None, dict[str, list[tuple[str, int]] | None]]:
+    """The file's row count (None when it has more than ``max_rows``: only those are
+    counted), and per column its most frequent ``keep`` non-empty values with how many rows
+    hold each (ties in file order); None for a column of more than ``cap`` distinct values
+    (names, emails, ids: nothing a value mapping lists), so memory stays bounded."""
+    counts: dict[str, Counter[str] | None] = {name: Counter() for name in layout.header}
+    rows = 0
+    for number, row in enumerate(read_rows(path, layout)):
+        if number == max_rows:
+            break
+        rows = number + 1
+        for name, value in row.cells.items():
+            found = counts[name]
+            if value and found is not None:
+                found[value] += 1
+                if len(found) > cap:
+                    counts[name] = None
+    else:
+        return rows, _most_common(counts, keep)
+    return None, _most_common(counts, keep)
+
+
+def _most_common(
+    counts: dict[str, Counter[str] | None], keep: int
+) -> dict[str, list[tuple[str, int]] | None]:
+    return {
+        name: None if found is None else found.most_common(keep) for name, found in counts.items()
+    }
 
 
 def column_samples(

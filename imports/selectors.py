@@ -20,7 +20,6 @@ VALUE_FIELDS = {
     Kind.DEALS: ("stage", "status", "owner", "source", "lost_reason"),
     Kind.ACTIVITIES: ("kind", "author"),
 }
-DISTINCT_LIMIT = 200  # values listed per field; more are rare and map by default
 
 
 def imports_for(user: User) -> QuerySet[ImportJob]:
@@ -79,20 +78,32 @@ def _automatic(run: engine.Run, field: str, value: str) -> str:
 
 def file_values(job: ImportJob) -> dict[str, list[FileValue]]:
     """Per value field the file maps: each distinct value (the most frequent
-    ``DISTINCT_LIMIT``), how many rows hold it and what it maps to, the user's choice first."""
+    ``reading.VALUES_KEPT``, as counted at upload), how many rows hold it and what it maps
+    to, the user's choice first. Only a column of too many distinct values for the upload's
+    count is read again here."""
     with local_file(job) as path:
         run = engine.Run(job, path)
         fields = [f for f in VALUE_FIELDS[Kind(job.kind)] if f in run.columns]
-        counts: dict[str, Counter[str]] = {f: Counter() for f in fields}
-        for row in reading.read_rows(path, run.layout):
-            for name in fields:
-                value = row.cells.get(run.columns[name], "").strip()
-                if value:
-                    counts[name][value] += 1
+        counted: dict[str, list[tuple[str, int]]] = {}
+        unread = []
+        for name in fields:
+            stored = job.column_values.get(run.columns[name])
+            if stored is None:
+                unread.append(name)
+            else:
+                counted[name] = [(value, rows) for value, rows in stored]
+        if unread:
+            counts: dict[str, Counter[str]] = {f: Counter() for f in unread}
+            for row in reading.read_rows(path, run.layout):
+                for name in unread:
+                    value = row.cells.get(run.columns[name], "")
+                    if value:
+                        counts[name][value] += 1
+            counted |= {name: counts[name].most_common(reading.VALUES_KEPT) for name in unread}
     found: dict[str, list[FileValue]] = {}
     for name in fields:
         listed = []
-        for value, rows in counts[name].most_common(DISTINCT_LIMIT):
+        for value, rows in counted[name]:
             automatic = _automatic(run, name, value)
             chosen = run.mapped(name, value)
             listed.append(

@@ -221,6 +221,8 @@ def import_create(
     job.file.save(job.filename, upload, save=False)
     with local_file(job) as path:
         layout = reading.detect_layout(path)
+        total, job.column_values = reading.count_values(path, layout)
+    job.total_rows = total or 0  # 0: more rows than counted at upload; the job counts them
     profile = profiles.detect(layout.header, kind)
     job.layout = dataclasses.asdict(layout)
     job.system = cleaned.get("system") or profile.system
@@ -311,6 +313,8 @@ def import_again(*, job: ImportJob, by: User) -> ImportJob:
         filename=job.filename,
         size=job.size,
         layout=job.layout,
+        column_values=job.column_values,
+        total_rows=job.total_rows,
         system=job.system,
         mapping=job.mapping,
         values=job.values,

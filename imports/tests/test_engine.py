@@ -262,3 +262,34 @@ def test_a_relay_file_from_another_installation_never_overwrites_what_shares_its
     again = run_file(manager, "companies", text, options={"system": "relay"})
     assert (again.created, again.updated, again.skipped) == (0, 0, 1)
     assert ExternalId.objects.get(system="relay", source_id=str(here.pk)).object_id == initech.pk
+
+
+def test_the_upload_counts_the_rows_and_values_the_setup_lists(manager):
+    from imports import selectors, services
+    from imports.tests.helpers import upload
+
+    text = "Deal,Company,Stage,Owner\n" + "".join(
+        f"D{n},Acme,{'Closed Won' if n % 4 == 0 else 'Qualified'},{'Mia Stone' if n else ''}\n"
+        for n in range(8)
+    )
+    job = services.import_create(by=manager, upload=upload(text), kind="deals")
+    job.refresh_from_db()
+    assert job.total_rows == 8
+    assert job.column_values == {
+        "Deal": [[f"D{n}", 1] for n in range(8)],
+        "Company": [["Acme", 8]],
+        "Stage": [["Qualified", 6], ["Closed Won", 2]],
+        "Owner": [["Mia Stone", 7]],
+    }
+    listed = selectors.file_values(job)
+    assert [(v.value, v.rows, v.choice) for v in listed["stage"]] == [
+        ("Qualified", 6, "qualified"),
+        ("Closed Won", 2, "won"),
+    ]
+    # The setup reads what the upload counted; a column counted as too varied (None) is
+    # read from the file again.
+    job.column_values["Stage"] = [["Qualified", 99]]
+    job.column_values["Owner"] = None
+    listed = selectors.file_values(job)
+    assert [(v.value, v.rows) for v in listed["stage"]] == [("Qualified", 99)]
+    assert [(v.value, v.rows) for v in listed["owner"]] == [("Mia Stone", 7)]

@@ -12,6 +12,7 @@ from imports.reading import (
     Row,
     column_samples,
     count_rows,
+    count_values,
     detect_layout,
     read_rows,
 )
@@ -232,6 +233,22 @@ def test_column_samples_bounded_rows(tmp_path):
     path = write(tmp_path, "a,b\n" + "".join(f"{n},\n" for n in range(100)))
     samples = column_samples(path, detect_layout(path), per_column=5, max_rows=3)
     assert samples == {"a": ["0", "1", "2"], "b": []}
+
+
+def test_count_values_most_frequent_first_and_none_for_many_distinct(tmp_path):
+    rows = "".join(
+        f"{n},{'Won' if n % 3 == 0 else 'Open'},{'Ann' if n < 2 else ''}\n" for n in range(9)
+    )
+    path = write(tmp_path, "id,status,owner\n" + rows + "Total,9,\n")
+    layout = detect_layout(path)
+    assert count_values(path, layout, cap=5) == (
+        9,
+        {"id": None, "status": [("Open", 6), ("Won", 3)], "owner": [("Ann", 2)]},
+    )
+    assert count_values(path, layout, keep=1)[1]["status"] == [("Open", 6)]
+    assert count_values(path, layout, max_rows=9)[0] == 9
+    total, counted = count_values(path, layout, max_rows=4)
+    assert (total, counted["status"]) == (None, [("Won", 2), ("Open", 2)])  # ties: file order
 
 
 def test_large_file_streams_with_flat_memory(tmp_path):
