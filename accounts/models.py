@@ -12,7 +12,8 @@ from django.utils.crypto import salted_hmac
 from accounts.roles import Role
 from inputs.fields import LineField
 
-TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
+TIME_ZONES = frozenset(zoneinfo.available_timezones())  # the zones a user or a file may name
+TIME_ZONE_CHOICES = sorted((tz, tz) for tz in TIME_ZONES)
 
 
 class User(AbstractUser):

@@ -7,7 +7,6 @@ import contextlib
 import dataclasses
 import shutil
 import tempfile
-import zoneinfo
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 
-from accounts.models import User
+from accounts.models import TIME_ZONES, User
 from imports import profiles, reading
 from imports.models import ImportJob, Kind, OnDuplicate, Status
 from records import EditConflict, locked_row
@@ -116,7 +115,7 @@ def clean_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
             cleaned["default_next_action_days"] = number
     zone = options.get("time_zone")
     if zone not in (None, ""):
-        if not isinstance(zone, str) or zone not in zoneinfo.available_timezones():
+        if not isinstance(zone, str) or zone not in TIME_ZONES:
             errors["time_zone"] = ["A time zone such as Europe/Zurich or UTC."]
         else:
             cleaned["time_zone"] = zone
