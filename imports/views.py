@@ -86,7 +86,7 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     )
                 except ValidationError as error:
                     for field, errors in error.message_dict.items():
-                        form.add_error(None, [f"{field}: {e}" for e in errors])
+                        form.add_error(field if field in form.fields else None, errors)
                 except EditConflict as error:
                     messages.error(request, str(error))
                 else:

@@ -219,6 +219,23 @@ def test_a_manager_imports_companies_then_sees_a_deal_row_error(
     )
     assert overflows(page) == []
     shoot(page, "setup-deals")
+    # Two columns for one field: refused at the later one, which names the column before it.
+    page.get_by_label("title", exact=True).select_option("company")
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Nothing is imported yet: correct the choices marked below."
+    )
+    expect(columns.nth(2).locator(".errorlist")).to_have_text(
+        "“title” fills Company name already: choose another field or ignore this column."
+    )
+    assert overflows(page) == []
+    shoot(page, "setup-error")
+    # The refused form answers 422, which Chromium logs; exactly that once.
+    assert errors == [
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Content)"
+    ]
+    errors.clear()
+    page.get_by_label("title", exact=True).select_option("title")
     page.get_by_role("button", name="Import", exact=True).click()
     progress = page.locator("#import-progress")
     expect(progress.get_by_role("heading")).to_have_text("Failed", timeout=30_000)

@@ -258,3 +258,35 @@ def test_problems_name_the_files_column_and_the_fields_label(client, manager):
             "An open deal needs a due date for its next action.",
         ],
     ]
+
+
+def test_two_columns_for_one_field_are_refused_at_the_second(client, rep):
+    client.force_login(rep)
+    client.post(
+        reverse("imports:import-list"),
+        {"kind": "companies", "file": upload(COMPANIES, "hubspot.csv")},
+    )
+    job = ImportJob.objects.get()
+    form = {
+        "column_0": "name",
+        "column_1": "name",
+        "column_2": "industry",
+        "date_order": "auto",
+        "decimal": "auto",
+        "on_duplicate": "update",
+        "action": "import",
+    }
+    response = client.post(reverse("imports:import-detail", args=[job.pk]), form)
+    assert response.status_code == 422
+    html = response.content.decode()
+    # The error is at the second column's select, which names it (aria-describedby).
+    assert re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', html) == [
+        "<li>Nothing is imported yet: correct the choices marked below.</li>",
+        "<li>“Company name” fills Name already: choose another field or ignore this column.</li>",
+    ]
+    assert (
+        '<select name="column_1" aria-invalid="true" aria-describedby="id_column_1_error"' in html
+    )
+    assert '<ul class="errorlist" id="id_column_1_error">' in html
+    job.refresh_from_db()
+    assert (job.status, job.mapping["Company Domain Name"]) == (Status.DRAFT, "domain")
