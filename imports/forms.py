@@ -106,6 +106,24 @@ class SetupForm(forms.Form):
                     initial=value.choice or (NEW if name in ("source", "lost_reason") else ""),
                 )
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        labels = profiles.FIELDS[self.kind]
+        first: dict[str, str] = {}  # field -> the first column mapped to it
+        for i, column in enumerate(self.columns):
+            field = cleaned.get(f"column_{i}")
+            if not field:
+                continue
+            if field in first:
+                self.add_error(
+                    f"column_{i}",
+                    f"“{first[field]}” fills {labels[field]} already: choose another field "
+                    "or ignore this column.",
+                )
+            else:
+                first[field] = column.name
+        return cleaned
+
     def column_fields(self) -> list[tuple[Column, forms.BoundField]]:
         return [(c, self[f"column_{i}"]) for i, c in enumerate(self.columns)]
 

@@ -368,11 +368,23 @@ _RELAY: dict[str, _Table] = {
         "expected_close_date": ("expected_close_date",),
         "next_action": ("next_action",),
         "next_action_due": ("next_action_due_date",),
+        "currency": ("currency",),
+        "qualification_notes": ("qualification_notes",),
+        "lost_reason": ("lost_reason",),
+        "lost_note": ("lost_note",),
+        "won_at": ("won_at",),
+        "lost_at": ("lost_at",),
         "created_at": ("created_at",),
     },
 }
 # Relay's own CSV columns that no field takes (computed, or the time half of the due date).
-_RELAY_IGNORED = ("open_deals", "weighted_amount", "next_action_due_time", "updated_at")
+_RELAY_IGNORED = (
+    "open_deals",
+    "amount_base",
+    "weighted_amount",
+    "next_action_due_time",
+    "updated_at",
+)
 # A header of another tool: its columns by Relay's field names and labels, and common names.
 _OTHER: dict[str, _Table] = {
     kind: {

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthenticatedHttpRequest
 from crm.http import csv_response, paginate, render_page
-from imports import selectors, services
+from imports import labels, selectors, services
 from imports.forms import SetupForm, UploadForm
 from imports.models import Kind, Status
 from records import EditConflict
@@ -86,7 +86,7 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     )
                 except ValidationError as error:
                     for field, errors in error.message_dict.items():
-                        form.add_error(None, [f"{field}: {e}" for e in errors])
+                        form.add_error(field if field in form.fields else None, errors)
                 except EditConflict as error:
                     messages.error(request, str(error))
                 else:
@@ -127,8 +127,15 @@ def import_again(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def import_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
-    """Every problem of the import as a CSV file: row, column, value, message."""
+    """Every problem of the import as a CSV file: row, the file's column, the Relay field
+    (its label), value, message."""
     job = selectors.import_get_for_user(user=request.user, pk=pk)
     _require(request)
-    rows = job.problems.values_list("row", "column", "value", "message").iterator(2000)
-    return csv_response(f"import-{job.pk}-errors.csv", ["row", "column", "value", "message"], rows)
+    rows = (
+        [row, *labels.problem_place(job, column), value, message]
+        for row, column, value, message in job.problems.values_list(
+            "row", "column", "value", "message"
+        ).iterator(2000)
+    )
+    header = ["row", "column", "field", "value", "message"]
+    return csv_response(f"import-{job.pk}-errors.csv", header, rows)

@@ -6,22 +6,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.roles import Role
-from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from crm.models import Deal
 from crm.tests.factories import CompanyFactory
+from tests.browser import sign_in
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="My work")).to_be_visible()
 
 
 def drag(page: Page, card_title: str, stage: str) -> None:

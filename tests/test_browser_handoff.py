@@ -11,7 +11,8 @@ from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from crm.tests.factories import CompanyFactory, ContactFactory, DealFactory
 from projects.models import Project, Task
-from tests.test_browser_crm import drag, sign_in
+from tests.browser import sign_in
+from tests.test_browser_crm import drag
 
 pytestmark = [
     pytest.mark.browser,

@@ -1,7 +1,8 @@
 """The import wizard in Chromium: a sales manager uploads a HubSpot companies export, checks
 the detected layout and the automatic mapping, imports it and follows the progress to the
 summary; then a deals file with a bad row lists the problem and offers it as a CSV.
-Screenshots of the setup and done screens (desktop and phone) go to var/screenshots/."""
+Every screen fits a 390 px phone (nothing sticks out, no select cuts its text); screenshots
+of the setup, done, failed and list screens (desktop and phone) go to var/screenshots/."""
 
 import csv
 import io
@@ -13,8 +14,9 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 
 from accounts.roles import Role
-from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from crm.models import Company
+from tests.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,12 +60,40 @@ def worker_thread(monkeypatch):
         thread.join(timeout=30)
 
 
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+# Every element that sticks out of the 390 px viewport (the skip link hides off-screen on
+# purpose), and every select too narrow for its chosen option's text (its arrow: 24 px).
+OVERFLOWS = """() => {
+  const width = document.documentElement.clientWidth;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.className && typeof el.className === "string" ? "." + el.className.split(" ").join(".") : "");
+  const found = [];
+  if (document.documentElement.scrollWidth > width) found.push("page " + document.documentElement.scrollWidth);
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest(".skip-link, .visually-hidden")) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (box.left < -0.5 || box.right > width + 0.5) found.push(name(el) + " " + Math.round(box.right));
+  }
+  const context = document.createElement("canvas").getContext("2d");
+  for (const select of document.querySelectorAll("select")) {
+    const style = getComputedStyle(select);
+    context.font = style.font;
+    const text = select.selectedOptions[0] ? select.selectedOptions[0].text : "";
+    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 24;
+    if (context.measureText(text).width > room) found.push(name(select) + " cuts " + JSON.stringify(text)
+      + ` (${Math.round(context.measureText(text).width)} px in ${Math.round(room)} px)`);
+  }
+  return found;
+}"""
+
+
+def overflows(page: Page) -> list[str]:
+    """What does not fit the phone's width (an empty list when everything does)."""
+    page.set_viewport_size(PHONE)
+    try:
+        return page.evaluate(OVERFLOWS)
+    finally:
+        page.set_viewport_size(DESKTOP)
 
 
 def shoot(page: Page, name: str) -> None:
@@ -108,7 +138,8 @@ def test_a_manager_imports_companies_then_sees_a_deal_row_error(
         "Import of companies from hubspot_companies.csv"
     )
     expect(page.locator("p.muted").first).to_have_text(
-        "Recognised as an export from HubSpot · utf-8-sig, separated by “,”, header on line 1."
+        "Recognised as an export from HubSpot · UTF-8 with BOM, separated by commas, header on "
+        "line 1."
     )
     columns = page.locator("section[aria-labelledby=columns-title] tbody tr")
     expect(columns).to_have_count(8)
@@ -128,6 +159,10 @@ def test_a_manager_imports_companies_then_sees_a_deal_row_error(
         expect(row.get_by_label(column, exact=True)).to_have_value(field)
         expect(row.locator("td").nth(1)).to_contain_text(sample)
     # A name no user has goes to the default owner, else to who imports: nothing fails.
+    owners = page.locator("section[aria-labelledby^=values-] tbody tr")
+    expect(owners.locator(".badge")).to_have_text(
+        ["no such user", "no such user", "no such user", "found"]
+    )
     former = page.get_by_label("Former Employee", exact=True)
     expect(former.locator("option:checked")).to_have_text("No user: the default owner above")
     expect(page.get_by_label("Sam Manager", exact=True).locator("option:checked")).to_have_text(
@@ -136,6 +171,10 @@ def test_a_manager_imports_companies_then_sees_a_deal_row_error(
     expect(
         page.get_by_label("Owner for names that match no user").locator("option:checked")
     ).to_have_text("None: who imports the file")
+    values = page.locator("section[aria-labelledby^=values-]")
+    expect(values).to_have_count(1)
+    expect(values.get_by_role("heading")).to_have_text("Owner values")
+    assert overflows(page) == []
     shoot(page, "setup")
 
     page.get_by_role("button", name="Import", exact=True).click()
@@ -151,6 +190,13 @@ def test_a_manager_imports_companies_then_sees_a_deal_row_error(
     }
     assert summary(page) == done
     expect(progress.get_by_role("link", name="Download the problems (CSV)")).to_have_count(0)
+    # What comes next: the companies it made, and the contacts file that links to them.
+    expect(progress.get_by_role("link", name="See the companies")).to_have_attribute(
+        "href", "/companies/"
+    )
+    expect(progress.get_by_role("link", name="Import contacts next")).to_have_attribute(
+        "href", "/imports/?kind=contacts"
+    )
     assert Company.objects.count() == 30
     shoot(page, "done")
     page.reload()
@@ -168,19 +214,56 @@ def test_a_manager_imports_companies_then_sees_a_deal_row_error(
         },
     )
     expect(page.get_by_label("Next action for open deals without one")).to_have_value("")
+    expect(page.locator("section[aria-labelledby^=values-] h2")).to_have_text(
+        ["Stage values", "Owner values"]
+    )
+    assert overflows(page) == []
+    shoot(page, "setup-deals")
+    # Two columns for one field: refused at the later one, which names the column before it.
+    page.get_by_label("title", exact=True).select_option("company")
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Nothing is imported yet: correct the choices marked below."
+    )
+    expect(columns.nth(2).locator(".errorlist")).to_have_text(
+        "“title” fills Company name already: choose another field or ignore this column."
+    )
+    assert overflows(page) == []
+    shoot(page, "setup-error")
+    # The refused form answers 422, which Chromium logs; exactly that once.
+    assert errors == [
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Content)"
+    ]
+    errors.clear()
+    page.get_by_label("title", exact=True).select_option("title")
     page.get_by_role("button", name="Import", exact=True).click()
     progress = page.locator("#import-progress")
     expect(progress.get_by_role("heading")).to_have_text("Failed", timeout=30_000)
     result = summary(page)
     assert result["Failed"] == "1", result
     problems = page.locator("section[aria-labelledby=problems-title] tbody tr")
-    # Row 3 (line 3 of the file, the deal without a next action) fails on both fields.
+    # Row 3 (line 3 of the file, the deal without a next action) fails on both fields: each
+    # problem names the file's column and the Relay field's label.
     expect(problems).to_have_count(2)
-    expect(problems.nth(0)).to_contain_text("next_action")
-    expect(problems.nth(0)).to_contain_text("An open deal needs a next action")
-    expect(problems.nth(1)).to_contain_text("next_action_due_date")
-    for i in range(2):
-        expect(problems.nth(i).locator("td").first).to_have_text("3")
+    expect(problems.nth(0).locator("td")).to_have_text(
+        [
+            "3",
+            "next_action",
+            "Next action",
+            "—",
+            "An open deal needs a next action: what happens next.",
+        ]
+    )
+    expect(problems.nth(1).locator("td")).to_have_text(
+        [
+            "3",
+            "next_action_due_date",
+            "Next action due",
+            "—",
+            "An open deal needs a due date for its next action.",
+        ]
+    )
+    assert overflows(page) == []
     shoot(page, "failed")
     with page.expect_download() as info:
         progress.get_by_role("link", name="Download the problems (CSV)").click()
@@ -188,9 +271,28 @@ def test_a_manager_imports_companies_then_sees_a_deal_row_error(
     assert download.suggested_filename.endswith("-errors.csv")
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["row", "column", "value", "message"]
-    assert rows[1:] == [
-        ["3", "next_action", "", "An open deal needs a next action: what happens next."],
-        ["3", "next_action_due_date", "", "An open deal needs a due date for its next action."],
+    assert rows == [
+        ["row", "column", "field", "value", "message"],
+        [
+            "3",
+            "next_action",
+            "Next action",
+            "",
+            "An open deal needs a next action: what happens next.",
+        ],
+        [
+            "3",
+            "next_action_due_date",
+            "Next action due",
+            "",
+            "An open deal needs a due date for its next action.",
+        ],
     ]
+    page.goto(live_server.url + "/imports/")
+    history = page.locator("section[aria-labelledby=history-title] tbody tr")
+    expect(history.locator("td[data-label=File]")).to_have_text(
+        ["deals.csv", "hubspot_companies.csv"]
+    )
+    assert overflows(page) == []
+    shoot(page, "list")
     assert errors == []

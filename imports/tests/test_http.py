@@ -1,6 +1,9 @@
 """The import wizard in the browser and /api/v1/imports: steps, roles, errors by field."""
 
+import csv
+import io
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -8,7 +11,7 @@ from django.urls import reverse
 
 from accounts.services import api_token_create
 from crm.models import Company
-from imports import engine
+from imports import engine, services
 from imports.models import ImportJob, Status
 from imports.tests.helpers import upload
 
@@ -189,3 +192,101 @@ def test_wizard_roles(client, rep, other_rep, lead):
     client.force_login(other_rep)
     assert client.get(reverse("imports:import-detail", args=[job.pk])).status_code == 404
     assert client.get(reverse("imports:import-errors", args=[job.pk])).status_code == 404
+
+
+DEALS = (
+    "Deal name,Company,Owner,Stage,Next step,Next step due\n"
+    "Robots,Acme,manager,lead,Call Anna,2027-01-11\n"
+    "Spares,Acme,manager,lead,,\n"
+)
+
+
+def test_problems_name_the_files_column_and_the_fields_label(client, manager):
+    job = services.import_create(by=manager, upload=upload(DEALS, "deals.csv"), kind="deals")
+    services.import_configure(
+        job=job,
+        by=manager,
+        mapping={
+            "Deal name": "title",
+            "Company": "company",
+            "Owner": "owner",
+            "Stage": "stage",
+            "Next step": "next_action",
+            "Next step due": "next_action_due",
+        },
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=Status.QUEUED)
+    job.refresh_from_db()
+    engine.run(job)
+    job.refresh_from_db()
+    assert (job.status, job.failed) == (Status.FAILED, 1)
+    client.force_login(manager)
+    page = client.get(reverse("imports:import-detail", args=[job.pk])).content.decode()
+    rows = re.findall(r'<tr><td data-label="Row".*?</tr>', page)
+    assert [re.findall(r'data-label="([^"]+)"[^>]*>([^<]*)<', row) for row in rows] == [
+        [
+            ("Row", "3"),
+            ("Column in the file", "Next step"),
+            ("Relay field", "Next action"),
+            ("Value", "—"),
+            ("Problem", "An open deal needs a next action: what happens next."),
+        ],
+        [
+            ("Row", "3"),
+            ("Column in the file", "Next step due"),
+            ("Relay field", "Next action due"),
+            ("Value", "—"),
+            ("Problem", "An open deal needs a due date for its next action."),
+        ],
+    ]
+    response = client.get(reverse("imports:import-errors", args=[job.pk]))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["row", "column", "field", "value", "message"],
+        [
+            "3",
+            "Next step",
+            "Next action",
+            "",
+            "An open deal needs a next action: what happens next.",
+        ],
+        [
+            "3",
+            "Next step due",
+            "Next action due",
+            "",
+            "An open deal needs a due date for its next action.",
+        ],
+    ]
+
+
+def test_two_columns_for_one_field_are_refused_at_the_second(client, rep):
+    client.force_login(rep)
+    client.post(
+        reverse("imports:import-list"),
+        {"kind": "companies", "file": upload(COMPANIES, "hubspot.csv")},
+    )
+    job = ImportJob.objects.get()
+    form = {
+        "column_0": "name",
+        "column_1": "name",
+        "column_2": "industry",
+        "date_order": "auto",
+        "decimal": "auto",
+        "on_duplicate": "update",
+        "action": "import",
+    }
+    response = client.post(reverse("imports:import-detail", args=[job.pk]), form)
+    assert response.status_code == 422
+    html = response.content.decode()
+    # The error is at the second column's select, which names it (aria-describedby).
+    assert re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', html) == [
+        "<li>Nothing is imported yet: correct the choices marked below.</li>",
+        "<li>“Company name” fills Name already: choose another field or ignore this column.</li>",
+    ]
+    assert (
+        '<select name="column_1" aria-invalid="true" aria-describedby="id_column_1_error"' in html
+    )
+    assert '<ul class="errorlist" id="id_column_1_error">' in html
+    job.refresh_from_db()
+    assert (job.status, job.mapping["Company Domain Name"]) == (Status.DRAFT, "domain")

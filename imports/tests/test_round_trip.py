@@ -3,6 +3,7 @@ created, nothing changed (formula-guard quotes, currencies and closed deals incl
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -13,8 +14,11 @@ from crm.models import Company, Contact, Deal, LostReason
 from crm.tests.factories import CompanyFactory, ContactFactory, DealFactory, ExchangeRateFactory
 from imports.models import Status
 from imports.tests.helpers import problems, run_file
+from tests.data.imports import make_files
 
 pytestmark = pytest.mark.django_db
+
+DATA = Path(make_files.__file__).parent
 
 
 def _export(client: Client, name: str) -> bytes:
@@ -75,3 +79,17 @@ def test_every_export_imports_back_unchanged(client: Client, manager: User, rep:
             0,
         ), (kind, problems(job), job.mapping)
     assert _versions() == before
+
+
+def test_the_relay_vendor_files_have_the_exports_header(client: Client, manager: User) -> None:
+    """tests/data/imports/relay_*.csv (make_files.py) are written as Relay exports today."""
+    client.force_login(manager)
+    for name, file in [
+        ("crm:company-list", "relay_companies.csv"),
+        ("crm:contact-list", "relay_contacts.csv"),
+        ("crm:deal-list", "relay_deals.csv"),
+    ]:
+        exported = _export(client, name).decode("utf-8-sig").splitlines()[0]
+        written = (DATA / file).read_text(encoding="utf-8-sig").splitlines()[0]
+        assert written == exported, file
+    assert ",".join(make_files.RELAY_DEAL_COLUMNS) == exported

@@ -402,6 +402,41 @@ def money_de(amount: Decimal | None) -> str:
     return f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+# The header of Relay's deal export (crm.views.deal_list with ?format=csv), column for column.
+RELAY_DEAL_COLUMNS = (
+    "id",
+    "title",
+    "company",
+    "contact",
+    "owner",
+    "stage",
+    "amount",
+    "currency",
+    "amount_base",
+    "probability",
+    "weighted_amount",
+    "source",
+    "expected_close_date",
+    "next_action",
+    "next_action_due_date",
+    "next_action_due_time",
+    "qualification_notes",
+    "lost_reason",
+    "lost_note",
+    "won_at",
+    "lost_at",
+    "created_at",
+    "updated_at",
+)
+# The exporting installation's rates into its currency (EUR), for amount_base.
+RELAY_RATES = {
+    "EUR": Decimal(1),
+    "USD": Decimal("0.92"),
+    "GBP": Decimal("1.17"),
+    "CHF": Decimal("1.04"),
+}
+
+
 def closed_at(deal: Deal) -> dt.datetime:
     return dt.datetime.combine(deal.close, dt.time(16, 30), tzinfo=ZONE)
 
@@ -1098,13 +1133,20 @@ def files(companies: list[Company], contacts: list[Contact], deals: list[Deal]) 
     )
     rows = []
     for d in deals:
-        if d.stage == "won":
-            continue  # Relay's list export of a team's open and lost pipeline
         contact = contacts[d.contact] if d.contact is not None else None
-        probability = {"lead": 10, "qualified": 25, "proposal": 50, "negotiation": 75, "lost": 0}[
-            d.stage
-        ]
+        probability = {
+            "lead": 10,
+            "qualified": 25,
+            "proposal": 50,
+            "negotiation": 75,
+            "won": 100,
+            "lost": 0,
+        }[d.stage]
         amount = d.amount or Decimal("0.00")
+        base = (amount * RELAY_RATES[d.currency]).quantize(Decimal("0.01"))
+        closed = d.stage in ("won", "lost")
+        # Relay holds qualification notes on every deal past lead (R4).
+        notes = d.notes or ("" if d.stage == "lead" else "Budget and timing confirmed.")
         rows.append(
             [
                 str(1000 + d.index),
@@ -1114,13 +1156,20 @@ def files(companies: list[Company], contacts: list[Contact], deals: list[Deal]) 
                 USERNAMES[d.owner],
                 d.stage,
                 f"{amount:.2f}",
+                d.currency,
+                f"{base:.2f}",
                 str(probability),
-                f"{amount * probability / 100:.2f}",
+                f"{base * probability / 100:.2f}",
                 d.source,
                 d.close.isoformat(),
-                "" if d.stage == "lost" else "Call to confirm scope",
-                "" if d.stage == "lost" else (d.created + dt.timedelta(days=14)).date().isoformat(),
-                "" if d.stage == "lost" else "10:00:00",
+                "" if closed else "Call to confirm scope",
+                "" if closed else (d.created + dt.timedelta(days=14)).date().isoformat(),
+                "" if closed else "10:00:00",
+                notes,
+                d.lost_reason,
+                "They will look again next year." if d.stage == "lost" and d.index % 2 else "",
+                closed_at(d).astimezone(dt.UTC).isoformat() if d.stage == "won" else "",
+                closed_at(d).astimezone(dt.UTC).isoformat() if d.stage == "lost" else "",
                 d.created.isoformat(),
                 (d.created + dt.timedelta(days=3)).isoformat(),
             ]
@@ -1132,24 +1181,7 @@ def files(companies: list[Company], contacts: list[Contact], deals: list[Deal]) 
             "deals",
             "utf-8-sig",
             ",",
-            [
-                "id",
-                "title",
-                "company",
-                "contact",
-                "owner",
-                "stage",
-                "amount",
-                "probability",
-                "weighted_amount",
-                "source",
-                "expected_close_date",
-                "next_action",
-                "next_action_due_date",
-                "next_action_due_time",
-                "created_at",
-                "updated_at",
-            ],
+            list(RELAY_DEAL_COLUMNS),
             rows,
             [],
             [],
@@ -1407,6 +1439,13 @@ IMPORTANT = {
         "next_action": "next_action",
         "next_action_due_date": "next_action_due",
         "created_at": "created_at",
+        "currency": "currency",
+        "qualification_notes": "qualification_notes",
+        "lost_reason": "lost_reason",
+        "lost_note": "lost_note",
+        "won_at": "won_at",
+        "lost_at": "lost_at",
+        "amount_base": None,
         "weighted_amount": None,
         "next_action_due_time": None,
         "updated_at": None,
@@ -1443,14 +1482,8 @@ def expected_values(
         )
 
     if file.kind == "deals":
-        picks = [0, 1, 2, 7] if file.system != "relay" else [1, 2, 7]
-        for index in picks:
-            row = (
-                index
-                if file.system != "relay"
-                else [d.index for d in deals if d.stage != "won"].index(index)
-            )
-            deal = deals[index]
+        for row in [0, 1, 2, 7]:
+            deal = deals[row]
             currency = None
             if file.system == "salesforce":
                 currency = deal.currency if deal.currency != "EUR" else "USD"
