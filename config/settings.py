@@ -213,6 +213,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        # Broadcasts (remote control, pings) too; kombu's default is "control" in the cwd.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 # Results are kept only for tasks that ask for them (ignore_result=False), in Redis when present.
 CELERY_RESULT_BACKEND = REDIS_URL or None

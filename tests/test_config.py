@@ -67,3 +67,25 @@ def test_celery_app_reads_django_settings():
     celery = importlib.import_module("config.celery")
     assert celery.app.conf.task_acks_late is True
     assert celery.app.conf.task_reject_on_worker_lost is True
+
+
+def test_the_local_broker_keeps_its_broadcasts_under_var(tmp_path):
+    """A remote-control broadcast (what ``celery inspect`` and the worker's pidbox use)
+    writes kombu's exchange table under var/celery/control, not in the working directory."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL"}}
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from config.celery import app;"
+            "app.control.ping(timeout=0.2)",
+        ],
+        cwd=tmp_path,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert list(tmp_path.iterdir()) == []
+    assert (ROOT / "var" / "celery" / "control" / "reply.celery.pidbox.exchange").is_file()
