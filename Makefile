@@ -36,19 +36,13 @@ help:
 
 install: .venv/.installed
 
+# The server, a Celery worker and beat (config/devserver.py); the sign-ins come last, once
+# all three answer.
 run: install
 	@mkdir -p var
-	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_demo
-	@echo "Relay is starting on http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all three."
-	@set -m; \
-	.venv/bin/celery -A config worker --loglevel=INFO --concurrency=2 --without-gossip --without-mingle & worker=$$!; \
-	.venv/bin/celery -A config beat --loglevel=INFO & beat=$$!; \
-	stop() { kill -TERM $$worker $$beat 2>/dev/null; \
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 $$worker $$beat 2>/dev/null || break; sleep 1; done; \
-		kill -KILL -- -$$worker -$$beat 2>/dev/null; wait 2>/dev/null; echo "Relay stopped."; }; \
-	trap 'stop; exit 0' INT TERM; \
-	$(MANAGE) runserver 127.0.0.1:8000; stop
+	@$(MANAGE) migrate --noinput -v0
+	@$(MANAGE) seed_demo --no-sign-ins
+	@$(PY) -m config.devserver
 
 # The browser tests drive Debian's Chromium; as root it is installed when missing.
 $(CHROMIUM):

@@ -144,6 +144,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Login throttling (django-axes): lock a username + address pair after 5 failures.
 AXES_FAILURE_LIMIT = 5
+AXES_VERBOSE = False  # no "AXES: BEGIN version ..." line from every process
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -203,9 +204,10 @@ MAILERS = {"default": _mailer}
 # Celery: REDIS_URL is the broker (CELERY_BROKER_URL overrides); without either, a
 # filesystem broker under var/ so one machine needs nothing else.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# The filesystem broker's URL names a host, or kombu warns that it has none.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
-if CELERY_BROKER_URL == "filesystem://":
+if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -278,7 +280,12 @@ NINJA_PAGINATION_MAX_LIMIT = 200
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"pages_only": {"()": "config.logs.PagesOnly"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # runserver's request log, without a line for every static file or health check.
+        "django.server": {"handlers": ["console"], "filters": ["pages_only"], "propagate": False},
+    },
 }

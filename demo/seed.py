@@ -40,6 +40,14 @@ DEMO_USERS = [
 ]
 
 
+def sign_ins() -> list[str]:
+    """The demo users, as ``make run`` and ``seed_demo`` print them."""
+    return [
+        f"Demo sign-ins (password for all: {DEMO_PASSWORD}):",
+        *(f"  {demo.username:<8} {demo.role}" for demo in DEMO_USERS),
+    ]
+
+
 @dataclass
 class SeedResult:
     users_created: int = 0

@@ -39,7 +39,7 @@ def settings_under(**env: str) -> list[str]:
 def test_defaults_need_nothing_installed():
     assert settings_under() == [
         "django.db.backends.sqlite3",
-        "filesystem://",
+        "filesystem://localhost/",
         "django.core.mail.backends.console.EmailBackend",
         "None None",
     ]

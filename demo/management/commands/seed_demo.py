@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from demo.seed import BULK_THRESHOLD, DEMO_PASSWORD, DEMO_USERS, seed
+from demo.seed import BULK_THRESHOLD, seed, sign_ins
 from demo.team_seed import DELIVERY_TEAM, SALES_TEAM
 
 
@@ -18,6 +18,11 @@ class Command(BaseCommand):
             "--deals", type=int, default=40, help="How many demo deals (default 40)."
         )
         parser.add_argument(
+            "--no-sign-ins",
+            action="store_true",
+            help="Leave the sign-ins out (make run prints them once the server is up).",
+        )
+        parser.add_argument(
             "--bulk",
             action="store_true",
             help=f"Write in bulk even at {BULK_THRESHOLD} deals or fewer.",
@@ -29,9 +34,10 @@ class Command(BaseCommand):
             f"Demo data ready ({result.users_created} new users, {result.deals_created} new deals, "
             f"{result.deals_won} won with a kickoff project)."
         )
-        self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
-        for demo in DEMO_USERS:
-            self.stdout.write(f"  {demo.username:<8} {demo.role}")
+        if options["no_sign_ins"]:
+            return
+        for line in sign_ins():
+            self.stdout.write(line)
         if options["bulk"] or options["deals"] > BULK_THRESHOLD:
             team = [*SALES_TEAM, *DELIVERY_TEAM]
             self.stdout.write(f"  and {team[0].username}..: " + ", ".join(m.username for m in team))
