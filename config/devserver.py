@@ -5,6 +5,7 @@ Run as ``python -m config.devserver [--port N]``. Ctrl-C (or SIGTERM) stops all 
 """
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -43,16 +44,20 @@ def _worker_answers() -> bool:
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Ask each to stop (a worker finishes its tasks and stops its pool), then kill what is
+    left of their process groups."""
     for process in processes:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+            process.terminate()
     deadline = time.monotonic() + 10
     for process in processes:
         try:
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            process.kill()
             process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # runserver's reloaded child, pool workers
 
 
 def main(argv: list[str] | None = None) -> int:
