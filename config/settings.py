@@ -183,13 +183,14 @@ STORAGES = {
 }
 
 # Email: Django 6.1 mailers. EMAIL_URL like smtp://user:pass@host:587/?tls=True;
-# without it, email goes to the console in development and to localhost:25 in production.
+# without it, email goes to readable files under var/mail/ in development (config.mail) and
+# to localhost:25 in production.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Relay <relay@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-_email_url = env.str("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
-_email = environ.Env.email_url_config(_email_url)
-_mailer: dict = {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": {}}
-if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+_email_url = env.str("EMAIL_URL", default="" if DEBUG else "smtp://localhost:25")
+_email = environ.Env.email_url_config(_email_url) if _email_url else {}
+_mailer: dict = {"BACKEND": _email.get("EMAIL_BACKEND", "config.mail.FolderBackend"), "OPTIONS": {}}
+if _mailer["BACKEND"].endswith("smtp.EmailBackend"):
     _mailer["OPTIONS"] = {
         "host": _email.get("EMAIL_HOST") or "localhost",
         "port": _email.get("EMAIL_PORT") or 25,

@@ -40,7 +40,7 @@ def test_defaults_need_nothing_installed():
     assert settings_under() == [
         "django.db.backends.sqlite3",
         "filesystem://localhost/",
-        "django.core.mail.backends.console.EmailBackend",
+        "config.mail.FolderBackend",
         "None None",
     ]
 
@@ -89,3 +89,34 @@ def test_the_local_broker_keeps_its_broadcasts_under_var(tmp_path):
     )
     assert list(tmp_path.iterdir()) == []
     assert (ROOT / "var" / "celery" / "control" / "reply.celery.pidbox.exchange").is_file()
+
+
+def test_development_email_lands_as_readable_files(tmp_path):
+    from django.core.mail import EmailMultiAlternatives
+
+    from config.mail import FolderBackend
+
+    link = "http://127.0.0.1:8000/accounts/reset/MQ/" + "c" * 40 + "-" + "d" * 32 + "/"
+    message = EmailMultiAlternatives(
+        subject="Reset your Relay password",
+        body=f"Grüezi Rita,\n\nchoose a new password here:\n{link}\n",
+        from_email="Relay <relay@localhost>",
+        to=["rita@example.com"],
+        headers={"Message-ID": "<reset-1@relay>"},
+    )
+    message.attach_alternative(f'<p><a href="{link}">Choose a new password</a></p>', "text/html")
+    assert FolderBackend(folder=str(tmp_path)).send_messages([message]) == 1
+    (text,) = tmp_path.glob("*-reset-your-relay-password.txt")
+    (html,) = tmp_path.glob("*-reset-your-relay-password.html")
+    head, body = text.read_text(encoding="utf-8").split("\n\n", 1)
+    assert head.splitlines()[1:] == [
+        "From: Relay <relay@localhost>",
+        "To: rita@example.com",
+        "Subject: Reset your Relay password",
+        "Message-ID: <reset-1@relay>",
+    ]
+    assert head.splitlines()[0].startswith("Date: ")
+    assert body == f"Grüezi Rita,\n\nchoose a new password here:\n{link}\n"  # the link whole
+    assert html.read_text(encoding="utf-8") == (
+        f'<p><a href="{link}">Choose a new password</a></p>'
+    )
