@@ -30,7 +30,7 @@ class HandoffForm(forms.Form):
         queryset=ProjectTemplate.objects.filter(is_active=True),
         required=False,
     )
-    delivery_lead = forms.ModelChoiceField(queryset=delivery_leads(), required=False)
+    delivery_lead = forms.ModelChoiceField(queryset=delivery_leads(admins=False), required=False)
 
     def __init__(self, *args, deal: Deal, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -320,13 +320,17 @@ def delivery_users() -> QuerySet[User]:
     )
 
 
-def delivery_leads() -> QuerySet[User]:
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(groups__name__in=[Role.DELIVERY_LEAD, Role.ADMIN]) | Q(is_superuser=True))
-        .distinct()
-        .order_by("username")
-    )
+def delivery_leads(*, admins: bool = True) -> QuerySet[User]:
+    """Who may lead a project: delivery leads, and admins unless ``admins`` is False (a
+    handoff names a delivery lead by role: handoff.services refuses anyone else)."""
+    people = User.objects.filter(is_active=True)
+    if admins:
+        people = people.filter(
+            Q(groups__name__in=[Role.DELIVERY_LEAD, Role.ADMIN]) | Q(is_superuser=True)
+        )
+    else:
+        people = people.filter(groups__name=Role.DELIVERY_LEAD)
+    return people.distinct().order_by("username")
 
 
 def user_can_see_project(user: User, project: Project) -> bool:

@@ -130,7 +130,7 @@ def test_crm_pages_load_without_console_or_csp_errors(page: Page, live_server):
         "/contacts/",
         f"/contacts/{contact.pk}/",
         "/search/?q=acme",
-        "/import/",
+        "/imports/",
         "/accounts/profile/",
         "/deals/new/",
         "/reminders/preferences/",

@@ -508,3 +508,13 @@ def test_delivery_members_read_the_won_deal_of_their_project_only(client, rep, m
     client.force_login(member)
     assert client.get(reverse("crm:deal-detail", args=[deal.pk])).status_code == 200
     assert client.get(reverse("crm:deal-detail", args=[other.pk])).status_code == 404
+
+
+def test_the_delivery_lead_choices_are_the_people_a_handoff_accepts(lead, admin_user, rep):
+    from handoff.forms import HandoffForm
+
+    other = UserFactory(username="zoe_lead", role=Role.DELIVERY_LEAD)
+    UserFactory(username="gone_lead", role=Role.DELIVERY_LEAD, is_active=False)
+    choices = list(HandoffForm(deal=DealFactory(owner=rep)).fields["delivery_lead"].queryset)
+    assert choices == sorted([lead, other], key=lambda u: u.username)
+    assert admin_user.has_role(Role.ADMIN) and admin_user not in choices  # refused on save
