@@ -353,14 +353,17 @@ def activity_list(
     *, user: User, company: Company | None = None, contact: Contact | None = None
 ) -> QuerySet[Activity]:
     """History the user may read: every activity for sales; for delivery, only those of
-    deals they may see (never an open deal's notes and calls) and of no deal at all."""
+    deals they may see (never an open deal's notes and calls) and of no deal at all. A
+    company's or a contact's history includes their deals' activities."""
     qs = Activity.objects.select_related("author", "deal")
     if not _can_use_crm(user):
         qs = qs.filter(Q(deal__isnull=True) | Q(deal__in=deal_visible_to(user, Deal.objects.all())))
     if company is not None:
         qs = qs.filter(company=company)
     if contact is not None:
-        qs = qs.filter(contact=contact)
+        # A contact's history holds what was logged on their deals too.
+        their_deals = Deal.objects.filter(contact=contact).values("pk")
+        qs = qs.filter(Q(contact=contact) | Q(deal__in=their_deals))
     return qs
 
 

@@ -12,3 +12,30 @@ def sign_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My work")).to_be_visible()
+
+
+# Every element that sticks out of the 390 px viewport (the skip link hides off-screen on
+# purpose), and every select too narrow for its chosen option's text (its arrow: 24 px).
+OVERFLOWS = """() => {
+  const width = document.documentElement.clientWidth;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.className && typeof el.className === "string" ? "." + el.className.split(" ").join(".") : "");
+  const found = [];
+  if (document.documentElement.scrollWidth > width) found.push("page " + document.documentElement.scrollWidth);
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest(".skip-link, .visually-hidden")) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (box.left < -0.5 || box.right > width + 0.5) found.push(name(el) + " " + Math.round(box.right));
+  }
+  const context = document.createElement("canvas").getContext("2d");
+  for (const select of document.querySelectorAll("select")) {
+    const style = getComputedStyle(select);
+    context.font = style.font;
+    const text = select.selectedOptions[0] ? select.selectedOptions[0].text : "";
+    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 24;
+    if (context.measureText(text).width > room) found.push(name(select) + " cuts " + JSON.stringify(text)
+      + ` (${Math.round(context.measureText(text).width)} px in ${Math.round(room)} px)`);
+  }
+  return found;
+}"""

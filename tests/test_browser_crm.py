@@ -9,7 +9,7 @@ from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from crm.models import Deal
 from crm.tests.factories import CompanyFactory
-from tests.browser import sign_in
+from tests.browser import OVERFLOWS, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -146,3 +146,18 @@ def test_crm_pages_load_without_console_or_csp_errors(page: Page, live_server):
     expect(page.locator(".messages")).to_contain_text("Deal saved.")
     assert Deal.objects.get(pk=deal.pk).title == "Acme online shop"
     assert errors == []
+
+
+def test_a_contact_with_a_long_email_fits_a_phone(page: Page, live_server):
+    from crm.tests.factories import ContactFactory
+
+    rep = UserFactory(username="rita", role=Role.SALES_REP)
+    company = CompanyFactory(name="Acme", owner=rep)
+    email = "maximilian.mustermannschneider.procurement@verylongsubsidiaryname.example"
+    contact = ContactFactory(company=company, owner=rep, email=email)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/contacts/{contact.pk}/")
+    expect(page.get_by_role("link", name=email)).to_be_visible()
+    page.screenshot(path="var/screenshots/contact-long-email-phone.png", full_page=True)
+    assert page.evaluate(OVERFLOWS) == []

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from crm.models import Company
-from tests.browser import sign_in
+from tests.browser import OVERFLOWS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,33 +58,6 @@ def worker_thread(monkeypatch):
     yield
     for thread in threads:
         thread.join(timeout=30)
-
-
-# Every element that sticks out of the 390 px viewport (the skip link hides off-screen on
-# purpose), and every select too narrow for its chosen option's text (its arrow: 24 px).
-OVERFLOWS = """() => {
-  const width = document.documentElement.clientWidth;
-  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
-    + (el.className && typeof el.className === "string" ? "." + el.className.split(" ").join(".") : "");
-  const found = [];
-  if (document.documentElement.scrollWidth > width) found.push("page " + document.documentElement.scrollWidth);
-  for (const el of document.querySelectorAll("body *")) {
-    if (el.closest(".skip-link, .visually-hidden")) continue;
-    const box = el.getBoundingClientRect();
-    if (box.width === 0 && box.height === 0) continue;
-    if (box.left < -0.5 || box.right > width + 0.5) found.push(name(el) + " " + Math.round(box.right));
-  }
-  const context = document.createElement("canvas").getContext("2d");
-  for (const select of document.querySelectorAll("select")) {
-    const style = getComputedStyle(select);
-    context.font = style.font;
-    const text = select.selectedOptions[0] ? select.selectedOptions[0].text : "";
-    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 24;
-    if (context.measureText(text).width > room) found.push(name(select) + " cuts " + JSON.stringify(text)
-      + ` (${Math.round(context.measureText(text).width)} px in ${Math.round(room)} px)`);
-  }
-  return found;
-}"""
 
 
 def overflows(page: Page) -> list[str]:

@@ -656,3 +656,22 @@ def test_my_work_shows_the_most_urgent_and_links_to_all_of_them(client, rep):
     page = response.content.decode()
     assert f"All {MY_WORK_ROWS + 3} overdue deals" in page
     assert f"?stage=open&amp;overdue=on&amp;owner={rep.pk}&amp;sort=next_action_due_at" in page
+
+
+def test_a_contacts_history_holds_what_was_logged_on_their_deals(client, rep):
+    company = CompanyFactory(owner=rep)
+    ann = ContactFactory(company=company, first_name="Ann")
+    ben = ContactFactory(company=company, first_name="Ben")
+    hers = DealFactory(owner=rep, company=company, contact=ann)
+    his = DealFactory(owner=rep, company=company, contact=ben)
+    ActivityFactory(deal=hers, body="Called Ann about the shop.")
+    ActivityFactory(deal=his, body="Called Ben about the site.")
+    ActivityFactory(deal=None, company=company, contact=ann, author=rep, body="Met Ann.")
+    history = selectors.activity_list(user=rep, contact=ann)
+    assert sorted(history.values_list("body", flat=True)) == [
+        "Called Ann about the shop.",
+        "Met Ann.",
+    ]
+    client.force_login(rep)
+    page = client.get(reverse("crm:contact-detail", args=[ann.pk])).content.decode()
+    assert "Called Ann about the shop." in page and "Called Ben about the site." not in page
