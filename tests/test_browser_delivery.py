@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
-from tests.browser import sign_in
+from tests.browser import OVERFLOWS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,4 +102,6 @@ def test_a_lead_plans_a_project_and_a_member_is_refused_a_blocked_start(page: Pa
     expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
     # Nothing wider than a phone: the page never scrolls sideways (the Gantt scrolls inside).
     page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path="var/screenshots/project-tasks-phone.png", full_page=True)
+    assert page.evaluate(OVERFLOWS) == []
     assert problems == []
