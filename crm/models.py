@@ -29,6 +29,17 @@ class Stage(models.TextChoices):
 
 
 OPEN_STAGES = (Stage.LEAD, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION)
+
+
+def stage_order(field: str = "stage") -> models.Case:
+    """The pipeline's order (``Stage`` as declared: Lead first, Lost last) as an expression
+    to sort by; the stored values would sort alphabetically (Lead, Lost, Negotiation...)."""
+    return models.Case(
+        *(models.When(**{field: stage}, then=rank) for rank, stage in enumerate(Stage)),
+        output_field=models.IntegerField(),
+    )
+
+
 CLOSED_STAGES = (Stage.WON, Stage.LOST)
 DEFAULT_PROBABILITY = {
     Stage.LEAD: 10,

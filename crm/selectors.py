@@ -36,6 +36,7 @@ from crm.models import (
     LostReason,
     Stage,
     StageChange,
+    stage_order,
     targets_from,
 )
 from crm.panels import member_deal_visibility
@@ -93,7 +94,7 @@ DEAL_SORTS: dict[str, tuple[Any, ...]] = {
     "next_action_due_at": (F("next_action_due_at").asc(nulls_last=True), "pk"),
     "expected_close_date": (F("expected_close_date").asc(nulls_last=True), "pk"),
     "company": ("company__name", "pk"),
-    "stage": ("stage", "pk"),
+    "stage": (stage_order(), "pk"),
 }
 
 

@@ -493,6 +493,31 @@ def test_deal_list_filters_and_fragment(client, rep, other_rep, world):
     assert b"<html" in full.content
 
 
+def test_deal_list_sorts_by_stage_in_pipeline_order_from_its_header(client, rep):
+    for trait in ("lost", "won", "negotiation", "qualified", "proposal"):
+        DealFactory(owner=rep, title=trait.title(), **{trait: True})
+    DealFactory(owner=rep, title="Lead")
+    client.force_login(rep)
+    response = client.get(reverse("crm:deal-list") + "?sort=stage&owner=" + str(rep.pk))
+    assert [d.title for d in response.context["object_list"]] == [
+        "Lead",
+        "Qualified",
+        "Proposal",
+        "Negotiation",
+        "Won",
+        "Lost",
+    ]
+    page = response.content.decode()
+    # The active header says its order; the others link to their sort, keeping the filters.
+    assert (
+        f'<th scope="col" aria-sort="ascending"><a class="sort-link" href="?sort=stage&amp;owner={rep.pk}">'
+        'Stage<span aria-hidden="true"> ▲</span><span class="visually-hidden">, sorted ascending</span>'
+    ) in page
+    assert f'href="?sort=-amount&amp;owner={rep.pk}">Amount' in page
+    biggest = client.get(reverse("crm:deal-list") + "?sort=-amount&page=2").content.decode()
+    assert 'aria-sort="descending"><a class="sort-link" href="?sort=amount">Amount' in biggest
+
+
 def test_deal_list_csv_export_honours_filters(client, rep, world):
     client.force_login(rep)
     response = client.get(reverse("crm:deal-list") + "?stage=lost&format=csv")
