@@ -173,3 +173,41 @@ def test_the_sign_in_page_is_accessible(page: Page, live_server):
     }
     problems = tour(page, live_server.url, "anonymous", urls)
     assert problems == {}, json.dumps(problems, indent=1)
+
+
+# Forms sent empty (the browser's own checks switched off, as an old browser or a script
+# would send them): the server's errors show beside their fields, and the page stays
+# accessible and fits a phone.
+EMPTY_FORMS = [
+    ("rita", "crm:deal-create", "Create deal"),
+    ("rita", "crm:company-create", "Create company"),
+    ("rita", "crm:contact-create", "Create contact"),
+    ("dana", "projects:project-create", "Create project"),
+    ("rita", "accounts:password-change", "Change password"),
+]
+
+
+@pytest.mark.parametrize("who", sorted({who for who, _, _ in EMPTY_FORMS}))
+def test_forms_sent_empty_show_their_errors_accessibly(demo, page: Page, live_server, who):
+    sign_in(page, live_server.url, who)
+    problems: dict[str, object] = {}
+    for size, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        for _, name, button in [form for form in EMPTY_FORMS if form[0] == who]:
+            page.goto(live_server.url + reverse(name))
+            page.evaluate("document.querySelectorAll('form').forEach((f) => { f.noValidate = true; })")
+            page.get_by_role("button", name=button).click()
+            page.wait_for_load_state("networkidle")
+            screen = f"{who}-{name.split(':')[1]}-errors-{size}"
+            page.screenshot(path=SHOTS / f"{screen}.png", full_page=True)
+            found: dict[str, object] = {}
+            if not page.locator(".errorlist").count():
+                found["errors shown"] = 0
+            page.evaluate(AXE)
+            if violations := page.evaluate(RUN_AXE):
+                found["axe"] = violations
+            if size == "phone" and (overflows := page.evaluate(OVERFLOWS)):
+                found["overflow"] = overflows[:10]
+            if found:
+                problems[screen] = found
+    assert problems == {}, json.dumps(problems, indent=1)
