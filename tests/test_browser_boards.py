@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -13,7 +14,8 @@ from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from crm.tests.factories import CompanyFactory, DealFactory
 from handoff.tests.factories import HandoffFactory
-from projects.models import Project
+from projects.models import Project, TaskStatus
+from projects.tests.factories import ProjectFactory, bulk_plan
 from tests.browser import OVERFLOWS, sign_in
 from tests.test_browser_crm import drag
 
@@ -193,3 +195,57 @@ def test_the_pipeline_fits_a_phone_and_the_board_scrolls_inside(page: Page, live
     assert found == [], found[:8]
     assert page.evaluate("document.getElementById('board').scrollWidth") > 390
     expect(page.locator(".deal-card.is-overdue")).to_contain_text("Overdue")
+
+
+def test_task_cards_are_one_tab_stop_and_a_keyboard_move_keeps_focus(page: Page, live_server):
+    lead = UserFactory(username="dana", full_name="Dana Lead", role=Role.DELIVERY_LEAD)
+    project = ProjectFactory(name="Garden shed", delivery_lead=lead)
+    with transaction.atomic():
+        (first, waiting), _ = bulk_plan(project, chains=2, length=2, assignee=lead)
+    sign_in(page, live_server.url, "dana")
+    page.set_viewport_size({"width": 1366, "height": 860})
+    page.goto(live_server.url + f"/projects/{project.pk}/board/")
+
+    assert page.evaluate(TAB_STOPS, "#task-board .task-card") == [1, 1, 1, 1]
+    page.locator(f'.task-card[data-task="{first.pk}"]').focus()
+    page.keyboard.press("ArrowRight")
+    in_progress = page.locator('ol.cards[data-status="in_progress"]')
+    expect(in_progress.locator(f'.task-card[data-task="{first.pk}"]')).to_be_focused()
+    expect(page.locator("#task-board-status")).to_have_text("“C1.1” moved to In progress.")
+    first.refresh_from_db()
+    assert first.status == TaskStatus.IN_PROGRESS
+    assert page.evaluate(TAB_STOPS, "#task-board .task-card") == [1, 1, 1, 1]
+    page.screenshot(path=f"{SHOTS}/task-board-after-key-move.png")
+
+    # Refused (it waits on C1.1): the reason shows and focus stays on the card, in To do.
+    page.locator(f'.task-card[data-task="{waiting.pk}"]').focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#task-board [role=alert]")).to_have_text(
+        "“C1.2” cannot start before “C1.1” is finished (finish-to-start)."
+    )
+    todo = page.locator('ol.cards[data-status="todo"]')
+    expect(todo.locator(f'.task-card[data-task="{waiting.pk}"]')).to_be_focused()
+    waiting.refresh_from_db()
+    assert waiting.status == TaskStatus.TODO
+
+    # M opens the status menu; its Move button moves; Enter on a card opens the task.
+    page.keyboard.press("m")
+    expect(page.get_by_label("Status of C1.2")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(todo.locator(f'.task-card[data-task="{waiting.pk}"]')).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/tasks/{waiting.pk}/$"))
+
+
+def test_the_task_board_fits_a_phone(page: Page, live_server):
+    lead = UserFactory(username="dana", full_name="Dana Lead", role=Role.DELIVERY_LEAD)
+    project = ProjectFactory(name="Garden shed", delivery_lead=lead)
+    with transaction.atomic():
+        bulk_plan(project, chains=2, length=2, assignee=lead)
+    sign_in(page, live_server.url, "dana")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + f"/projects/{project.pk}/board/")
+    expect(page.locator(".task-card")).to_have_count(4)
+    page.screenshot(path=f"{SHOTS}/task-board-phone.png", full_page=True)
+    found = page.evaluate(OVERFLOWS)
+    assert found == [], found[:8]
