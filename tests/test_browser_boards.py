@@ -194,7 +194,18 @@ def test_the_pipeline_fits_a_phone_and_the_board_scrolls_inside(page: Page, live
     found = page.evaluate(OVERFLOWS)
     assert found == [], found[:8]
     assert page.evaluate("document.getElementById('board').scrollWidth") > 390
-    expect(page.locator(".deal-card.is-overdue")).to_contain_text("Overdue")
+    expect(page.locator(".deal-card.is-overdue")).to_contain_text("Overdue: ")
+
+    # From the keyboard to Won: the handoff dialog fits the phone too.
+    card_in(page, "negotiation", "Acme app").focus()
+    page.keyboard.press("ArrowRight")
+    dialog = page.get_by_role("dialog", name="Win “Acme app”")
+    expect(dialog.get_by_label("Scope summary")).to_be_focused()
+    page.screenshot(path=f"{SHOTS}/won-dialog-phone.png")
+    found = page.evaluate(OVERFLOWS)
+    assert found == [], found[:8]
+    page.keyboard.press("Escape")
+    expect(card_in(page, "negotiation", "Acme app")).to_be_focused()
 
 
 def test_task_cards_are_one_tab_stop_and_a_keyboard_move_keeps_focus(page: Page, live_server):
