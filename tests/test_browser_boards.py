@@ -138,6 +138,14 @@ def test_pipeline_cards_are_one_tab_stop_and_a_keyboard_move_keeps_focus(page: P
     # M opens the card's "Move to" menu, Escape closes it and focus is on the card again.
     page.keyboard.press("m")
     expect(page.get_by_label("Move “Acme site” to")).to_be_focused()
+    page.screenshot(path=f"{SHOTS}/pipeline-move-menu.png")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Move", exact=True)).to_be_focused()
+    page.keyboard.press("Tab")  # out of the card: its menu closes
+    expect(page.get_by_label("Move “Acme site” to")).to_be_hidden()
+    assert page.evaluate(TAB_STOPS, "#board .deal-card") == [1, 1]
+    moved.focus()
+    page.keyboard.press("m")
     page.keyboard.press("Escape")
     expect(moved).to_be_focused()
     expect(page.get_by_label("Move “Acme site” to")).to_be_hidden()

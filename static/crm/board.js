@@ -211,6 +211,13 @@
     if (card) card.focus();
   });
   document.addEventListener("keydown", onKey);
+  // Focus left a card with its menu open: close the menu (one tab stop per card again).
+  document.addEventListener("focusout", function (event) {
+    var menu = event.target.closest && event.target.closest(".move-form");
+    if (!menu || menu.hidden) return;
+    var card = menu.closest(".deal-card");
+    if (!event.relatedTarget || !card.contains(event.relatedTarget)) menu.hidden = true;
+  });
   // The menu's own Move button: remember the card, so a cancel puts focus back on it.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest(".move-form");

@@ -147,6 +147,13 @@
     afterMove();
   });
   document.addEventListener("keydown", onKey);
+  // Focus left a card with its menu open: close the menu (one tab stop per card again).
+  document.addEventListener("focusout", function (event) {
+    var menu = event.target.closest && event.target.closest("form.status-form");
+    if (!menu || menu.hidden) return;
+    var card = menu.closest(".task-card");
+    if (!event.relatedTarget || !card.contains(event.relatedTarget)) menu.hidden = true;
+  });
   // The status menu's own Move button: focus comes back to the card after the re-render.
   document.addEventListener("submit", function (event) {
     var form = event.target.closest && event.target.closest("#task-board form.status-form");
