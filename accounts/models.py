@@ -47,6 +47,12 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
 
+    @property
+    def initials(self) -> str:
+        """Up to two letters for an avatar: "Rita Rep" -> "RR", "rita" -> "R"."""
+        words = self.display_name.split()
+        return "".join(word[0] for word in words[:1] + words[1:][-1:]).upper()
+
     @cached_property
     def roles(self) -> frozenset[str]:
         """The user's role names; prefetched groups are used when present."""

@@ -11,6 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts.http import AuthenticatedHttpRequest
 from crm import selectors, services
@@ -519,9 +520,7 @@ def pipeline_move(request: AuthenticatedHttpRequest) -> HttpResponse:
     next_url = safe_next(request, reverse("crm:pipeline"))
     name = transition_between(deal.stage, to_stage)
     if name == "win":
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("crm:deal-detail", args=[deal.pk]) + "#handoff"
-        return response
+        return _pipeline_win(request, deal)
     perm = "crm.reopen_deal" if name == "reopen" else "crm.change_deal"
     if not request.user.has_perm(perm, deal):
         raise PermissionDenied(
@@ -545,8 +544,24 @@ def pipeline_move(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
         messages.error(request, " ".join(error.messages))
         return _refresh(request, next_url, status=422)
-    messages.success(request, f"“{deal.title}” moved to {deal.get_stage_display()}.")
+    moved = f"“{deal.title}” moved to {deal.get_stage_display()}."
+    if request.htmx:
+        # The board reloads itself and keeps focus on the card (static/crm/board.js).
+        response = HttpResponse(status=204)
+        return trigger_client_event(response, "deal-moved", {"deal": deal.pk, "message": moved})
+    messages.success(request, moved)
     return _refresh(request, next_url)
+
+
+def _pipeline_win(request: AuthenticatedHttpRequest, deal: Deal) -> HttpResponse:
+    """A card dropped on Won: the deal's handoff panel (registered by the handoff app) in
+    the board's dialog, where the win completes; without script, the deal page's panel."""
+    if not request.user.has_perm("crm.change_deal", deal):
+        raise PermissionDenied("You can only move your own deals.")
+    if not request.htmx:
+        return redirect(reverse("crm:deal-detail", args=[deal.pk]) + "#handoff")
+    context = {"deal": deal, "panels": deal_panels(request, deal)}
+    return render_page(request, "crm/pipeline.html", context, partial="win-dialog")
 
 
 def _refresh(request: AuthenticatedHttpRequest, url: str, status: int = 200) -> HttpResponse:

@@ -16,20 +16,28 @@ def sign_in(page: Page, base: str, username: str) -> None:
 
 # Every element that sticks out of the 390 px viewport (the skip link hides off-screen on
 # purpose), and every select too narrow for its chosen option's text (its arrow: 24 px).
+# Inside an element that scrolls sideways (computed overflow-x auto or scroll) and itself
+# fits, such as the pipeline board's columns on a phone, what lies beyond its edge is
+# reached by scrolling that element, so its descendants are not counted.
 OVERFLOWS = """() => {
   const width = document.documentElement.clientWidth;
+  const fits = (el) => { const b = el.getBoundingClientRect(); return b.left >= -0.5 && b.right <= width + 0.5; };
+  const scrollers = Array.from(document.querySelectorAll("body *")).filter((el) =>
+    ["auto", "scroll"].includes(getComputedStyle(el).overflowX) && fits(el));
+  const scrolled = (el) => scrollers.some((scroller) => scroller !== el && scroller.contains(el));
   const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
     + (el.className && typeof el.className === "string" ? "." + el.className.split(" ").join(".") : "");
   const found = [];
   if (document.documentElement.scrollWidth > width) found.push("page " + document.documentElement.scrollWidth);
   for (const el of document.querySelectorAll("body *")) {
-    if (el.closest(".skip-link, .visually-hidden")) continue;
+    if (el.closest(".skip-link, .visually-hidden") || scrolled(el)) continue;
     const box = el.getBoundingClientRect();
     if (box.width === 0 && box.height === 0) continue;
     if (box.left < -0.5 || box.right > width + 0.5) found.push(name(el) + " " + Math.round(box.right));
   }
   const context = document.createElement("canvas").getContext("2d");
   for (const select of document.querySelectorAll("select")) {
+    if (select.getClientRects().length === 0) continue;  // not shown (a closed menu)
     const style = getComputedStyle(select);
     context.font = style.font;
     const text = select.selectedOptions[0] ? select.selectedOptions[0].text : "";

@@ -93,6 +93,9 @@ def test_keyboard_move_and_cancelled_refusal_changes_nothing(page: Page, live_se
     DealFactory(owner=rep, company=company, title="Keyboard deal")
     sign_in(page, live_server.url, "rita")
     page.goto(live_server.url + "/pipeline/")
+    # The card is the tab stop; M opens its "Move to" menu.
+    page.locator(".deal-card", has_text="Keyboard deal").focus()
+    page.keyboard.press("m")
     page.get_by_label("Move “Keyboard deal” to").select_option("qualified")
     page.get_by_label("Move “Keyboard deal” to").press("Tab")
     page.keyboard.press("Enter")

@@ -223,3 +223,11 @@ def test_user_set_role_gives_exactly_one_role_and_only_admins_may(rep, other_rep
         False,
     )
     assert rep.roles == frozenset({Role.SALES_MANAGER})  # the caller's copy too
+
+
+@pytest.mark.parametrize(
+    ("full_name", "username", "initials"),
+    [("Rita Rep", "rita", "RR"), ("Anna Maria van Berg", "anna", "AB"), ("", "max", "M")],
+)
+def test_initials_for_the_avatar(full_name, username, initials):
+    assert User(full_name=full_name, username=username).initials == initials

@@ -1,6 +1,7 @@
 """Browser views: the role matrix, htmx fragments, and the rules through the forms and the board."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -393,20 +394,50 @@ def test_board_move_without_fields_moves_and_records(client, rep):
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 204
+    # The board reloads itself and keeps focus on the card (no redirect, no flash message).
+    assert json.loads(response["HX-Trigger"]) == {
+        "deal-moved": {"deal": deal.pk, "message": f"“{deal.title}” moved to Negotiation."}
+    }
+    assert "HX-Redirect" not in response
     assert Deal.objects.get(pk=deal.pk).stage == "negotiation"
     assert StageChange.objects.get(deal=deal).to_stage == "negotiation"
 
 
-def test_board_drop_on_won_opens_the_handoff(client, rep):
-    deal = DealFactory(owner=rep, proposal=True)
+def test_board_drop_on_won_answers_the_handoff_panel_for_the_dialog(client, rep):
+    deal = DealFactory(owner=rep, proposal=True, title="Shop")
     client.force_login(rep)
     response = client.post(
         reverse("crm:pipeline-move"),
         {"deal": deal.pk, "stage": "won"},
         headers={"HX-Request": "true"},
     )
-    assert response.status_code == 204
-    assert response["HX-Redirect"] == f"/deals/{deal.pk}/#handoff"
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html and html.lstrip().startswith('<div id="win-dialog"')
+    assert '<h2 id="transition-title">Win “Shop”</h2>' in html
+    assert "Cancel, keep it in Proposal" in html
+    # The handoff app's own panel, posting to its own win endpoint.
+    assert 'id="handoff"' in html and f'hx-post="/deals/{deal.pk}/win/"' in html
+    assert Deal.objects.get(pk=deal.pk).stage == "proposal"
+
+
+def test_board_drop_on_won_without_script_goes_to_the_deal_page(client, rep):
+    deal = DealFactory(owner=rep, proposal=True)
+    client.force_login(rep)
+    response = client.post(reverse("crm:pipeline-move"), {"deal": deal.pk, "stage": "won"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/deals/{deal.pk}/#handoff"
+
+
+def test_board_drop_on_won_is_refused_for_another_reps_deal(client, rep, other_rep):
+    deal = DealFactory(owner=other_rep, proposal=True)
+    client.force_login(rep)
+    response = client.post(
+        reverse("crm:pipeline-move"),
+        {"deal": deal.pk, "stage": "won"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 403
     assert Deal.objects.get(pk=deal.pk).stage == "proposal"
 
 

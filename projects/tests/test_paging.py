@@ -50,7 +50,9 @@ def test_the_task_list_shows_twenty_five_tasks_a_page_in_plan_order(client, lead
 
 def cards(html: str, status: str) -> list[str]:
     column = html.split(f'id="board-column-{status}"')[1].split("</section>")[0]
-    return re.findall(r'data-task="\d+">\s*<a href="/projects/tasks/\d+/">([^<]+)</a>', column)
+    return re.findall(
+        r'<a class="task-title" id="task-\d+-title" href="/projects/tasks/\d+/">([^<]+)</a>', column
+    )
 
 
 def test_the_board_shows_fifty_cards_a_column_and_more_on_request(client, lead, big):

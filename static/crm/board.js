@@ -1,20 +1,173 @@
-// Pipeline board: drag a card to another column to move the deal (SortableJS).
-// The server decides: a move that needs fields answers a form shown in the dialog;
-// cancelling it puts the card back where it was.
+// Pipeline board: drag a card to another column to move the deal (SortableJS), or use the
+// keyboard. The server decides: a move that needs fields answers a form shown in the dialog
+// (for Won: the deal's handoff panel); cancelling it, or a refusal inside it, puts the card
+// back where it was.
+//
+// Keyboard: each card is one tab stop. Enter opens the deal, the left and right arrow keys
+// move the card to the previous or next column it may go to, up and down go to the card
+// above or below, M (or Space) opens the card's "Move to" menu and Escape closes it. Focus
+// stays on the moved card, also after the board reloads; moves are announced in
+// #board-status.
 (function () {
   "use strict";
   var pending = null;
+  var refocusAfterSwap = null; // the deal whose card takes focus once the board reloaded
+  var FOCUS_KEY = "relay.board.focus";
+
+  function announce(text) {
+    var region = document.getElementById("board-status");
+    if (!region) return;
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  function cardFor(id) {
+    return document.querySelector('#board .deal-card[data-deal="' + id + '"]');
+  }
+
+  function titleOf(card) {
+    var link = card.querySelector(".deal-card-title");
+    return link ? link.textContent.trim() : "";
+  }
+
+  function columnLabel(list) {
+    var column = list.closest(".board-column");
+    var heading = column && column.querySelector("h2");
+    return heading ? heading.firstChild.textContent.trim() : list.dataset.stage;
+  }
+
+  // Remember the moved card across a reload (a form in the dialog answers a redirect).
+  function remember(card) {
+    try {
+      sessionStorage.setItem(FOCUS_KEY, JSON.stringify({ deal: card.dataset.deal, at: Date.now() }));
+    } catch (e) { /* private mode: focus is only kept without a reload */ }
+  }
+
+  function forget() {
+    try { sessionStorage.removeItem(FOCUS_KEY); } catch (e) { /* nothing to forget */ }
+  }
 
   function restore() {
+    forget();
     if (!pending) return;
+    var item = pending.item;
     var ref = pending.from.children[pending.oldIndex] || null;
-    pending.from.insertBefore(pending.item, ref);
+    if (ref !== item) pending.from.insertBefore(item, ref);
     pending = null;
+    item.focus();
+    announce("“" + titleOf(item) + "” stays in " + columnLabel(item.parentNode) + ".");
+  }
+
+  function post(board, card, stage) {
+    remember(card);
+    htmx.ajax("POST", board.dataset.moveUrl, {
+      source: card,
+      target: "#dialog-body",
+      values: {
+        deal: card.dataset.deal,
+        version: card.dataset.version,
+        stage: stage,
+        next: board.dataset.next,
+      },
+    });
+  }
+
+  function targetsOf(card) {
+    var select = card.querySelector(".move-form select[name=stage]");
+    if (!select) return [];
+    return Array.prototype.map.call(select.options, function (option) { return option.value; });
+  }
+
+  // The nearest column to the left or right that the card may move to.
+  function neighbour(board, card, step) {
+    var lists = Array.prototype.slice.call(board.querySelectorAll("ol.cards"));
+    var allowed = targetsOf(card);
+    for (var i = lists.indexOf(card.parentNode) + step; i >= 0 && i < lists.length; i += step) {
+      if (allowed.indexOf(lists[i].dataset.stage) !== -1) return lists[i];
+    }
+    return null;
+  }
+
+  function moveByKey(board, card, step) {
+    if (card.classList.contains("locked")) {
+      announce("You cannot move “" + titleOf(card) + "”.");
+      return;
+    }
+    var to = neighbour(board, card, step);
+    if (!to) {
+      announce("“" + titleOf(card) + "” cannot move further " + (step > 0 ? "right" : "left") + ".");
+      return;
+    }
+    pending = { item: card, from: card.parentNode, oldIndex: Array.prototype.indexOf.call(card.parentNode.children, card) };
+    to.insertBefore(card, to.firstElementChild);
+    card.focus();
+    announce("Moving “" + titleOf(card) + "” to " + columnLabel(to) + "…");
+    post(board, card, to.dataset.stage);
+  }
+
+  function openMenu(card) {
+    var form = card.querySelector(".move-form");
+    if (!form) {
+      announce("You cannot move “" + titleOf(card) + "”.");
+      return;
+    }
+    form.hidden = false;
+    form.querySelector("select").focus();
+  }
+
+  function closeMenu(form) {
+    form.hidden = true;
+    form.closest(".deal-card").focus();
+  }
+
+  function onKey(event) {
+    var board = document.getElementById("board");
+    if (!board || event.altKey || event.ctrlKey || event.metaKey) return;
+    var target = event.target;
+    var menu = target.closest && target.closest(".move-form");
+    if (menu && board.contains(menu)) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        closeMenu(menu);
+      }
+      return;
+    }
+    if (!target.classList || !target.classList.contains("deal-card") || !board.contains(target)) return;
+    var card = target;
+    if (event.key === "Enter") {
+      event.preventDefault();
+      card.querySelector(".deal-card-title").click();
+    } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      event.preventDefault();
+      moveByKey(board, card, event.key === "ArrowRight" ? 1 : -1);
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      var next = event.key === "ArrowDown" ? card.nextElementSibling : card.previousElementSibling;
+      if (next && next.classList.contains("deal-card")) next.focus();
+    } else if (event.key === "m" || event.key === "M" || event.key === " ") {
+      event.preventDefault();
+      openMenu(card);
+    }
+  }
+
+  // One tab stop per card: the card itself; its link and "Move to" menu only by key.
+  function enhance(board) {
+    board.querySelectorAll(".deal-card").forEach(function (card) {
+      if (card.dataset.enhanced) return;
+      card.dataset.enhanced = "1";
+      card.tabIndex = 0;
+      var link = card.querySelector(".deal-card-title");
+      if (link) link.tabIndex = -1;
+      var form = card.querySelector(".move-form");
+      if (form) form.hidden = true;
+    });
   }
 
   function init() {
     var board = document.getElementById("board");
-    if (!board || typeof Sortable === "undefined") return;
+    if (!board) return;
+    enhance(board);
+    if (typeof Sortable === "undefined") return;
     board.querySelectorAll("ol.cards").forEach(function (list) {
       if (list.dataset.sortable) return;
       list.dataset.sortable = "1";
@@ -27,24 +180,71 @@
         onEnd: function (evt) {
           if (evt.from === evt.to) return;
           pending = { item: evt.item, from: evt.from, oldIndex: evt.oldIndex };
-          htmx.ajax("POST", board.dataset.moveUrl, {
-            source: evt.item,
-            target: "#dialog-body",
-            values: {
-              deal: evt.item.dataset.deal,
-              version: evt.item.dataset.version,
-              stage: evt.to.dataset.stage,
-              next: board.dataset.next,
-            },
-          });
+          evt.item.focus();
+          post(board, evt.item, evt.to.dataset.stage);
         },
       });
     });
   }
 
-  document.addEventListener("DOMContentLoaded", init);
-  document.addEventListener("htmx:afterSettle", init);
+  // After a reload (a move completed from the dialog), focus returns to the moved card.
+  function refocus() {
+    var saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(FOCUS_KEY) || "null"); } catch (e) { saved = null; }
+    forget();
+    if (!saved || Date.now() - saved.at > 60000) return;
+    var card = cardFor(saved.deal);
+    if (!card) return;
+    card.focus();
+    announce("“" + titleOf(card) + "” is in " + columnLabel(card.parentNode) + ".");
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    init();
+    refocus();
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    init();
+    if (refocusAfterSwap === null) return;
+    var card = cardFor(refocusAfterSwap);
+    refocusAfterSwap = null;
+    if (card) card.focus();
+  });
+  document.addEventListener("keydown", onKey);
+  // Focus left a card with its menu open: close the menu (one tab stop per card again).
+  document.addEventListener("focusout", function (event) {
+    var menu = event.target.closest && event.target.closest(".move-form");
+    if (!menu || menu.hidden) return;
+    var card = menu.closest(".deal-card");
+    if (!event.relatedTarget || !card.contains(event.relatedTarget)) menu.hidden = true;
+  });
+  // The menu's own Move button: remember the card, so a cancel puts focus back on it.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest(".move-form");
+    if (!form) return;
+    var card = form.closest(".deal-card");
+    pending = { item: card, from: card.parentNode, oldIndex: Array.prototype.indexOf.call(card.parentNode.children, card) };
+    form.hidden = true;
+    remember(card);
+  });
+  // A move that completed without a form: reload the board, keep focus on the card.
+  document.addEventListener("deal-moved", function (event) {
+    var id = String(event.detail.deal);
+    pending = null;
+    forget();
+    announce(event.detail.message);
+    refocusAfterSwap = id;
+    var board = document.getElementById("board");
+    htmx.ajax("GET", board.dataset.next, { target: "#board", swap: "outerHTML" });
+  });
   document.addEventListener("htmx:responseError", restore);
+  // A refusal inside the dialog (say, the win with the handoff incomplete): the card goes
+  // back to its column while the dialog shows the reasons.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var dialog = document.getElementById("transition-dialog");
+    if (event.detail.xhr && event.detail.xhr.status === 422 && dialog && dialog.open
+        && dialog.contains(event.detail.elt)) restore();
+  });
   document.addEventListener("close", function (event) {
     if (event.target.id === "transition-dialog") restore();
   }, true);
