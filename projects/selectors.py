@@ -212,16 +212,23 @@ def project_board(project: Project, page_for: dict[str, int] | None = None) -> l
     return columns
 
 
-def holidays_spanning(tasks: Sequence[Task]) -> list[date]:
-    """The holidays from the first planned start to the last planned finish of ``tasks``
-    (one query; none when nothing is planned)."""
+def holidays_spanning(tasks: Sequence[Task], *also: date | None) -> list[date]:
+    """The holidays from the first to the last date of ``tasks`` (planned and baseline)
+    and of the days in ``also`` (today, the promise): one query; none when nothing is planned."""
     dated = [t for t in tasks if t.planned_start and t.planned_finish]
     if not dated:
         return []
-    first = min(t.planned_start for t in dated if t.planned_start)
-    last = max(t.planned_finish for t in dated if t.planned_finish)
+    days = [
+        day
+        for t in dated
+        for day in (t.planned_start, t.planned_finish, t.baseline_start, t.baseline_finish)
+        if day
+    ]
+    days += [day for day in also if day]
     return list(
-        Holiday.objects.filter(date__gte=first, date__lte=last).values_list("date", flat=True)
+        Holiday.objects.filter(date__gte=min(days), date__lte=max(days)).values_list(
+            "date", flat=True
+        )
     )
 
 
