@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -347,7 +347,8 @@ def user_can_see_project(user: User, project: Project) -> bool:
 # Calendar and templates --------------------------------------------------------------------
 
 
-def working_calendar(since: date | None = None) -> scheduling.WorkingCalendar:
+def working_calendar(since: date | Subquery | None = None) -> scheduling.WorkingCalendar:
+    """Holidays from ``since`` (a date, or a subquery giving one) on, read when built."""
     holidays = Holiday.objects.all()
     if since is not None:
         holidays = holidays.filter(date__gte=since)
