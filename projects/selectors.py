@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery, Window
 from django.http import Http404
 from django.utils import timezone
 
@@ -80,6 +80,23 @@ def project_list_for_user(
     if term:
         projects = projects.filter(name__icontains=term)
     return projects.order_by("name", "pk")
+
+
+def company_projects_for_user(
+    user: User | AnonymousUser, company_id: int, *, limit: int = 10
+) -> tuple[list[Project], int] | None:
+    """The company's projects ``user`` may see, latest kickoff first, the first ``limit``
+    and how many there are (one query); None for a user who may see no project at all."""
+    visible = project_visible_q(user)
+    if visible == NOTHING:
+        return None
+    projects: list[Project] = list(
+        Project.objects.filter(visible, company_id=company_id)
+        .select_related("delivery_lead")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-start_date", "-pk")[:limit]
+    )
+    return projects, (projects[0].total if projects else 0)  # type: ignore[attr-defined]
 
 
 def project_get_for_user(user: User | AnonymousUser, pk: int) -> Project:
