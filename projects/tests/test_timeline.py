@@ -73,6 +73,10 @@ def test_the_timeline_draws_today_the_promise_and_the_baselines(client, member, 
     assert text.count(">2 d late</text>") == 2
     assert "Late against the baseline: Design (2 d late), Build (2 d late)." in text
     assert '<strong class="slip-count">2 tasks late</strong> against the baseline' in text
+    # A group, not an image: the bars' links stay reachable by assistive technology.
+    assert (
+        'role="group" aria-labelledby="gantt-svg-title" aria-describedby="gantt-svg-desc"' in text
+    )
     assert "Today: <strong>Wed 4 Mar 2026</strong>" in text
     assert "Promised: <strong>Mon 9 Mar 2026</strong>" in text
     # The table says the same in words, row by row.
