@@ -5,7 +5,9 @@ registry of hooks):
   ``AppConfig.ready``; the deal page renders each one in its sidebar (the handoff panel,
   the linked project);
 - deal visibility: a function ``(user) -> Q`` of the won deals a delivery member may read
-  (handoff: those whose kickoff project the member works on).
+  (handoff: those whose kickoff project the member works on);
+- company panels: a function ``(request, company) -> HTML or None``, rendered in the main
+  column of the company page (projects: the company's projects the user may see).
 """
 
 from collections.abc import Callable
@@ -15,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from accounts.models import User
-from crm.models import Deal
+from crm.models import Company, Deal
 
 DealPanel = Callable[[HttpRequest, Deal], SafeString | None]
 _deal_panels: list[DealPanel] = []
@@ -45,3 +47,16 @@ def member_deal_visibility(user: User) -> Q:
     for extension in _deal_visibility:
         result |= extension(user)
     return result
+
+
+CompanyPanel = Callable[[HttpRequest, Company], SafeString | None]
+_company_panels: list[CompanyPanel] = []
+
+
+def register_company_panel(panel: CompanyPanel) -> None:
+    if panel not in _company_panels:
+        _company_panels.append(panel)
+
+
+def company_panels(request: HttpRequest, company: Company) -> list[SafeString]:
+    return [html for panel in _company_panels if (html := panel(request, company))]

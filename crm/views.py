@@ -44,7 +44,7 @@ from crm.models import (
     installation_currency,
     transition_between,
 )
-from crm.panels import deal_panels
+from crm.panels import company_panels, deal_panels
 from inputs.numbers import query_ids, query_int, query_page
 from inputs.text import clean_query_text
 from records import EditConflict
@@ -684,6 +684,7 @@ def company_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "contacts": contacts,
         "activities": activities,
         "can_edit": request.user.has_perm("crm.change_company", company),
+        "panels": company_panels(request, company),
     }
     return render_page(request, "crm/company_detail.html", context)
 

@@ -38,7 +38,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, Least, TruncMonth
 
 from accounts.models import User
 from accounts.roles import DELIVERY_ROLES
@@ -63,7 +63,7 @@ from projects.models import (
     Task,
     TaskStatus,
 )
-from projects.selectors import project_visible_q, templates_working_days
+from projects.selectors import project_visible_q, templates_working_days, working_calendar
 from records.paging import count_up_to
 
 CENT = Decimal("0.01")
@@ -540,33 +540,35 @@ def load_by_person_week(
 
 
 def baseline_variance(*, user: User, limit: int = 25) -> tuple[list[dict[str, Any]], int]:
-    """Open projects with a baseline: planned finish minus baseline finish, in calendar
-    days (positive = later than planned at kickoff), largest slip first."""
-    qs = (
-        _open_projects(user)
-        .filter(baseline_finish__isnull=False, planned_finish__isnull=False)
-        .annotate(
-            variance=ExpressionWrapper(
-                F("planned_finish") - F("baseline_finish"), output_field=DurationField()
-            ),
-            total=Window(Count("pk")),
-        )
-        .order_by("-variance", "name", "pk")
-        .values("pk", "name", "baseline_finish", "planned_finish", "variance", "total", "at_risk")
+    """Open projects with a baseline: the working days their planned finish lies after the
+    baseline finish (negative = earlier than planned at kickoff), largest slip first.
+
+    Two queries (the projects' dates, the holidays since the earliest); working days are
+    counted by the projects' calendar, so the slip shown here is the one on the Gantt.
+    """
+    baselined = _open_projects(user).filter(
+        baseline_finish__isnull=False, planned_finish__isnull=False
     )
-    rows = [
-        {
-            "project_id": row["pk"],
-            "project": row["name"],
-            "baseline_finish": row["baseline_finish"],
-            "planned_finish": row["planned_finish"],
-            "variance_days": row["variance"].days,
-            "at_risk": row["at_risk"],
-            "total": row["total"],
-        }
-        for row in qs[:limit]
-    ]
-    return rows, (rows[0]["total"] if rows else 0)
+    projects = list(
+        baselined.values_list("pk", "name", "baseline_finish", "planned_finish", "at_risk")
+    )
+    first = baselined.annotate(first=Least("baseline_finish", "planned_finish")).order_by("first")
+    calendar = working_calendar(since=Subquery(first.values("first")[:1]))
+    rows: list[dict[str, Any]] = []
+    for pk, name, baseline, planned, at_risk in projects:
+        assert baseline is not None and planned is not None  # filtered above
+        rows.append(
+            {
+                "project_id": pk,
+                "project": name,
+                "baseline_finish": baseline,
+                "planned_finish": planned,
+                "variance_days": calendar.working_days_variance(baseline, planned),
+                "at_risk": at_risk,
+            }
+        )
+    rows.sort(key=lambda r: (-r["variance_days"], r["project"].lower(), r["project_id"]))
+    return rows[:limit], len(rows)
 
 
 # Delivery demand ---------------------------------------------------------------------------

@@ -67,6 +67,7 @@ class Widget:
     footer: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     table_open: bool = False
+    empty: str = "Nothing to show."
 
     @property
     def chart_id(self) -> str:
@@ -656,6 +657,16 @@ def delivery_variance(q: DeliveryQuery) -> Widget:
         row["project_url"] = _project_url(row["project_id"])
         row["variance_days_css"] = "bad" if row["variance_days"] > 0 else ""
     shown = f" Showing the {len(rows)} largest of {total}." if total > len(rows) else ""
+    moved = any(row["variance_days"] for row in rows)
+    if not rows:
+        note = ""
+    elif not moved:
+        note = "Every open project with a baseline is planned to finish on its baseline finish."
+    else:
+        note = (
+            "Working days from the finish planned at kickoff (the baseline) to the planned "
+            "finish; positive = later." + shown
+        )
     return Widget(
         name="variance",
         title="Baseline variance per project",
@@ -663,17 +674,23 @@ def delivery_variance(q: DeliveryQuery) -> Widget:
             Column("project", "Project"),
             Column("baseline_finish", "Baseline finish", DATE),
             Column("planned_finish", "Planned finish", DATE),
-            Column("variance_days", "Variance (days)", DAYS),
+            Column("variance_days", "Variance (working days)", DAYS),
         ],
         rows=rows,
-        note="Planned finish minus the finish planned at kickoff; positive = later." + shown,
+        note=note,
+        empty=(
+            "No open project has a baseline yet, so there is no variance to chart: a project "
+            "keeps its plan at kickoff, or when its lead keeps the current plan as baseline."
+        ),
         chart=chart(
             "bar",
             [r["project"] for r in rows],
-            [{"label": "Variance (days)", "data": [r["variance_days"] for r in rows]}],
+            [{"label": "Variance (working days)", "data": [r["variance_days"] for r in rows]}],
             fmt="days",
             horizontal=True,
-        ),
+        )
+        if moved
+        else None,
     )
 
 

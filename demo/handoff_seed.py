@@ -17,6 +17,11 @@ def next_monday(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
 
 
+# After kickoff, plans move: the second project's build grows by four working days, the
+# third's design is done two days sooner, so the baseline variance has both to show.
+PLAN_CHANGES = {1: ("Build", 4), 2: ("Design", -2)}
+
+
 def seed_won_deals(*, users: dict[str, User], count: int = 3) -> int:
     if Handoff.objects.filter(project__isnull=False).exists():
         return 0
@@ -54,5 +59,11 @@ def seed_won_deals(*, users: dict[str, User], count: int = 3) -> int:
             if first is not None and i == 0:
                 project_services.task_update(by=lead, task=first, assignee=member)
                 project_services.task_set_status(by=lead, task=first, status=TaskStatus.IN_PROGRESS)
+            if i in PLAN_CHANGES:
+                title, change = PLAN_CHANGES[i]
+                task = Task.objects.get(project=project, title=title)
+                project_services.task_update(
+                    by=lead, task=task, duration_days=task.duration_days + change
+                )
             won += 1
     return won

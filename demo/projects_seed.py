@@ -1,5 +1,6 @@
 """Demo delivery: two internal projects from the ready template, one well under way
-(tasks done, a comment with a mention, a sign-off awaiting approval) and at risk."""
+(tasks done, a comment with a mention, a sign-off awaiting approval), at risk, and late
+against its baseline (its build took three more working days than planned at kickoff)."""
 
 import datetime as dt
 
@@ -46,12 +47,20 @@ def seed_projects(*, users: dict[str, User]) -> int:
     return created
 
 
+BUILD_SLIP = 3  # working days the under-way project's build runs over its baseline
+
+
 def _make_progress(project: Project, *, lead: User, member: User, today: dt.date) -> None:
     tasks = list(Task.objects.filter(project=project).order_by("planned_finish", "pk"))
     for task in tasks[1:]:
         project_services.task_update(by=lead, task=task, assignee=member)
     if project.start_date > today:
         return
+    build = Task.objects.get(project=project, title="Build")
+    project_services.task_update(
+        by=lead, task=build, duration_days=build.duration_days + BUILD_SLIP
+    )
+    tasks = list(Task.objects.filter(project=project).order_by("planned_finish", "pk"))
     project_services.project_update(by=lead, project=project, status=ProjectStatus.ACTIVE)
     for i, task in enumerate(tasks):
         assert task.planned_finish is not None and task.planned_start is not None

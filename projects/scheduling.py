@@ -95,6 +95,13 @@ class WorkingCalendar:
             day += _ONE_DAY
         return count
 
+    def working_days_variance(self, baseline: date, planned: date) -> int:
+        """How many working days ``planned`` lies after ``baseline`` (negative: before);
+        a finish moved from Friday to Monday is 1 day late."""
+        if planned > baseline:
+            return self.working_days_between(baseline + _ONE_DAY, planned)
+        return -self.working_days_between(planned + _ONE_DAY, baseline)
+
 
 class DayIndex:
     """Maps working-day indices (from a start date) to dates and back, growing lazily."""

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery, Window
 from django.http import Http404
 from django.utils import timezone
 
@@ -80,6 +80,23 @@ def project_list_for_user(
     if term:
         projects = projects.filter(name__icontains=term)
     return projects.order_by("name", "pk")
+
+
+def company_projects_for_user(
+    user: User | AnonymousUser, company_id: int, *, limit: int = 10
+) -> tuple[list[Project], int] | None:
+    """The company's projects ``user`` may see, latest kickoff first, the first ``limit``
+    and how many there are (one query); None for a user who may see no project at all."""
+    visible = project_visible_q(user)
+    if visible == NOTHING:
+        return None
+    projects: list[Project] = list(
+        Project.objects.filter(visible, company_id=company_id)
+        .select_related("delivery_lead")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-start_date", "-pk")[:limit]
+    )
+    return projects, (projects[0].total if projects else 0)  # type: ignore[attr-defined]
 
 
 def project_get_for_user(user: User | AnonymousUser, pk: int) -> Project:
@@ -212,16 +229,23 @@ def project_board(project: Project, page_for: dict[str, int] | None = None) -> l
     return columns
 
 
-def holidays_spanning(tasks: Sequence[Task]) -> list[date]:
-    """The holidays from the first planned start to the last planned finish of ``tasks``
-    (one query; none when nothing is planned)."""
+def holidays_spanning(tasks: Sequence[Task], *also: date | None) -> list[date]:
+    """The holidays from the first to the last date of ``tasks`` (planned and baseline)
+    and of the days in ``also`` (today, the promise): one query; none when nothing is planned."""
     dated = [t for t in tasks if t.planned_start and t.planned_finish]
     if not dated:
         return []
-    first = min(t.planned_start for t in dated if t.planned_start)
-    last = max(t.planned_finish for t in dated if t.planned_finish)
+    days = [
+        day
+        for t in dated
+        for day in (t.planned_start, t.planned_finish, t.baseline_start, t.baseline_finish)
+        if day
+    ]
+    days += [day for day in also if day]
     return list(
-        Holiday.objects.filter(date__gte=first, date__lte=last).values_list("date", flat=True)
+        Holiday.objects.filter(date__gte=min(days), date__lte=max(days)).values_list(
+            "date", flat=True
+        )
     )
 
 
@@ -340,7 +364,8 @@ def user_can_see_project(user: User, project: Project) -> bool:
 # Calendar and templates --------------------------------------------------------------------
 
 
-def working_calendar(since: date | None = None) -> scheduling.WorkingCalendar:
+def working_calendar(since: date | Subquery | None = None) -> scheduling.WorkingCalendar:
+    """Holidays from ``since`` (a date, or a subquery giving one) on, read when built."""
     holidays = Holiday.objects.all()
     if since is not None:
         holidays = holidays.filter(date__gte=since)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -247,11 +248,14 @@ def project_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     tasks = list(page["object_list"])
     plan = _plan(user, project, tasks)
     links = selectors.links_among(project, [task.pk for task in tasks])
+    today = timezone.localdate()
     chart = gantt.layout(
         tasks,
         links,
-        holidays=selectors.holidays_spanning(tasks),
+        holidays=selectors.holidays_spanning(tasks, today, project.promised_date),
         url_for=lambda task: reverse("projects:task-detail", args=[task.pk]),
+        today=today,
+        promised=project.promised_date,
     )
     context = {"project": project, "tab": "timeline", "gantt": chart, **page, **plan}
     context["critical"] = selectors.critical_tasks(project)

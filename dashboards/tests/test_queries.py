@@ -19,9 +19,10 @@ pytestmark = pytest.mark.django_db
 # stuck (the stale limits it asks first, its capped count, its page); then the owner
 # filter's validation and the owner choices.
 SALES_QUERIES = 3 + 10 + 2
-# health, at-risk, overdue, approvals, holidays, load, variance; demand adds its grouped
-# query, the template tasks and links, and the delivery headcount.
-DELIVERY_QUERIES = 3 + 7
+# health, at-risk, overdue, approvals, holidays, load, variance (projects, then the holidays
+# its working days skip); demand adds its grouped query, the template tasks and links, and
+# the delivery headcount.
+DELIVERY_QUERIES = 3 + 8
 DEMAND_QUERIES = 4
 
 

@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from projects.models import Project
+
 pytestmark = pytest.mark.django_db
 SALES = reverse("dashboards:sales")
 DELIVERY = reverse("dashboards:delivery")
@@ -180,6 +182,35 @@ def test_delivery_dashboard_widgets(client, lead, delivery_world):
     assert "<script>" not in html and ' style="' not in html
 
 
+def test_the_variance_chart_plots_working_days_per_project(client, lead, delivery_world):
+    client.force_login(lead)
+    response = client.get(DELIVERY)
+    variance = response.context["w"]["variance"]
+    assert variance.chart["labels"] == ["Alpha", "Beta"]
+    assert variance.chart["datasets"] == [{"label": "Variance (working days)", "data": [8.0, -2.0]}]
+    assert variance.chart["horizontal"] is True
+    html = response.content.decode()
+    assert '<canvas data-chart="chart-variance"' in html
+    assert '<script id="chart-variance" type="application/json">' in html
+
+
+def test_the_variance_widget_says_in_words_when_there_is_nothing_to_chart(
+    client, lead, delivery_world
+):
+    client.force_login(lead)
+    Project.objects.filter(name="Alpha").update(planned_finish=dt.date(2026, 6, 1))
+    Project.objects.filter(name="Beta").update(planned_finish=dt.date(2026, 7, 3))
+    html = client.get(DELIVERY).content.decode()
+    assert 'data-chart="chart-variance"' not in html
+    assert "Every open project with a baseline is planned to finish on its baseline finish." in html
+    Project.objects.update(baseline_finish=None)
+    response = client.get(DELIVERY)
+    assert response.context["w"]["variance"].rows == []
+    html = response.content.decode()
+    assert 'data-chart="chart-variance"' not in html
+    assert "No open project has a baseline yet, so there is no variance to chart" in html
+
+
 def test_delivery_members_see_their_projects_and_no_demand(client, member, delivery_world):
     client.force_login(member)
     response = client.get(DELIVERY)
@@ -206,7 +237,7 @@ def test_delivery_csv_exports(client, lead, delivery_world):
     ]
     assert csv_lines(client.get(DELIVERY, {"format": "csv", "widget": "variance"})) == [
         "project,baseline_finish,planned_finish,variance_days",
-        "Alpha,2026-06-01,2026-06-11,10",
+        "Alpha,2026-06-01,2026-06-11,8",
         "Beta,2026-07-03,2026-07-01,-2",
     ]
     assert csv_lines(client.get(DELIVERY, {"format": "csv", "widget": "approvals"})) == [

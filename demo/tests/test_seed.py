@@ -3,6 +3,7 @@ from django.core.management import call_command
 
 from accounts.models import User
 from crm.models import Company, Deal, ExchangeRate, convert
+from dashboards.selectors import baseline_variance
 from demo.seed import DEMO_USERS
 from projects.models import Project
 
@@ -30,6 +31,10 @@ def test_seed_demo_runs_twice_and_changes_nothing_the_second_time(capsys):
     assert "(0 new users, 0 new deals, 0 won with a kickoff project)" in second
     assert Project.objects.count() == 5  # 3 kickoff projects and 2 internal ones
     assert Deal.objects.filter(stage="won").count() == 3
+    # Plans moved after kickoff: one build grew, one design shrank (in working days).
+    rows, total = baseline_variance(user=User.objects.get(username="dana"))
+    assert total == 5
+    assert [r["variance_days"] for r in rows] == [4, 3, 0, 0, -2]
     # Three open deals in USD, GBP and CHF, at the demo's rates of today.
     abroad = Deal.objects.exclude(currency="EUR").order_by("pk")
     assert [d.currency for d in abroad] == ["CHF", "GBP", "USD"]
