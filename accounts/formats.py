@@ -70,6 +70,11 @@ def format_date(value: dt.date | None) -> str:
     return dateformat.format(value, DATE_FORMAT)
 
 
+def format_month_day(value: dt.date) -> str:
+    """``2 Dec``, where the year goes without saying."""
+    return dateformat.format(value, MONTH_DAY_FORMAT)
+
+
 def format_datetime(value: dt.datetime | None) -> str:
     """``2 Dec 2026, 20:15`` in the current zone."""
     if value is None:

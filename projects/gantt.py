@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from accounts.formats import format_month_day
+
 DAY = 22  # px per calendar day
 ROW = 30  # px per task row
 LABEL = 230  # px for task names at the left
@@ -128,7 +130,7 @@ def layout(
         y = HEADER + row * ROW + (ROW - BAR) // 2
         milestone = task.duration_days == 0
         width = ((task.planned_finish - task.planned_start).days + 1) * DAY - 4
-        finish = f" to {task.planned_finish:%a %d %b}" if not milestone else ""
+        finish = f" to {format_month_day(task.planned_finish)}" if not milestone else ""
         bar = Bar(
             id=task.id,
             title=task.title,
@@ -141,7 +143,7 @@ def layout(
             status=task.status,
             milestone=milestone,
             tooltip=(
-                f"{task.title}: {task.planned_start:%a %d %b}{finish}"
+                f"{task.title}: {format_month_day(task.planned_start)}{finish}"
                 + (" · critical" if task.is_critical else "")
             ),
         )

@@ -49,3 +49,11 @@ def test_project_and_task_pages_show_dates_the_house_way(client, project, add_ta
     assert "<dt>Planned</dt><dd>2 Mar 2026 to 4 Mar 2026 (3 working days)</dd>" in detail
     listed = client.get(reverse("projects:project-list")).content.decode()
     assert '<td data-label="Kickoff">2 Mar 2026</td>' in listed
+
+
+def test_the_timeline_says_its_dates_the_house_way(client, project, add_task, member):
+    add_task("Wireframes", days=3)  # Monday 2 to Wednesday 4 March 2026
+    client.force_login(member)
+    html = client.get(reverse("projects:project-timeline", args=[project.pk])).content.decode()
+    assert "<title>Wireframes: 2 Mar to 4 Mar · critical</title>" in html
+    assert "1 tasks from 2 Mar 2026 to 4 Mar 2026; the critical path is Wireframes." in html
