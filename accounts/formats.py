@@ -8,8 +8,9 @@ On screen and in emails, in the viewer's (or the recipient's) time zone:
   ``{{ value|date:"DATETIME_FORMAT" }}``), a time ``20:15`` (``TIME_FORMAT``, 24 hours);
 - a month ``Dec 2026`` (``YEAR_MONTH_FORMAT``);
 - money as the amount with its currency code, grouped by thousands, with cents only when the
-  amount has cents: ``81,000 EUR``, ``81,000.50 EUR``, ``-1,200 EUR`` (:func:`money`; the
-  ``|money:currency`` filter and ``{% deal_amount %}`` in ``crm/templatetags/money.py``).
+  amount has cents and a no-break space before the code: ``81,000 EUR``, ``81,000.50 EUR``,
+  ``-1,200 EUR`` (:func:`money`; the ``|money:currency`` filter and ``{% deal_amount %}`` in
+  ``crm/templatetags/money.py``).
 
 Django reads these through ``FORMAT_MODULE_PATH`` (``config/formats/en/formats.py``), so
 templates name a format (``|date``, ``|date:"MONTH_DAY_FORMAT"``) rather than spell one.
@@ -42,6 +43,7 @@ MONTH_DAY_FORMAT = "j M"
 YEAR_MONTH_FORMAT = "M Y"
 
 CENT = Decimal("0.01")
+NO_BREAK = "\u00a0"  # between an amount and its currency: a line never parts them
 MISSING = "—"
 
 
@@ -108,7 +110,7 @@ def money(amount: Decimal | int | float | str | None, currency: str) -> str:
     """``81,000 EUR``; ``—`` for no amount."""
     if amount is None or amount == "":
         return MISSING
-    return f"{money_number(amount)} {currency}".rstrip()
+    return f"{money_number(amount)}{NO_BREAK}{currency}" if currency else money_number(amount)
 
 
 def csv_money(amount: Decimal | int | float | str | None) -> str:

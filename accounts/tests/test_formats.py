@@ -23,15 +23,15 @@ MOMENT = dt.datetime(2026, 12, 2, 19, 15, tzinfo=dt.UTC)
 @pytest.mark.parametrize(
     ("amount", "currency", "shown"),
     [
-        (Decimal("81000.00"), "EUR", "81,000 EUR"),
-        (Decimal("81000"), "EUR", "81,000 EUR"),
-        (Decimal("81000.50"), "EUR", "81,000.50 EUR"),
-        (Decimal("0.05"), "CHF", "0.05 CHF"),
-        (Decimal("1234567.891"), "USD", "1,234,567.89 USD"),
-        (Decimal("999.995"), "EUR", "1,000 EUR"),  # to the cent, half up
-        (Decimal("-1200.00"), "GBP", "-1,200 GBP"),
-        (Decimal("0.00"), "EUR", "0 EUR"),
-        (12, "EUR", "12 EUR"),
+        (Decimal("81000.00"), "EUR", "81,000\u00a0EUR"),
+        (Decimal("81000"), "EUR", "81,000\u00a0EUR"),
+        (Decimal("81000.50"), "EUR", "81,000.50\u00a0EUR"),
+        (Decimal("0.05"), "CHF", "0.05\u00a0CHF"),
+        (Decimal("1234567.891"), "USD", "1,234,567.89\u00a0USD"),
+        (Decimal("999.995"), "EUR", "1,000\u00a0EUR"),  # to the cent, half up
+        (Decimal("-1200.00"), "GBP", "-1,200\u00a0GBP"),
+        (Decimal("0.00"), "EUR", "0\u00a0EUR"),
+        (12, "EUR", "12\u00a0EUR"),
         (None, "EUR", "—"),
     ],
 )

@@ -46,10 +46,10 @@ def test_the_deal_page_says_dates_and_money_the_house_way(client, rep, deal):
     client.force_login(rep)
     html = client.get(reverse("crm:deal-detail", args=[deal.pk])).content.decode()
     assert '<span class="small">due 9 Dec 2026 at 09:30</span>' in html
-    assert "<dt>Amount</dt><dd>81,000 EUR</dd>" in html
-    assert "<dt>Probability</dt><dd>10% (weighted 8,100 EUR)</dd>" in html
+    assert "<dt>Amount</dt><dd>81,000\u00a0EUR</dd>" in html
+    assert "<dt>Probability</dt><dd>10% (weighted 8,100\u00a0EUR)</dd>" in html
     assert "<dt>Expected close</dt><dd>29 Jan 2027</dd>" in html
     listed = client.get(reverse("crm:deal-list")).content.decode()
     assert '<td data-label="Expected close">29 Jan 2027</td>' in listed
-    assert '<td data-label="Amount" class="num">81,000 EUR</td>' in listed
+    assert '<td data-label="Amount" class="num">81,000\u00a0EUR</td>' in listed
     assert "9 Dec 09:30</span>" in listed  # the next-action badge

@@ -24,8 +24,8 @@ from dashboards.widgets import (
 @pytest.mark.parametrize(
     ("value", "kind", "shown", "cell"),
     [
-        (Decimal("81000.00"), MONEY, "81,000 EUR", "81000.00"),
-        (Decimal("8873.05"), MONEY, "8,873.05 EUR", "8873.05"),
+        (Decimal("81000.00"), MONEY, "81,000\u00a0EUR", "81000.00"),
+        (Decimal("8873.05"), MONEY, "8,873.05\u00a0EUR", "8873.05"),
         (dt.date(2026, 12, 2), DATE, "2 Dec 2026", "2026-12-02"),
         (dt.date(2026, 11, 30), WEEK, "30 Nov", "2026-11-30"),
         (dt.date(2026, 12, 1), MONTH, "Dec 2026", "2026-12"),

@@ -71,8 +71,8 @@ def test_sales_dashboard_shows_every_widget_with_chart_data(client, manager, sal
     assert w["stuck"].extra["total"] == 2
     assert "Weighted forecast by expected close (EUR)" in html
     # The weighted pipeline figure and its total, in the house money format.
-    assert '<span class="kpi-value">21,100 EUR</span>' in html
-    assert "4 open deals · 35,000 EUR total" in html
+    assert '<span class="kpi-value">21,100\u00a0EUR</span>' in html
+    assert "4 open deals · 35,000\u00a0EUR total" in html
     assert "75%" in html  # follow-up compliance
     assert "35.0 days" in html
 
