@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import formats
+from accounts.models import PasswordResetRequest
 from accounts.tests.factories import UserFactory
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -116,3 +117,9 @@ def test_the_profile_says_the_zone_decides_the_times_shown(client, db):
     html = client.get(reverse("accounts:profile")).content.decode()
     assert '<option value="Europe/Berlin" selected>Europe/Berlin</option>' in html
     assert "Times on every page and in your emails are shown in it;" in html
+
+
+def test_admin_rows_name_their_moment_the_house_way_in_the_viewers_zone():
+    request = PasswordResetRequest(email="ann@example.com", created_at=MOMENT)
+    with timezone.override(BERLIN):
+        assert str(request) == "ann@example.com at 2 Dec 2026, 20:15"

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from projects import services
+from projects.models import Holiday
 
 # 19:15 UTC on Wednesday 2 December 2026: 20:15 in Berlin, 00:45 on 3 December in Kolkata.
 COMMENTED = dt.datetime(2026, 12, 2, 19, 15, tzinfo=dt.UTC)
@@ -57,3 +58,9 @@ def test_the_timeline_says_its_dates_the_house_way(client, project, add_task, me
     html = client.get(reverse("projects:project-timeline", args=[project.pk])).content.decode()
     assert "<title>Wireframes: 2 Mar to 4 Mar · critical</title>" in html
     assert "1 tasks from 2 Mar 2026 to 4 Mar 2026; the critical path is Wireframes." in html
+
+
+def test_a_holiday_names_its_day_the_house_way():
+    assert str(Holiday(date=dt.date(2026, 4, 6), name="Easter Monday")) == (
+        "Easter Monday (6 Apr 2026)"
+    )
