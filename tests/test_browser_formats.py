@@ -94,6 +94,10 @@ def test_a_berlin_user_reads_berlin_times_and_amounts_with_their_currency(page: 
     shoot(page, "sales")
 
     page.goto(f"{live_server.url}/accounts/profile/")
+    page.locator("details.user-menu summary").click()
+    expect(
+        page.get_by_role("link", name="Your profile and time zone (Europe/Berlin)")
+    ).to_be_visible()
     shoot(page, "profile")
 
     page.context.clear_cookies()

@@ -123,3 +123,9 @@ def test_admin_rows_name_their_moment_the_house_way_in_the_viewers_zone():
     request = PasswordResetRequest(email="ann@example.com", created_at=MOMENT)
     with timezone.override(BERLIN):
         assert str(request) == "ann@example.com at 2 Dec 2026, 20:15"
+
+
+def test_the_account_menu_names_the_zone_times_are_shown_in(client, db):
+    client.force_login(UserFactory(username="kolkata", time_zone="Asia/Kolkata"))
+    html = client.get(reverse("accounts:profile")).content.decode()
+    assert '<a href="/accounts/profile/">Your profile and time zone (Asia/Kolkata)</a>' in html
