@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts.formats import format_datetime
 from accounts.roles import Role
 from inputs.fields import LineField
 
@@ -189,4 +190,4 @@ class PasswordResetRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.email} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.email} at {format_datetime(self.created_at)}"

@@ -21,7 +21,8 @@ class ProfileForm(forms.Form):
     time_zone = forms.ChoiceField(
         label="Time zone",
         choices=TIME_ZONE_CHOICES,
-        help_text="Decides when your next actions count as overdue and when reminders arrive.",
+        help_text="Times on every page and in your emails are shown in it; it also decides when "
+        "your next actions count as overdue and when reminders arrive.",
     )
 
 

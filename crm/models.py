@@ -415,7 +415,7 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
         it was won or lost for a closed one (in the installation's time zone)."""
         closed = self.won_at if self.stage == Stage.WON else None
         closed = self.lost_at if self.stage == Stage.LOST else closed
-        return timezone.localdate(closed) if closed is not None else timezone.localdate()
+        return timezone.localdate(closed, timezone.get_default_timezone())  # None: now
 
     def is_overdue(self, now: dt.datetime | None = None) -> bool:
         return bool(

@@ -1249,7 +1249,7 @@ def deals_reconvert(*, by: User, currencies: Iterable[str] | None = None) -> int
         .order_by("pk")
         .only("pk", "version", "currency", "amount", "amount_base", "exchange_rate")
     )
-    today = timezone.localdate()
+    today = timezone.localdate(None, timezone.get_default_timezone())  # as date_of_record
     rates = {code: exchange_rate_for(code, today) for code in sorted({d.currency for d in locked})}
     changed = []
     for deal in locked:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.formats import csv_money
 from accounts.http import AuthenticatedHttpRequest
 from crm import selectors, services
 from crm.forms import (
@@ -110,11 +111,11 @@ def deal_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                     d.contact.full_name if d.contact else "",
                     d.owner.username,
                     d.stage,
-                    d.amount,
+                    csv_money(d.amount),
                     d.currency,
-                    d.amount_base,
+                    csv_money(d.amount_base),
                     d.probability,
-                    d.weighted_amount,
+                    csv_money(d.weighted_amount),
                     d.source.name if d.source else "",
                     d.expected_close_date,
                     d.next_action,
@@ -123,10 +124,10 @@ def deal_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                     d.qualification_notes,
                     d.lost_reason.name if d.lost_reason else "",
                     d.lost_note,
-                    d.won_at.isoformat() if d.won_at else "",
-                    d.lost_at.isoformat() if d.lost_at else "",
-                    d.created_at.isoformat(),
-                    d.updated_at.isoformat(),
+                    d.won_at,
+                    d.lost_at,
+                    d.created_at,
+                    d.updated_at,
                 ]
                 for d in deals.iterator(chunk_size=2000)
             ),
@@ -602,7 +603,7 @@ def company_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                     c.industry,
                     c.owner.username,
                     *([c.open_deals] if sales else []),  # type: ignore[attr-defined]
-                    c.created_at.isoformat(),
+                    c.created_at,
                 ]
                 for c in companies.iterator(chunk_size=2000)
             ),
@@ -728,7 +729,7 @@ def contact_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
                     c.title,
                     c.company.name if c.company else "",
                     c.owner.username,
-                    c.created_at.isoformat(),
+                    c.created_at,
                 ]
                 for c in contacts.iterator(chunk_size=2000)
             ),

@@ -14,8 +14,9 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
+from accounts import formats
 from accounts.models import User
 from dashboards import selectors
 from dashboards.selectors import Period
@@ -93,28 +94,34 @@ class Widget:
     def footer_cells(self) -> list[Cell] | None:
         return self._cells(self.footer) if self.footer else None
 
+    @property
+    def has_money(self) -> bool:
+        return any(c.kind == MONEY for c in self.columns)
+
     def csv_header(self) -> list[str]:
-        return [c.key for c in self.columns]
+        """The column keys, and ``currency`` last when there are amounts (house CSV rule)."""
+        return [c.key for c in self.columns] + (["currency"] if self.has_money else [])
 
     def csv_rows(self) -> Iterable[list[Any]]:
         rows = [*self.rows, *([self.footer] if self.footer else [])]
+        currency = [settings.RELAY_CURRENCY] if self.has_money else []
         for row in rows:
-            yield [raw(row.get(c.key), c.kind) for c in self.columns]
+            yield [raw(row.get(c.key), c.kind) for c in self.columns] + currency
 
 
 def display(value: Any, kind: str) -> str:
     if value is None:
         return "—"
     if kind == MONEY:
-        return f"{value:,.2f}"
+        return formats.money(value, settings.RELAY_CURRENCY)
     if kind == RATE:
         return f"{value * 100:.1f}%"
     if kind == MONTH:
-        return f"{value:%b %Y}"
+        return dateformat.format(value, formats.YEAR_MONTH_FORMAT)
     if kind == WEEK:
-        return f"{value:%-d %b}"
+        return dateformat.format(value, formats.MONTH_DAY_FORMAT)
     if kind == DATE:
-        return f"{value:%-d %b %Y}"
+        return formats.format_date(value)
     if kind == DAYS:
         return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
     if kind == INT:
@@ -125,9 +132,12 @@ def display(value: Any, kind: str) -> str:
 
 
 def raw(value: Any, kind: str) -> Any:
-    """The CSV form: plain numbers, ISO dates, months as YYYY-MM."""
+    """The CSV form (``accounts.formats``): plain numbers, amounts with two places, ISO
+    dates, months as YYYY-MM."""
     if value is None:
         return ""
+    if kind == MONEY:
+        return formats.csv_money(value)
     if kind == MONTH:
         return f"{value:%Y-%m}"
     if kind in (DATE, WEEK):
@@ -318,7 +328,7 @@ def sales_sources(q: SalesQuery) -> Widget:
             Column("deals", "Deals", INT),
             Column("won", "Won", INT),
             Column("lost", "Lost", INT),
-            Column("won_amount", f"Revenue ({settings.RELAY_CURRENCY})", MONEY),
+            Column("won_amount", "Revenue", MONEY),
             Column("win_rate", "Win rate", RATE),
         ],
         rows=rows,
@@ -423,7 +433,7 @@ def sales_stuck(q: SalesQuery) -> Widget:
             Column("company", "Company"),
             Column("owner", "Owner"),
             Column("stage", "Stage"),
-            Column("amount", f"Amount ({settings.RELAY_CURRENCY})", MONEY),
+            Column("amount", "Amount", MONEY),
             Column("next_action_due", "Next action due", DATE),
             Column("days_in_stage", "Days in stage", DAYS),
             Column("why", "Why"),

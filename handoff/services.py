@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.formats import format_date
 from accounts.models import User
 from accounts.roles import Role
 from crm import services as crm_services
@@ -233,8 +234,8 @@ def deal_win(
         raise ValidationError(
             {
                 "override_reason": [
-                    f"The plan finishes on {check.planned_finish:%a %d %b %Y}, after the promised "
-                    f"{check.promised_date:%a %d %b %Y}. Record why you win anyway, or change "
+                    f"The plan finishes on {format_date(check.planned_finish)}, after the promised "
+                    f"{format_date(check.promised_date)}. Record why you win anyway, or change "
                     "the promise, kickoff or template."
                 ]
             }

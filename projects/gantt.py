@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from accounts.formats import format_date, format_month_day
 from projects.scheduling import WorkingCalendar
 
 DAY = 22  # px per calendar day
@@ -166,7 +167,7 @@ def _short(title: str, limit: int = 30) -> str:
 
 
 def _marker(kind: str, day: date | None, label: str) -> Marker | None:
-    return Marker(kind=kind, day=day, label=f"{label} {day:%-d %b %Y}") if day else None
+    return Marker(kind=kind, day=day, label=f"{label} {format_date(day)}") if day else None
 
 
 def layout(
@@ -246,7 +247,7 @@ def layout(
         y = top + row * ROW + (ROW - BAR) // 2
         milestone = task.duration_days == 0
         width = ((task.planned_finish - task.planned_start).days + 1) * DAY - 4
-        finish = f" to {task.planned_finish:%a %d %b}" if not milestone else ""
+        finish = f" to {format_month_day(task.planned_finish)}" if not milestone else ""
         bar = Bar(
             id=task.id,
             title=task.title,
@@ -278,7 +279,7 @@ def layout(
             bar.x = cx - r
             bar.width = 2 * r
         bar.tooltip = (
-            f"{task.title}: {task.planned_start:%a %d %b}{finish}"
+            f"{task.title}: {format_month_day(task.planned_start)}{finish}"
             + (" · critical" if task.is_critical else "")
             + _baseline_tip(bar)
         )
@@ -310,7 +311,10 @@ def layout(
 def _baseline_tip(bar: Bar) -> str:
     if bar.baseline is None:
         return ""
-    tip = f" · baseline {bar.baseline.start:%a %d %b} to {bar.baseline.finish:%a %d %b}"
+    tip = (
+        f" · baseline {format_month_day(bar.baseline.start)}"
+        f" to {format_month_day(bar.baseline.finish)}"
+    )
     if bar.slipped:
         return tip + f", {bar.slip_text} (working days)"
     if bar.early_text:

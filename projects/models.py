@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from accounts.formats import format_date
 from inputs.fields import DateField, LineField, TextField
 
 MAX_DURATION_DAYS = 1000
@@ -36,7 +37,7 @@ class Holiday(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.date:%Y-%m-%d})"
+        return f"{self.name} ({format_date(self.date)})"
 
 
 class ProjectStatus(models.TextChoices):

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef, Subquery
 from django.utils import timezone
 
+from accounts.formats import format_date
 from accounts.models import User
 from accounts.roles import Role
 from crm.services import WinPermit
@@ -733,7 +734,7 @@ def milestone_approve(*, by: User, milestone: Milestone, comment: str = "") -> M
         raise ValidationError(
             {
                 "approved_at": f"Already approved by {locked.approved_by} on "
-                f"{timezone.localtime(locked.approved_at):%Y-%m-%d}."
+                f"{format_date(locked.approved_at)}."
             }
         )
     open_tasks = list(

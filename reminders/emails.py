@@ -15,8 +15,8 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
+from accounts.formats import users_zone
 from accounts.models import User
 from inputs.text import one_line
 from reminders.models import Kind, OutboxEmail
@@ -98,7 +98,7 @@ def render_email(*, kind: str, user: User, subject: str, context: dict[str, Any]
         "preferences_url": preferences_url(),
         "unsubscribe_url": unsubscribe,
     }
-    with timezone.override(user.zone):  # datetimes show in the recipient's time zone
+    with users_zone(user):  # datetimes show in the recipient's time zone
         text = render_to_string(f"reminders/email/{kind}.txt", full_context).strip() + "\n"
         html = render_to_string(f"reminders/email/{kind}.html", full_context)
     return RenderedEmail(

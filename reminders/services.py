@@ -24,6 +24,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from accounts.formats import format_date, users_zone
 from accounts.models import User
 from accounts.roles import Role
 from crm.models import stale_limits
@@ -292,7 +293,7 @@ def build_stale_deals(user: User, now: dt.datetime, local: dt.datetime) -> Built
         days_in_stage = (now - deal.stage_entered_at).days
         reasons = []
         if deal.overdue:  # type: ignore[attr-defined]
-            reasons.append(f"next action overdue since {deal.next_action_due_date:%Y-%m-%d}")
+            reasons.append(f"next action overdue since {format_date(deal.next_action_due_date)}")
         if deal.stale:  # type: ignore[attr-defined]
             limit = limits[deal.stage]
             reasons.append(f"{days_in_stage} days in {deal.get_stage_display()} (limit {limit})")
@@ -482,7 +483,7 @@ def _password_reset_email(user: User) -> dict[str, Any]:
         "valid_days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
         "site_url": settings.SITE_URL,
     }
-    with timezone.override(user.zone):
+    with users_zone(user):
         text = render_to_string("reminders/email/password_reset.txt", context).strip() + "\n"
         html = render_to_string("reminders/email/password_reset.html", context)
     return {

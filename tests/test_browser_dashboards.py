@@ -71,7 +71,8 @@ def test_manager_sees_both_dashboards_with_charts(page: Page, live_server, tmp_p
     page.get_by_role("link", name="Dashboards").click()
     expect(page.get_by_role("heading", name="Sales dashboard")).to_be_visible()
     drawn_charts(page, 5)
-    expect(page.locator(".kpi", has_text="Open pipeline, weighted")).to_contain_text("15,600")
+    kpi = page.locator(".kpi", has_text="Open pipeline, weighted")
+    expect(kpi.locator(".kpi-value")).to_have_text("15,600 EUR")
     page.screenshot(path=tmp_path / "sales.png", full_page=True)
 
     # A filter applies as soon as it changes; the charts are drawn again.

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from accounts.formats import format_month_day
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from crm.tests.factories import CompanyFactory, ContactFactory, DealFactory
@@ -60,7 +61,8 @@ def test_drag_to_won_handoff_override_and_the_lead_sees_the_project(page: Page, 
     assert page.url.endswith(f"/projects/{project.pk}/")
     first = Task.objects.filter(project=project).order_by("planned_start", "pk").first()
     assert first.planned_start == kickoff
-    expect(page.locator("#task-table")).to_contain_text(kickoff.strftime("%a %-d %b"))
+    start = page.locator('#task-table td[data-label="Start"]').first
+    expect(start).to_have_text(format_month_day(kickoff))
 
     page.context.clear_cookies()
     sign_in(page, live_server.url, "dana")

@@ -195,7 +195,9 @@ def test_forms_sent_empty_show_their_errors_accessibly(demo, page: Page, live_se
         page.set_viewport_size(viewport)
         for _, name, button in [form for form in EMPTY_FORMS if form[0] == who]:
             page.goto(live_server.url + reverse(name))
-            page.evaluate("document.querySelectorAll('form').forEach((f) => { f.noValidate = true; })")
+            page.evaluate(
+                "document.querySelectorAll('form').forEach((f) => { f.noValidate = true; })"
+            )
             page.get_by_role("button", name=button).click()
             page.wait_for_load_state("networkidle")
             screen = f"{who}-{name.split(':')[1]}-errors-{size}"

@@ -1,38 +1,43 @@
-"""Money on screen: a deal's amount in its own currency, with its amount in the
-installation currency beside it when the two differ; the installation's currency code for
-totals. ``{% load money %}``, then ``{% deal_amount deal %}`` (``places=0`` on the board) and
-``{% installation_currency %}``."""
+"""Money on screen, in the house format (``accounts.formats.money``: ``81,000 EUR``, cents
+only when there are any): a deal's amount in its own currency, with its amount in the
+installation currency beside it when the two differ; any amount with its currency; the
+installation's currency code for totals. ``{% load money %}``, then
+``{% deal_amount deal %}``, ``{{ amount|money:currency }}`` (``{{ total|money }}``: in the
+installation currency) and ``{% installation_currency %}``."""
 
 from decimal import Decimal
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from accounts.formats import money as format_money
 from crm import models
 
 register = template.Library()
 
 
-def _number(value: Decimal, places: int) -> str:
-    return intcomma(f"{value:.{places}f}")
+@register.filter
+def money(amount: Decimal | None, currency: str | None = None) -> str:
+    """``{{ deal.weighted_amount|money:deal.currency }}``: ``24,300 EUR``; a total without
+    a currency (``{{ total|money }}``) is in the installation's."""
+    return format_money(amount, currency or models.installation_currency())
 
 
 @register.simple_tag
-def deal_amount(deal: models.Deal, places: int = 2) -> SafeString:
-    """``12,000.00 CHF ≈ 12,840.00 EUR`` (the second part only when the currencies differ)."""
-    own = format_html("{} {}", _number(deal.amount, places), deal.currency)
+def deal_amount(deal: models.Deal) -> SafeString:
+    """``12,000 CHF ≈ 12,840 EUR`` (the second part only when the currencies differ); every
+    amount follows the one house rule (``accounts.formats.money``)."""
+    own = format_money(deal.amount, deal.currency)
     if deal.in_installation_currency:
-        return own
+        return format_html("{}", own)
     return format_html(
-        '{} <span class="muted small" title="At {} {} per {}">≈ {} {}</span>',
+        '{} <span class="muted small" title="At {} {} per {}">≈ {}</span>',
         own,
         f"{deal.exchange_rate.normalize():f}",
         models.installation_currency(),
         deal.currency,
-        _number(deal.amount_base, places),
-        models.installation_currency(),
+        format_money(deal.amount_base, models.installation_currency()),
     )
 
 

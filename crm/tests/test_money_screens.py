@@ -112,17 +112,18 @@ def test_pages_show_the_deals_own_amount_and_the_base_amount_when_it_differs(
     )
     DealFactory(owner=rep, company=company, title="Local", amount=Decimal("1000.00"))
     client.force_login(rep)
-    swiss_html = (
-        '12,500.00 CHF <span class="muted small" title="At 1.08 EUR per CHF">≈ 13,500.00 EUR</span>'
-    )
+    # One house rule everywhere (accounts.formats.money): cents only when there are any.
+    swiss_html = '12,500\u00a0CHF <span class="muted small" title="At 1.08 EUR per CHF">≈ 13,500\u00a0EUR</span>'
     detail = client.get(reverse("crm:deal-detail", args=[swiss.pk])).content.decode()
     assert f"<dt>Amount</dt><dd>{swiss_html}</dd>" in detail
     for url in (reverse("crm:deal-list"), reverse("crm:company-detail", args=[company.pk])):
         html = client.get(url).content.decode()
-        assert swiss_html in html and "1,000.00 EUR" in html and "1,000.00 EUR <span" not in html
+        assert (
+            swiss_html in html and "1,000\u00a0EUR" in html and "1,000\u00a0EUR <span" not in html
+        )
     board = client.get(reverse("crm:pipeline")).content.decode()
-    assert '12,500 CHF <span class="muted small" title="At 1.08 EUR per CHF">≈ 13,500 EUR' in board
-    assert "14,500 EUR · weighted 1,450 EUR" in board  # the lead column, in EUR
+    assert swiss_html in board
+    assert "14,500\u00a0EUR · weighted 1,450\u00a0EUR" in board  # the lead column, in EUR
 
 
 def test_the_deal_csv_export_has_the_currency_and_the_base_amount(client, rep, company, chf):

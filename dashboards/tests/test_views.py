@@ -72,7 +72,9 @@ def test_sales_dashboard_shows_every_widget_with_chart_data(client, manager, sal
     assert w["follow_up"].extra["totals"]["compliance"] == Decimal("0.7500")
     assert w["stuck"].extra["total"] == 2
     assert "Weighted forecast by expected close (EUR)" in html
-    assert "21,100" in html  # the weighted pipeline figure
+    # The weighted pipeline figure and its total, in the house money format.
+    assert '<span class="kpi-value">21,100\u00a0EUR</span>' in html
+    assert "4 open deals · 35,000\u00a0EUR total" in html
     assert "75%" in html  # follow-up compliance
     assert "35.0 days" in html
 
@@ -110,36 +112,36 @@ def test_bad_filters_fall_back_to_the_defaults(client, manager, sales_world):
 def test_sales_csv_exports(client, manager, sales_world):
     client.force_login(manager)
     assert csv_lines(client.get(SALES, {"format": "csv", "widget": "pipeline"})) == [
-        "label,count,total,weighted",
-        "Lead,1,1000.00,100.00",
-        "Qualified,1,4000.00,1000.00",
-        "Proposal,1,10000.00,5000.00",
-        "Negotiation,1,20000.00,15000.00",
-        "Open pipeline,4,35000.00,21100.00",
+        "label,count,total,weighted,currency",
+        "Lead,1,1000.00,100.00,EUR",
+        "Qualified,1,4000.00,1000.00,EUR",
+        "Proposal,1,10000.00,5000.00,EUR",
+        "Negotiation,1,20000.00,15000.00,EUR",
+        "Open pipeline,4,35000.00,21100.00,EUR",
     ]
     assert csv_lines(client.get(SALES, {"format": "csv", "widget": "forecast"})) == [
-        "month,count,total,weighted",
-        "2026-05,1,10000.00,5000.00",
-        "2026-06,1,1000.00,100.00",
-        "2026-07,1,20000.00,15000.00",
-        "2026-08,0,0.00,0.00",
-        "2026-09,0,0.00,0.00",
-        "2026-10,0,0.00,0.00",
+        "month,count,total,weighted,currency",
+        "2026-05,1,10000.00,5000.00,EUR",
+        "2026-06,1,1000.00,100.00,EUR",
+        "2026-07,1,20000.00,15000.00,EUR",
+        "2026-08,0,0.00,0.00,EUR",
+        "2026-09,0,0.00,0.00,EUR",
+        "2026-10,0,0.00,0.00,EUR",
     ]
     assert csv_lines(client.get(SALES, {"format": "csv", "widget": "sources"})) == [
-        "source,deals,won,lost,won_amount,win_rate",
-        "Referral,2,1,0,5000.00,1.0000",
-        "Website,4,1,1,10000.00,0.5000",
-        "No source,1,0,0,0.00,",
-        "All sources,7,2,1,15000.00,0.6667",
+        "source,deals,won,lost,won_amount,win_rate,currency",
+        "Referral,2,1,0,5000.00,1.0000,EUR",
+        "Website,4,1,1,10000.00,0.5000,EUR",
+        "No source,1,0,0,0.00,,EUR",
+        "All sources,7,2,1,15000.00,0.6667,EUR",
     ]
     won = csv_lines(client.get(SALES, {"format": "csv", "widget": "won", "period": "3m"}))
     assert won == [
-        "month,count,revenue",
-        "2026-03,0,0.00",
-        "2026-04,1,10000.00",
-        "2026-05,1,5000.00",
-        ",2,15000.00",
+        "month,count,revenue,currency",
+        "2026-03,0,0.00,EUR",
+        "2026-04,1,10000.00,EUR",
+        "2026-05,1,5000.00,EUR",
+        ",2,15000.00,EUR",
     ]
     assert csv_lines(client.get(SALES, {"format": "csv", "widget": "cycle"})) == [
         "won,average_days",
@@ -152,10 +154,10 @@ def test_sales_csv_exports(client, manager, sales_world):
         "Team,4,4,1,0.7500",
     ]
     stuck = csv_lines(client.get(SALES, {"format": "csv", "widget": "stuck"}))
-    assert stuck[0] == "deal,company,owner,stage,amount,next_action_due,days_in_stage,why"
+    assert stuck[0] == "deal,company,owner,stage,amount,next_action_due,days_in_stage,why,currency"
     assert stuck[1:] == [
-        f"{sales_world['proposal'].title},{sales_world['proposal'].company.name},Rita Rep,Proposal,10000.00,2026-05-10,5,next action overdue",
-        f"{sales_world['negotiation'].title},{sales_world['negotiation'].company.name},Otto Rep,Negotiation,20000.00,2026-05-18,40,stale in stage",
+        f"{sales_world['proposal'].title},{sales_world['proposal'].company.name},Rita Rep,Proposal,10000.00,2026-05-10,5,next action overdue,EUR",
+        f"{sales_world['negotiation'].title},{sales_world['negotiation'].company.name},Otto Rep,Negotiation,20000.00,2026-05-18,40,stale in stage,EUR",
     ]
 
 

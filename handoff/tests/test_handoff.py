@@ -129,7 +129,9 @@ def test_a_failed_promise_blocks_win_unless_overridden(rep):
     with pytest.raises(ValidationError) as excinfo:
         services.deal_win(deal=handoff.deal, by=rep)
     assert list(excinfo.value.message_dict) == ["override_reason"]
-    assert "Wed 30 Dec 2026" in excinfo.value.message_dict["override_reason"][0]
+    assert excinfo.value.message_dict["override_reason"][0].startswith(
+        "The plan finishes on 30 Dec 2026, after the promised 15 Dec 2026."
+    )
     assert state(handoff.deal) == before
     deal = services.deal_win(
         deal=handoff.deal, by=rep, override_reason="Customer accepts a phased go-live"
@@ -284,7 +286,7 @@ def test_win_through_the_form_lands_on_the_project(client, rep):
     assert (
         response.context["form"]
         .errors["override_reason"][0]
-        .startswith("The plan finishes on Wed 30 Dec 2026")
+        .startswith("The plan finishes on 30 Dec 2026, after the promised ")
     )
     assert Project.objects.count() == 0
     response = client.post(

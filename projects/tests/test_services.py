@@ -437,7 +437,7 @@ def test_approval_records_who_when_and_the_comment(signoff, member, lead):
     with pytest.raises(ValidationError) as error:
         services.milestone_approve(by=member, milestone=milestone)
     assert error.value.message_dict == {
-        "approved_at": [f"Already approved by {member} on 2026-03-06."]
+        "approved_at": [f"Already approved by {member} on 6 Mar 2026."]
     }
     assert selectors.approvals_waiting_for(member) == []
 

@@ -66,10 +66,10 @@ def test_overdue_task_digest_lists_open_tasks_past_their_finish_in_the_assignees
     assert email.subject == "Relay: 2 overdue tasks"
     assert email.body_text.split("\n--\n")[0] == (
         f"Hello {priya.display_name},\n\n"
-        "2 of your tasks are past their planned finish (Tuesday 11 March 2025):\n\n"
-        "- Copy (Website): In progress, planned to finish 2025-03-07\n"
+        "2 of your tasks are past their planned finish (11 Mar 2025):\n\n"
+        "- Copy (Website): In progress, planned to finish 7 Mar 2025\n"
         f"  http://127.0.0.1:8000/projects/tasks/{started.pk}/\n"
-        "- Wireframes (Website): To do, planned to finish 2025-03-10\n"
+        "- Wireframes (Website): To do, planned to finish 10 Mar 2025\n"
         f"  http://127.0.0.1:8000/projects/tasks/{late.pk}/\n"
     )
     assert (
@@ -124,7 +124,7 @@ def test_approvals_digest_lists_milestones_ready_for_the_approver(website, lead)
     assert email.body_text.split("\n--\n")[0] == (
         f"Hello {lead.display_name},\n\n"
         "2 milestones are ready for your approval: every task is done.\n\n"
-        f"- Design sign-off (Website), due 2025-03-14\n"
+        f"- Design sign-off (Website), due 14 Mar 2025\n"
         f"  http://127.0.0.1:8000/projects/{website.pk}/\n"
         f"- Kickoff (Website)\n"
         f"  http://127.0.0.1:8000/projects/{website.pk}/\n"
@@ -176,7 +176,7 @@ def test_a_mention_is_emailed_at_once_whatever_the_hour(mention, lead, member):
     assert email.body_text.split("\n--\n")[0] == (
         f"Hello {member.display_name},\n\n"
         f'{lead.display_name} mentioned you in a comment on "Wireframes" (Website) '
-        "at 2025-03-09 22:05:\n\n"
+        "at 9 Mar 2025, 22:05:\n\n"
         "@member can you check\nthe header?\n\n"
         f"Open the task: http://127.0.0.1:8000/projects/tasks/{task.pk}/\n"
     )

@@ -6,8 +6,9 @@
   var PALETTE = ["#1f4fbf", "#1e8a7a", "#c77800", "#7b4fc9", "#c2410c", "#4d7c0f", "#be185d", "#475569"];
   var LINE = "#14213d";
 
-  var money = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-  var plain = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+  // Grouped as the house format groups (accounts/formats.py: 81,000), whatever the browser's locale.
+  var money = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
+  var plain = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
 
   function formatter(kind) {
     if (kind === "money") return function (v) { return money.format(v); };
@@ -41,7 +42,7 @@
     scales[valueAxis] = {
       beginAtZero: true,
       stacked: !!spec.stacked,
-      ticks: { callback: function (v) { return fmt(v); }, precision: spec.format === "money" ? undefined : 0 },
+      ticks: { callback: function (v) { return fmt(v); }, precision: 0 },
       grid: { color: "#e6e9ee" }
     };
     if (spec.format === "percent") scales[valueAxis].max = 100;
