@@ -5,6 +5,7 @@ under ``var/``, email printed to the console. Production sets ``DEBUG=false`` an
 then provide ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -161,6 +162,9 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 RELAY_CURRENCY = env.str("RELAY_CURRENCY", default="EUR")
+# The team's sales target per calendar month, in RELAY_CURRENCY (0: none set), for the
+# sales manager's forecast against target on My work.
+RELAY_MONTHLY_SALES_TARGET = Decimal(env.str("RELAY_MONTHLY_SALES_TARGET", default="0"))
 
 # Uploaded files (import files): under var/ unless MEDIA_ROOT says otherwise; never served.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))

@@ -17,6 +17,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    Window,
 )
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
@@ -36,6 +37,7 @@ from crm.models import (
     LostReason,
     Stage,
     StageChange,
+    stale_limits,
     targets_from,
 )
 from crm.panels import member_deal_visibility
@@ -81,6 +83,8 @@ class DealFilters:
     company_id: int | None = None
     q: str | None = None
     overdue: bool = False
+    # Stale deals (DealQuerySet.stale): an overdue next action or too long in the stage.
+    stale: bool = False
     sort: str = "-updated_at"
 
 
@@ -112,6 +116,8 @@ def deal_list(*, user: User, filters: DealFilters | None = None) -> DealQuerySet
         qs = qs.filter(company_id=filters.company_id)
     if filters.overdue:
         qs = qs.overdue()
+    if filters.stale:
+        qs = qs.stale()
     term = clean_query_text(filters.q)
     if term:
         qs = qs.matching(term)
@@ -391,6 +397,25 @@ def my_next_actions(*, user: User, now: dt.datetime | None = None) -> dict[str, 
         "due_today": list(due_today[:MY_WORK_ROWS]),
         "due_today_count": count_up_to(due_today),
     }
+
+
+def my_stuck_deals(
+    *, user: User, now: dt.datetime | None = None, limit: int = 10
+) -> tuple[list[Any], int]:
+    """My open deals longer in their stage than its limit whose next action is not overdue
+    (those are listed as overdue): stale (``DealQuerySet.stale``) and waiting for a better
+    next step. Longest in the stage first, with how many there are. The stale limits, then
+    one query."""
+    now = now or timezone.now()
+    deals = list(
+        Deal.objects.filter(owner=user)
+        .stale(now, stale_limits())
+        .exclude(next_action_due_at__lt=now)
+        .select_related("company")
+        .annotate(total=Window(Count("pk")))
+        .order_by("stage_entered_at", "pk")[:limit]
+    )
+    return deals, (deals[0].total if deals else 0)
 
 
 def recent_activity(*, user: User, limit: int = 10) -> list[Activity]:

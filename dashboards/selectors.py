@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import rules
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -39,6 +40,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import DELIVERY_ROLES
@@ -49,6 +51,7 @@ from crm.models import (
     DealQuerySet,
     DealTotal,
     Stage,
+    StageChange,
     close_key,
     stale_limits,
 )
@@ -483,13 +486,19 @@ def week_starts(today: dt.date, weeks: int = 8) -> list[dt.date]:
 
 
 def load_by_person_week(
-    *, user: User, today: dt.date, holidays: frozenset[dt.date], weeks: int = 8
+    *,
+    user: User,
+    today: dt.date,
+    holidays: frozenset[dt.date],
+    weeks: int = 8,
+    lead_id: int | None = None,
 ) -> dict[str, Any]:
     """Working days of open assigned tasks per person and week, from today for ``weeks``
     weeks (this week first). A task loads its assignee on every working day between its
     planned start and finish; milestones (0 days) load nobody.
 
     One grouped query: a conditional count per working day, summed into weeks here.
+    ``lead_id`` keeps the projects that user leads (a delivery lead's team on My work).
     """
     calendar = scheduling.WorkingCalendar(holidays)
     mondays = week_starts(today, weeks)
@@ -509,9 +518,11 @@ def load_by_person_week(
         f"d{day:%Y%m%d}": Count("pk", filter=Q(planned_start__lte=day, planned_finish__gte=day))
         for day in all_days
     }
+    tasks = Task.objects.filter(_project_scope_q(user, "project__"))
+    if lead_id:
+        tasks = tasks.filter(project__delivery_lead_id=lead_id)
     rows = (
-        Task.objects.filter(_project_scope_q(user, "project__"))
-        .filter(
+        tasks.filter(
             project__status__in=OPEN_PROJECT_STATUSES,
             assignee__isnull=False,
             duration_days__gt=0,
@@ -567,6 +578,94 @@ def baseline_variance(*, user: User, limit: int = 25) -> tuple[list[dict[str, An
         for row in qs[:limit]
     ]
     return rows, (rows[0]["total"] if rows else 0)
+
+
+# My work (the homes) -----------------------------------------------------------------------
+
+HOME_ROWS = 10
+
+
+def stuck_by_owner(*, now: dt.datetime) -> list[dict[str, Any]]:
+    """Per owner of stale deals (``DealQuerySet.stale``): how many are stale and how many
+    of those have an overdue next action (``DealQuerySet.overdue``'s meaning), most first.
+    The stale limits, then one grouped query."""
+    rows = (
+        Deal.objects.stale(now, stale_limits())
+        .order_by()
+        .values("owner_id", "owner__username", "owner__full_name")
+        .annotate(stuck=Count("pk"), overdue=Count("pk", filter=Q(next_action_due_at__lt=now)))
+    )
+    out = [
+        {
+            "owner_id": row["owner_id"],
+            "owner": row["owner__full_name"] or row["owner__username"],
+            "stuck": row["stuck"],
+            "overdue": row["overdue"],
+        }
+        for row in rows
+    ]
+    return sorted(out, key=lambda r: (-r["overdue"], -r["stuck"], r["owner"].lower()))
+
+
+def forecast_against_target(
+    *, today: dt.date, zone: zoneinfo.ZoneInfo, target: Decimal
+) -> dict[str, Any]:
+    """This calendar month's forecast against ``target``: revenue won so far
+    (``won_by_month``) plus the weighted open deals expected to close this month
+    (``forecast_by_month``); ``share`` = forecast / target (None without a target).
+    Two queries."""
+    month = month_start(today)
+    won = won_by_month(period=Period(month, today), zone=zone)[0]
+    open_deals = forecast_by_month(today=today, months=1)[0]
+    forecast = won["revenue"] + open_deals["weighted"]
+    target = _money(target)
+    return {
+        "month": month,
+        "won": won["revenue"],
+        "won_count": won["count"],
+        "weighted": open_deals["weighted"],
+        "open_count": open_deals["count"],
+        "forecast": forecast,
+        "target": target,
+        "gap": (target - forecast) if target else None,
+        "share": (forecast / target).quantize(Decimal("0.0001")) if target else None,
+    }
+
+
+def team_home(*, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> dict[str, Any]:
+    """A sales manager's team on My work: stale and overdue deals by owner, this month's
+    forecast against the target (``RELAY_MONTHLY_SALES_TARGET``), the deals that moved
+    stage this week. Five queries."""
+    today = timezone.localtime(now, zone).date()
+    owners = stuck_by_owner(now=now)
+    moved, moved_total = moved_this_week(now=now, zone=zone)
+    return {
+        "owners": owners,
+        "overdue": sum(r["overdue"] for r in owners),
+        "stuck": sum(r["stuck"] for r in owners),
+        "forecast": forecast_against_target(
+            today=today, zone=zone, target=settings.RELAY_MONTHLY_SALES_TARGET
+        ),
+        "moved": moved,
+        "moved_total": moved_total,
+        "currency": settings.RELAY_CURRENCY,
+    }
+
+
+def moved_this_week(
+    *, now: dt.datetime, zone: zoneinfo.ZoneInfo, limit: int = HOME_ROWS
+) -> tuple[list[Any], int]:
+    """Stage changes since Monday 00:00 in ``zone``, newest first, with their deals, and
+    how many there are in all. One query."""
+    today = timezone.localtime(now, zone).date()
+    monday = start_of_day(today - dt.timedelta(days=today.weekday()), zone)
+    rows = list(
+        StageChange.objects.filter(at__gte=monday, at__lte=now)
+        .select_related("deal", "deal__company", "deal__owner", "by")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-at", "-pk")[:limit]
+    )
+    return rows, (rows[0].total if rows else 0)
 
 
 # Delivery demand ---------------------------------------------------------------------------

@@ -465,6 +465,8 @@ class DeliveryQuery:
     now: dt.datetime
     weeks: int = 8
     months: int = 6
+    # Only the projects this user leads (a delivery lead's team on My work).
+    lead_id: int | None = None
     _holidays: frozenset[dt.date] | None = None
 
     @property
@@ -605,7 +607,7 @@ def delivery_approvals(q: DeliveryQuery) -> Widget:
 
 def delivery_load(q: DeliveryQuery) -> Widget:
     data = selectors.load_by_person_week(
-        user=q.user, today=q.today, holidays=q.holidays, weeks=q.weeks
+        user=q.user, today=q.today, holidays=q.holidays, weeks=q.weeks, lead_id=q.lead_id
     )
     weeks, capacity = data["weeks"], data["capacity"]
     columns = [Column("person", "Person")] + [
