@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from accounts.models import User
 from dashboards import selectors
@@ -55,6 +57,24 @@ class Cell:
     css: str = ""
     label: str = ""
 
+    def html(self, first: bool) -> str:
+        """The cell as ``_table.html`` shows it: the row's first cell is its header."""
+        inner = format_html('<a href="{}">{}</a>', self.url, self.text) if self.url else self.text
+        if first:
+            return format_html('<th scope="row" data-label="{}">{}</th>', self.label, inner)
+        css = " ".join(
+            c for c in ("num" if self.numeric else "", f"is-{self.css}" if self.css else "") if c
+        )
+        if css:
+            return format_html('<td data-label="{}" class="{}">{}</td>', self.label, css, inner)
+        return format_html('<td data-label="{}">{}</td>', self.label, inner)
+
+
+def _row_html(cells: list[Cell]) -> str:
+    return format_html(
+        "<tr>{}</tr>", mark_safe("".join(cell.html(i == 0) for i, cell in enumerate(cells)))
+    )
+
 
 @dataclass
 class Widget:
@@ -91,6 +111,21 @@ class Widget:
     @property
     def footer_cells(self) -> list[Cell] | None:
         return self._cells(self.footer) if self.footer else None
+
+    @property
+    def body_html(self) -> str:
+        """The table's rows as HTML, built here: a few microseconds a cell where the template
+        language took tens (the delivery dashboard renders hundreds of cells)."""
+        return mark_safe("".join(_row_html(row) for row in self.table))
+
+    @property
+    def footer_html(self) -> str:
+        cells = self.footer_cells
+        if not cells:
+            return ""
+        for cell in cells:  # the footer marks no cell and links nowhere
+            cell.css, cell.url = "", None
+        return _row_html(cells)
 
     def csv_header(self) -> list[str]:
         return [c.key for c in self.columns]
