@@ -42,7 +42,6 @@ from crm.models import (
 )
 from crm.panels import member_deal_visibility
 from inputs.text import clean_query_text
-from records.paging import count_up_to
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 
@@ -378,8 +377,8 @@ MY_WORK_ROWS = 20
 
 def my_next_actions(*, user: User, now: dt.datetime | None = None) -> dict[str, Any]:
     """My overdue next actions and those due later today (in my time zone): the first
-    ``MY_WORK_ROWS`` of each, most urgent first, and how many there are (counted up to
-    ``EXACT_COUNT_LIMIT`` + 1)."""
+    ``MY_WORK_ROWS`` of each, most urgent first, and how many there are (a window count
+    in the same query: one owner's deals, so an exact count is cheap). Two queries."""
     now = now or timezone.now()
     today = timezone.localtime(now, user.zone).date()
     # (an action due today falls due by the start of tomorrow: a bound for the index)
@@ -391,25 +390,31 @@ def my_next_actions(*, user: User, now: dt.datetime | None = None) -> dict[str, 
         next_action_due_at__gte=now,
         next_action_due_at__lte=tomorrow,
     ).order_by("next_action_due_at", "pk")
+    overdue_rows = list(overdue.annotate(total=Window(Count("pk")))[:MY_WORK_ROWS])
+    today_rows = list(due_today.annotate(total=Window(Count("pk")))[:MY_WORK_ROWS])
     return {
-        "overdue": list(overdue[:MY_WORK_ROWS]),
-        "overdue_count": count_up_to(overdue),
-        "due_today": list(due_today[:MY_WORK_ROWS]),
-        "due_today_count": count_up_to(due_today),
+        "overdue": overdue_rows,
+        "overdue_count": overdue_rows[0].total if overdue_rows else 0,
+        "due_today": today_rows,
+        "due_today_count": today_rows[0].total if today_rows else 0,
     }
 
 
 def my_stuck_deals(
-    *, user: User, now: dt.datetime | None = None, limit: int = 10
+    *,
+    user: User,
+    now: dt.datetime | None = None,
+    limits: dict[str, int] | None = None,
+    limit: int = 10,
 ) -> tuple[list[Any], int]:
     """My open deals longer in their stage than its limit whose next action is not overdue
     (those are listed as overdue): stale (``DealQuerySet.stale``) and waiting for a better
-    next step. Longest in the stage first, with how many there are. The stale limits, then
-    one query."""
+    next step. Longest in the stage first, with how many there are. One query, after the
+    stale limits unless given."""
     now = now or timezone.now()
     deals = list(
         Deal.objects.filter(owner=user)
-        .stale(now, stale_limits())
+        .stale(now, stale_limits() if limits is None else limits)
         .exclude(next_action_due_at__lt=now)
         .select_related("company")
         .annotate(total=Window(Count("pk")))

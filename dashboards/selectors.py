@@ -597,12 +597,14 @@ def baseline_variance(*, user: User, limit: int = 25) -> tuple[list[dict[str, An
 HOME_ROWS = 10
 
 
-def stuck_by_owner(*, now: dt.datetime) -> list[dict[str, Any]]:
+def stuck_by_owner(
+    *, now: dt.datetime, limits: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
     """Per owner of stale deals (``DealQuerySet.stale``): how many are stale and how many
     of those have an overdue next action (``DealQuerySet.overdue``'s meaning), most first.
-    The stale limits, then one grouped query."""
+    One grouped query, after the stale limits unless given."""
     rows = (
-        Deal.objects.stale(now, stale_limits())
+        Deal.objects.stale(now, stale_limits() if limits is None else limits)
         .order_by()
         .values("owner_id", "owner__username", "owner__full_name")
         .annotate(stuck=Count("pk"), overdue=Count("pk", filter=Q(next_action_due_at__lt=now)))
@@ -644,12 +646,14 @@ def forecast_against_target(
     }
 
 
-def team_home(*, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> dict[str, Any]:
+def team_home(
+    *, now: dt.datetime, zone: zoneinfo.ZoneInfo, limits: dict[str, int] | None = None
+) -> dict[str, Any]:
     """A sales manager's team on My work: stale and overdue deals by owner, this month's
     forecast against the target (``RELAY_MONTHLY_SALES_TARGET``), the deals that moved
-    stage this week. Five queries."""
+    stage this week. Four queries, and the stale limits unless given."""
     today = timezone.localtime(now, zone).date()
-    owners = stuck_by_owner(now=now)
+    owners = stuck_by_owner(now=now, limits=limits)
     moved, moved_total = moved_this_week(now=now, zone=zone)
     return {
         "owners": owners,

@@ -12,6 +12,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.roles import Role
 from crm import selectors as crm_selectors
 from crm.http import csv_response, wants_csv
+from crm.models import stale_limits
 from dashboards import selectors
 from dashboards.forms import SalesFilterForm
 from dashboards.widgets import (
@@ -37,12 +38,13 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
     can_sell = rules.has_perm("crm.add_deal", user)
     context: dict[str, object] = {"can_sell": can_sell}
     if can_sell:
+        limits = stale_limits()
         context["next_actions"] = crm_selectors.my_next_actions(user=user, now=now)
         context["recent_activity"] = crm_selectors.recent_activity(user=user)
-        stuck, total = crm_selectors.my_stuck_deals(user=user, now=now)
+        stuck, total = crm_selectors.my_stuck_deals(user=user, now=now, limits=limits)
         context["stuck_deals"], context["stuck_total"] = stuck, total
-    if user.has_role(Role.SALES_MANAGER):
-        context["team"] = selectors.team_home(now=now, zone=user.zone)
+        if user.has_role(Role.SALES_MANAGER):
+            context["team"] = selectors.team_home(now=now, zone=user.zone, limits=limits)
     delivery = project_selectors.my_work_context(user)
     context.update(delivery)
     if delivery.get("leads_projects"):

@@ -255,13 +255,13 @@ def add_world(n, manager_, lead_, member_):
 
 
 # session, user, the user's groups (roles), then per part of the page:
-# a rep's day: overdue and its count, due today and its count, activity (2), the stale
-# limits and stuck deals; delivery: my tasks, my approvals (a rep has no tasks: no
-# blockers to look up).
-REP_QUERIES = 3 + 4 + 2 + 2 + 2
-# a manager adds the team: the stale limits, stale deals by owner, won this month, the
-# month's forecast, the week's moves.
-MANAGER_QUERIES = REP_QUERIES + 5
+# a rep's day: overdue, due today (each with its count), activity (2), the stale limits
+# and stuck deals; delivery: my tasks, my approvals (a rep has no tasks: no blockers to
+# look up).
+REP_QUERIES = 3 + 2 + 2 + 2 + 2
+# a manager adds the team: stale deals by owner, won this month, the month's forecast,
+# the week's moves.
+MANAGER_QUERIES = REP_QUERIES + 4
 # my tasks, their blockers, my approvals.
 MEMBER_QUERIES = 3 + 3
 # a lead adds the projects she leads, their late tasks, the holidays and the team's load.
