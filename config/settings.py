@@ -5,6 +5,7 @@ under ``var/``, email printed to the console. Production sets ``DEBUG=false`` an
 then provide ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -165,6 +166,9 @@ USE_TZ = True
 # The house formats for dates and times (accounts/formats.py), through Django's named formats.
 FORMAT_MODULE_PATH = ["config.formats"]
 RELAY_CURRENCY = env.str("RELAY_CURRENCY", default="EUR")
+# The team's sales target per calendar month, in RELAY_CURRENCY (0: none set), for the
+# sales manager's forecast against target on My work.
+RELAY_MONTHLY_SALES_TARGET = Decimal(env.str("RELAY_MONTHLY_SALES_TARGET", default="0"))
 
 # Uploaded files (import files): under var/ unless MEDIA_ROOT says otherwise; never served.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))

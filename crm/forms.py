@@ -194,6 +194,7 @@ class DealFilterForm(FilterForm):
         queryset=LeadSource.objects.order_by("name"), required=False, empty_label="Any source"
     )
     overdue = forms.BooleanField(label="Overdue only", required=False)
+    stale = forms.BooleanField(label="Stuck only", required=False)
     sort = forms.ChoiceField(
         required=False,
         choices=[

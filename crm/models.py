@@ -710,7 +710,11 @@ class StageChange(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["deal", "-at"], name="crm_stagechange_deal")]
+        indexes = [
+            models.Index(fields=["deal", "-at"], name="crm_stagechange_deal"),
+            # The week's moves on a sales manager's My work, newest first.
+            models.Index(fields=["-at", "-id"], name="crm_stagechange_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.deal_id}: {self.from_stage} -> {self.to_stage}"

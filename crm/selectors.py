@@ -17,6 +17,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    Window,
 )
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
@@ -37,11 +38,11 @@ from crm.models import (
     Stage,
     StageChange,
     stage_order,
+    stale_limits,
     targets_from,
 )
 from crm.panels import member_deal_visibility
 from inputs.text import clean_query_text
-from records.paging import count_up_to
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 
@@ -82,6 +83,8 @@ class DealFilters:
     company_id: int | None = None
     q: str | None = None
     overdue: bool = False
+    # Stale deals (DealQuerySet.stale): an overdue next action or too long in the stage.
+    stale: bool = False
     sort: str = "-updated_at"
 
 
@@ -113,6 +116,8 @@ def deal_list(*, user: User, filters: DealFilters | None = None) -> DealQuerySet
         qs = qs.filter(company_id=filters.company_id)
     if filters.overdue:
         qs = qs.overdue()
+    if filters.stale:
+        qs = qs.stale()
     term = clean_query_text(filters.q)
     if term:
         qs = qs.matching(term)
@@ -373,8 +378,8 @@ MY_WORK_ROWS = 20
 
 def my_next_actions(*, user: User, now: dt.datetime | None = None) -> dict[str, Any]:
     """My overdue next actions and those due later today (in my time zone): the first
-    ``MY_WORK_ROWS`` of each, most urgent first, and how many there are (counted up to
-    ``EXACT_COUNT_LIMIT`` + 1)."""
+    ``MY_WORK_ROWS`` of each, most urgent first, and how many there are (a window count
+    in the same query: one owner's deals, so an exact count is cheap). Two queries."""
     now = now or timezone.now()
     today = timezone.localtime(now, user.zone).date()
     # (an action due today falls due by the start of tomorrow: a bound for the index)
@@ -386,12 +391,37 @@ def my_next_actions(*, user: User, now: dt.datetime | None = None) -> dict[str, 
         next_action_due_at__gte=now,
         next_action_due_at__lte=tomorrow,
     ).order_by("next_action_due_at", "pk")
+    overdue_rows = list(overdue.annotate(total=Window(Count("pk")))[:MY_WORK_ROWS])
+    today_rows = list(due_today.annotate(total=Window(Count("pk")))[:MY_WORK_ROWS])
     return {
-        "overdue": list(overdue[:MY_WORK_ROWS]),
-        "overdue_count": count_up_to(overdue),
-        "due_today": list(due_today[:MY_WORK_ROWS]),
-        "due_today_count": count_up_to(due_today),
+        "overdue": overdue_rows,
+        "overdue_count": overdue_rows[0].total if overdue_rows else 0,
+        "due_today": today_rows,
+        "due_today_count": today_rows[0].total if today_rows else 0,
     }
+
+
+def my_stuck_deals(
+    *,
+    user: User,
+    now: dt.datetime | None = None,
+    limits: dict[str, int] | None = None,
+    limit: int = 10,
+) -> tuple[list[Any], int]:
+    """My open deals longer in their stage than its limit whose next action is not overdue
+    (those are listed as overdue): stale (``DealQuerySet.stale``) and waiting for a better
+    next step. Longest in the stage first, with how many there are. One query, after the
+    stale limits unless given."""
+    now = now or timezone.now()
+    deals = list(
+        Deal.objects.filter(owner=user)
+        .stale(now, stale_limits() if limits is None else limits)
+        .exclude(next_action_due_at__lt=now)
+        .select_related("company")
+        .annotate(total=Window(Count("pk")))
+        .order_by("stage_entered_at", "pk")[:limit]
+    )
+    return deals, (deals[0].total if deals else 0)
 
 
 def recent_activity(*, user: User, limit: int = 10) -> list[Activity]:

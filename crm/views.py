@@ -72,6 +72,7 @@ def deal_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
             source_id=data["source"].pk if data["source"] else None,
             q=data["q"] or None,
             overdue=data["overdue"],
+            stale=data["stale"],
             sort=data["sort"] or "-updated_at",
         )
     deals = selectors.deal_list(user=request.user, filters=filters)

@@ -10,6 +10,7 @@ of the deals' base amounts, each deal converted at its own rate; a rate is a ``D
 fraction between 0 and 1, or ``None`` when there is nothing to divide by.
 """
 
+import bisect
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import rules
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -38,7 +40,8 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Least, TruncMonth
+from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import DELIVERY_ROLES
@@ -49,6 +52,7 @@ from crm.models import (
     DealQuerySet,
     DealTotal,
     Stage,
+    StageChange,
     close_key,
     stale_limits,
 )
@@ -483,13 +487,20 @@ def week_starts(today: dt.date, weeks: int = 8) -> list[dt.date]:
 
 
 def load_by_person_week(
-    *, user: User, today: dt.date, holidays: frozenset[dt.date], weeks: int = 8
+    *,
+    user: User,
+    today: dt.date,
+    holidays: frozenset[dt.date],
+    weeks: int = 8,
+    lead_id: int | None = None,
 ) -> dict[str, Any]:
     """Working days of open assigned tasks per person and week, from today for ``weeks``
     weeks (this week first). A task loads its assignee on every working day between its
     planned start and finish; milestones (0 days) load nobody.
 
-    One grouped query: a conditional count per working day, summed into weeks here.
+    One grouped query (the tasks by person and span within the window), summed into
+    working days and weeks here.
+    ``lead_id`` keeps the projects that user leads (a delivery lead's team on My work).
     """
     calendar = scheduling.WorkingCalendar(holidays)
     mondays = week_starts(today, weeks)
@@ -505,36 +516,48 @@ def load_by_person_week(
     all_days = [day for days in days_by_week for day in days]
     if not all_days:
         return {"weeks": mondays, "capacity": capacity, "rows": []}
-    counts = {
-        f"d{day:%Y%m%d}": Count("pk", filter=Q(planned_start__lte=day, planned_finish__gte=day))
-        for day in all_days
-    }
+    first, last = all_days[0], all_days[-1]
+    tasks = Task.objects.filter(_project_scope_q(user, "project__"))
+    if lead_id:
+        tasks = tasks.filter(project__delivery_lead_id=lead_id)
+    # Each person's tasks grouped by their span clipped to the window: far fewer rows than
+    # tasks, and a query that compiles and runs in a fraction of a count per day.
     rows = (
-        Task.objects.filter(_project_scope_q(user, "project__"))
-        .filter(
+        tasks.filter(
             project__status__in=OPEN_PROJECT_STATUSES,
             assignee__isnull=False,
             duration_days__gt=0,
-            planned_start__lte=all_days[-1],
-            planned_finish__gte=all_days[0],
+            planned_start__lte=last,
+            planned_finish__gte=first,
         )
         .exclude(status=TaskStatus.DONE)
         .order_by()
-        .values("assignee_id", "assignee__username", "assignee__full_name")
-        .annotate(**counts)
+        .annotate(
+            start=Greatest("planned_start", Value(first, output_field=DateField())),
+            finish=Least("planned_finish", Value(last, output_field=DateField())),
+        )
+        .values("assignee_id", "assignee__username", "assignee__full_name", "start", "finish")
+        .annotate(n=Count("pk"))
     )
-    out: list[dict[str, Any]] = []
-    for values in rows:
-        row: dict[str, Any] = dict(values)
-        load = [sum(row[f"d{day:%Y%m%d}"] for day in days) for days in days_by_week]
-        out.append(
+    week_of = [i for i, days in enumerate(days_by_week) for _ in days]
+    people: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        person = people.setdefault(
+            row["assignee_id"],
             {
                 "person_id": row["assignee_id"],
                 "person": row["assignee__full_name"] or row["assignee__username"],
-                "load": load,
-                "total": sum(load),
-            }
+                "load": [0] * len(mondays),
+            },
         )
+        # The working days of the window from the span's start to its finish.
+        since = bisect.bisect_left(all_days, row["start"])
+        until = bisect.bisect_right(all_days, row["finish"])
+        for i in range(since, until):
+            person["load"][week_of[i]] += row["n"]
+    out: list[dict[str, Any]] = [
+        {**person, "total": sum(person["load"])} for person in people.values()
+    ]
     out.sort(key=lambda r: (-r["total"], r["person"].lower()))
     return {"weeks": mondays, "capacity": capacity, "rows": out}
 
@@ -569,6 +592,98 @@ def baseline_variance(*, user: User, limit: int = 25) -> tuple[list[dict[str, An
         )
     rows.sort(key=lambda r: (-r["variance_days"], r["project"].lower(), r["project_id"]))
     return rows[:limit], len(rows)
+
+
+# My work (the homes) -----------------------------------------------------------------------
+
+HOME_ROWS = 10
+
+
+def stuck_by_owner(
+    *, now: dt.datetime, limits: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """Per owner of stale deals (``DealQuerySet.stale``): how many are stale and how many
+    of those have an overdue next action (``DealQuerySet.overdue``'s meaning), most first.
+    One grouped query, after the stale limits unless given."""
+    rows = (
+        Deal.objects.stale(now, stale_limits() if limits is None else limits)
+        .order_by()
+        .values("owner_id", "owner__username", "owner__full_name")
+        .annotate(stuck=Count("pk"), overdue=Count("pk", filter=Q(next_action_due_at__lt=now)))
+    )
+    out = [
+        {
+            "owner_id": row["owner_id"],
+            "owner": row["owner__full_name"] or row["owner__username"],
+            "stuck": row["stuck"],
+            "overdue": row["overdue"],
+        }
+        for row in rows
+    ]
+    return sorted(out, key=lambda r: (-r["overdue"], -r["stuck"], r["owner"].lower()))
+
+
+def forecast_against_target(
+    *, today: dt.date, zone: zoneinfo.ZoneInfo, target: Decimal
+) -> dict[str, Any]:
+    """This calendar month's forecast against ``target``: revenue won so far
+    (``won_by_month``) plus the weighted open deals expected to close this month
+    (``forecast_by_month``); ``share`` = forecast / target (None without a target).
+    Two queries."""
+    month = month_start(today)
+    won = won_by_month(period=Period(month, today), zone=zone)[0]
+    open_deals = forecast_by_month(today=today, months=1)[0]
+    forecast = won["revenue"] + open_deals["weighted"]
+    target = _money(target)
+    return {
+        "month": month,
+        "won": won["revenue"],
+        "won_count": won["count"],
+        "weighted": open_deals["weighted"],
+        "open_count": open_deals["count"],
+        "forecast": forecast,
+        "target": target,
+        "gap": (target - forecast) if target else None,
+        "share": (forecast / target).quantize(Decimal("0.0001")) if target else None,
+    }
+
+
+def team_home(
+    *, now: dt.datetime, zone: zoneinfo.ZoneInfo, limits: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """A sales manager's team on My work: stale and overdue deals by owner, this month's
+    forecast against the target (``RELAY_MONTHLY_SALES_TARGET``), the deals that moved
+    stage this week. Four queries, and the stale limits unless given."""
+    today = timezone.localtime(now, zone).date()
+    owners = stuck_by_owner(now=now, limits=limits)
+    moved, moved_total = moved_this_week(now=now, zone=zone)
+    return {
+        "owners": owners,
+        "overdue": sum(r["overdue"] for r in owners),
+        "stuck": sum(r["stuck"] for r in owners),
+        "forecast": forecast_against_target(
+            today=today, zone=zone, target=settings.RELAY_MONTHLY_SALES_TARGET
+        ),
+        "moved": moved,
+        "moved_total": moved_total,
+        "currency": settings.RELAY_CURRENCY,
+    }
+
+
+def moved_this_week(
+    *, now: dt.datetime, zone: zoneinfo.ZoneInfo, limit: int = HOME_ROWS
+) -> tuple[list[Any], int]:
+    """Stage changes since Monday 00:00 in ``zone``, newest first, with their deals, and
+    how many there are in all. One query."""
+    today = timezone.localtime(now, zone).date()
+    monday = start_of_day(today - dt.timedelta(days=today.weekday()), zone)
+    rows = list(
+        StageChange.objects.filter(at__gte=monday, at__lte=now)
+        .select_related("deal", "deal__company", "deal__owner", "by")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-at", "-pk")[:limit]
+    )
+    return rows, (rows[0].total if rows else 0)
 
 
 # Delivery demand ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """My work, search and the dashboards: HTTP only; selectors and widgets do the reading."""
 
+import rules
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
@@ -8,8 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.roles import Role
 from crm import selectors as crm_selectors
 from crm.http import csv_response, wants_csv
+from crm.models import stale_limits
 from dashboards import selectors
 from dashboards.forms import SalesFilterForm
 from dashboards.widgets import (
@@ -19,6 +22,7 @@ from dashboards.widgets import (
     DeliveryQuery,
     SalesQuery,
     Widget,
+    delivery_load,
     delivery_widget_names,
 )
 from inputs.text import clean_query_text
@@ -27,11 +31,25 @@ from projects import selectors as project_selectors
 
 @require_GET
 def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
-    context: dict[str, object] = {}
-    if request.user.has_perm("crm.add_deal"):
-        context["next_actions"] = crm_selectors.my_next_actions(user=request.user)
-        context["recent_activity"] = crm_selectors.recent_activity(user=request.user)
-    context.update(project_selectors.my_work_context(request.user))
+    """The home of each role: a rep's day, a manager's team, a delivery lead's projects and
+    team load, a member's tasks (several at once for someone with several roles)."""
+    user, now = request.user, timezone.now()
+    # The rules alone (as the navigation): no database permission lookups.
+    can_sell = rules.has_perm("crm.add_deal", user)
+    context: dict[str, object] = {"can_sell": can_sell}
+    if can_sell:
+        limits = stale_limits()
+        context["next_actions"] = crm_selectors.my_next_actions(user=user, now=now)
+        context["recent_activity"] = crm_selectors.recent_activity(user=user)
+        stuck, total = crm_selectors.my_stuck_deals(user=user, now=now, limits=limits)
+        context["stuck_deals"], context["stuck_total"] = stuck, total
+        if user.has_role(Role.SALES_MANAGER):
+            context["team"] = selectors.team_home(now=now, zone=user.zone, limits=limits)
+    delivery = project_selectors.my_work_context(user)
+    context.update(delivery)
+    if delivery.get("leads_projects"):
+        query = DeliveryQuery(user=user, now=now, weeks=4, lead_id=user.pk)
+        context["team_load"] = delivery_load(query)
     return render(request, "dashboards/my_work.html", context)
 
 

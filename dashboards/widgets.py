@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from accounts import formats
 from accounts.models import User
@@ -55,6 +57,24 @@ class Cell:
     url: str | None = None
     css: str = ""
     label: str = ""
+
+    def html(self, first: bool) -> str:
+        """The cell as ``_table.html`` shows it: the row's first cell is its header."""
+        inner = format_html('<a href="{}">{}</a>', self.url, self.text) if self.url else self.text
+        if first:
+            return format_html('<th scope="row" data-label="{}">{}</th>', self.label, inner)
+        css = " ".join(
+            c for c in ("num" if self.numeric else "", f"is-{self.css}" if self.css else "") if c
+        )
+        if css:
+            return format_html('<td data-label="{}" class="{}">{}</td>', self.label, css, inner)
+        return format_html('<td data-label="{}">{}</td>', self.label, inner)
+
+
+def _row_html(cells: list[Cell]) -> str:
+    return format_html(
+        "<tr>{}</tr>", mark_safe("".join(cell.html(i == 0) for i, cell in enumerate(cells)))
+    )
 
 
 @dataclass
@@ -97,6 +117,21 @@ class Widget:
     @property
     def has_money(self) -> bool:
         return any(c.kind == MONEY for c in self.columns)
+
+    @property
+    def body_html(self) -> str:
+        """The table's rows as HTML, built here: a few microseconds a cell where the template
+        language took tens (the delivery dashboard renders hundreds of cells)."""
+        return mark_safe("".join(_row_html(row) for row in self.table))
+
+    @property
+    def footer_html(self) -> str:
+        cells = self.footer_cells
+        if not cells:
+            return ""
+        for cell in cells:  # the footer marks no cell and links nowhere
+            cell.css, cell.url = "", None
+        return _row_html(cells)
 
     def csv_header(self) -> list[str]:
         """The column keys, and ``currency`` last when there are amounts (house CSV rule)."""
@@ -476,6 +511,8 @@ class DeliveryQuery:
     now: dt.datetime
     weeks: int = 8
     months: int = 6
+    # Only the projects this user leads (a delivery lead's team on My work).
+    lead_id: int | None = None
     _holidays: frozenset[dt.date] | None = None
 
     @property
@@ -616,7 +653,7 @@ def delivery_approvals(q: DeliveryQuery) -> Widget:
 
 def delivery_load(q: DeliveryQuery) -> Widget:
     data = selectors.load_by_person_week(
-        user=q.user, today=q.today, holidays=q.holidays, weeks=q.weeks
+        user=q.user, today=q.today, holidays=q.holidays, weeks=q.weeks, lead_id=q.lead_id
     )
     weeks, capacity = data["weeks"], data["capacity"]
     columns = [Column("person", "Person")] + [

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Subquery, Value, When, Window
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from accounts.roles import Role
 from inputs.text import clean_query_text
 from projects import panels, scheduling
 from projects.models import (
+    OPEN_PROJECT_STATUSES,
     ChecklistItem,
     Comment,
     Dependency,
@@ -23,6 +24,7 @@ from projects.models import (
     Mention,
     Milestone,
     Project,
+    ProjectStatus,
     ProjectTemplate,
     Task,
     TaskStatus,
@@ -304,24 +306,92 @@ def task_comments(task: Task) -> QuerySet[Comment]:
     )
 
 
-def my_open_tasks(user: User, *, limit: int = 50) -> list[Task]:
-    """Open tasks assigned to ``user`` in projects they can see, soonest first."""
-    return list(
+# How many rows each list on My work shows; each says how many there are in all.
+HOME_ROWS = 10
+
+
+def _in_order_of_need(tasks: QuerySet[Task], today: date) -> QuerySet[Task]:
+    """Open tasks in order of need: overdue ones first (``TaskQuerySet.overdue``: of a
+    planning or active project, planned to finish before ``today``), then by planned finish,
+    soonest first; on the same day critical ones first, then those in progress; unplanned
+    ones last. A task waiting on a predecessor keeps its place (its finish date still
+    counts) and is marked by ``mark_blockers``."""
+    overdue = Q(
+        project__status__in=(ProjectStatus.PLANNING, ProjectStatus.ACTIVE),
+        planned_finish__lt=today,
+    )
+    return tasks.annotate(
+        late=Case(When(overdue, then=Value(True)), default=Value(False)),
+        total=Window(Count("pk")),
+    ).order_by(
+        F("late").desc(),
+        F("planned_finish").asc(nulls_last=True),
+        F("is_critical").desc(),
+        F("status").asc(),  # in_progress before todo
+        "pk",
+    )
+
+
+def my_open_tasks(user: User, *, limit: int = 50, today: date | None = None) -> list[Task]:
+    """Open tasks assigned to ``user`` in projects they can see, in order of need
+    (``_in_order_of_need``, by the user's own today); each row carries ``late`` and
+    ``total`` (how many there are in all). One query."""
+    today = today or timezone.localtime(timezone.now(), user.zone).date()
+    tasks = (
         Task.objects.filter(assignee=user)
         .exclude(status=TaskStatus.DONE)
         .filter(project_visible_q(user, "project__"))
         .select_related("project")
-        .order_by("planned_finish", "pk")[:limit]
     )
+    return list(_in_order_of_need(tasks, today)[:limit])
 
 
 def approvals_waiting_for(user: User, *, limit: int = 50) -> list[Milestone]:
-    """Milestones ``user`` must approve, with how many of their tasks are still open."""
+    """Milestones ``user`` must approve, with how many of their tasks are still open;
+    those ready to approve (no open task) first, then by due date."""
     return list(
         Milestone.objects.filter(approver=user, requires_approval=True, approved_at__isnull=True)
         .select_related("project")
         .annotate(open_task_count=Count("tasks", filter=~Q(tasks__status=TaskStatus.DONE)))
-        .order_by("due_date", "pk")[:limit]
+        .order_by(
+            Case(When(open_task_count=0, then=Value(0)), default=Value(1)),
+            F("due_date").asc(nulls_last=True),
+            "pk",
+        )[:limit]
+    )
+
+
+def projects_led_by(user: User, *, limit: int = HOME_ROWS) -> list[Any]:
+    """Open projects ``user`` leads: at risk first (R7), then by forecast finish; each with
+    ``slip_days`` (forecast finish minus promised date, None without both) and ``total``
+    (how many in all). One query."""
+    projects = list(
+        Project.objects.filter(delivery_lead=user, status__in=OPEN_PROJECT_STATUSES)
+        .select_related("company")
+        .annotate(total=Window(Count("pk")))
+        .order_by(F("at_risk").desc(), F("planned_finish").asc(nulls_last=True), "name", "pk")[
+            :limit
+        ]
+    )
+    for project in projects:
+        slip = (
+            (project.planned_finish - project.promised_date).days
+            if project.planned_finish and project.promised_date
+            else None
+        )
+        project.slip_days = slip  # type: ignore[attr-defined]
+    return projects
+
+
+def late_tasks_led_by(user: User, *, today: date, limit: int = HOME_ROWS) -> list[Task]:
+    """Overdue tasks (``TaskQuerySet.overdue``) of the projects ``user`` leads, the latest
+    first, with ``total`` (how many in all). One query."""
+    return list(
+        Task.objects.filter(project__delivery_lead=user)
+        .overdue(today)
+        .select_related("project", "assignee")
+        .annotate(total=Window(Count("pk")))
+        .order_by("planned_finish", "pk")[:limit]
     )
 
 
@@ -502,15 +572,29 @@ def template_summaries() -> list[dict]:
 
 
 def my_work_context(user: User | AnonymousUser) -> dict[str, Any]:
-    """The delivery part of My work: my open tasks and the approvals waiting for me."""
+    """The delivery part of My work: my open tasks in order of need (each marked with what
+    blocks it), the approvals waiting for me; for a delivery lead also the projects they
+    lead and those projects' late tasks. A fixed number of queries (up to five)."""
     if not isinstance(user, User):
         return {"show_delivery": False}
-    tasks = my_open_tasks(user)
+    today = timezone.localtime(timezone.now(), user.zone).date()
+    tasks = my_open_tasks(user, today=today)
+    mark_blockers(tasks)
     approvals = approvals_waiting_for(user)
-    return {
+    context: dict[str, Any] = {
         "show_delivery": bool(tasks or approvals)
         or user.has_role(Role.DELIVERY_LEAD, Role.DELIVERY_MEMBER, Role.ADMIN),
         "my_tasks": tasks,
+        "my_tasks_total": tasks[0].total if tasks else 0,  # type: ignore[attr-defined]
         "my_approvals": approvals,
-        "delivery_today": timezone.localdate(),
+        "delivery_today": today,
+        "leads_projects": user.has_role(Role.DELIVERY_LEAD),
     }
+    if context["leads_projects"]:
+        led = projects_led_by(user)
+        late = late_tasks_led_by(user, today=today)
+        context["led_projects"] = led
+        context["led_projects_total"] = led[0].total if led else 0
+        context["late_tasks"] = late
+        context["late_tasks_total"] = late[0].total if late else 0  # type: ignore[attr-defined]
+    return context
