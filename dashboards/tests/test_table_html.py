@@ -32,9 +32,9 @@ def test_a_widgets_rows_and_footer_as_html():
         '<td data-label="€" class="num">—</td></tr>'
         '<tr><th scope="row" data-label="Person">Ben</th>'
         '<td data-label="Days" class="num">0</td>'
-        '<td data-label="€" class="num is-warn">1,234.50</td></tr>'
+        '<td data-label="€" class="num is-warn">1,234.50\u00a0EUR</td></tr>'
     )
     assert widget.footer_html == (
         '<tr><th scope="row" data-label="Person">All</th>'
-        '<td data-label="Days" class="num">6</td><td data-label="€" class="num">1.00</td></tr>'
+        '<td data-label="Days" class="num">6</td><td data-label="€" class="num">1\u00a0EUR</td></tr>'
     )

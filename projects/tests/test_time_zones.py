@@ -57,7 +57,7 @@ def test_the_timeline_says_its_dates_the_house_way(client, project, add_task, me
     client.force_login(member)
     html = client.get(reverse("projects:project-timeline", args=[project.pk])).content.decode()
     assert "<title>Wireframes: 2 Mar to 4 Mar · critical</title>" in html
-    assert "1 tasks from 2 Mar 2026 to 4 Mar 2026; the critical path is Wireframes." in html
+    assert "1 task from 2 Mar 2026 to 4 Mar 2026; the critical path is Wireframes." in html
 
 
 def test_a_holiday_names_its_day_the_house_way():
