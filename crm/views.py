@@ -24,6 +24,7 @@ from crm.forms import (
     DealFilterForm,
     DealForm,
     ReopenForm,
+    TransitionForm,
 )
 from crm.http import (
     apply_errors,
@@ -32,6 +33,7 @@ from crm.http import (
     csv_response,
     paginate,
     render_page,
+    render_partials,
     safe_next,
     wants_csv,
 )
@@ -55,6 +57,8 @@ def _require_perm(request: AuthenticatedHttpRequest, perm: str, obj: Any = None)
 
 
 # Deals -------------------------------------------------------------------------------
+
+DETAIL = "crm/deal_detail.html"
 
 
 @require_GET
@@ -215,18 +219,10 @@ def _deal_context(request: AuthenticatedHttpRequest, deal: Deal, **extra: Any) -
                 if move.name != "reopen" and not can_edit:
                     continue
                 transitions.append({"name": move.name, "target": Stage(move.target)})
-    stage_steps = [
-        {"value": s, "label": s.label, "current": s == deal.stage, "done": _stage_index(deal) > i}
-        for i, s in enumerate(OPEN_STAGES)
-    ]
-    closing = Stage.LOST if deal.stage == Stage.LOST else Stage.WON
-    stage_steps.append(
-        {"value": closing, "label": closing.label, "current": deal.stage == closing, "done": False}
-    )
     context = {
         "deal": deal,
         "panels": deal_panels(request, deal),
-        "stage_steps": stage_steps,
+        "stage_steps": _stage_steps(deal),
         "can_edit": can_edit,
         "transitions": transitions,
         "timeline": selectors.deal_timeline(deal=deal),
@@ -239,8 +235,43 @@ def _deal_context(request: AuthenticatedHttpRequest, deal: Deal, **extra: Any) -
     return context
 
 
-def _stage_index(deal: Deal) -> int:
-    return OPEN_STAGES.index(deal.stage) if deal.stage in OPEN_STAGES else len(OPEN_STAGES)
+def _stage_steps(deal: Deal) -> list[dict[str, Any]]:
+    """The stepper: the stages the deal really passed are done. An open deal moves forward
+    one stage at a time, so it passed every stage before its own; a closed one passed what
+    its stage history says (a deal won from Proposal never was in Negotiation, a lost one
+    not past where it was lost). A closed deal without history shows what is certain."""
+    passed: list[str]
+    if deal.is_open:
+        passed = list(OPEN_STAGES[: OPEN_STAGES.index(deal.stage)])
+    else:
+        history = selectors.deal_stages_passed(deal=deal)
+        if history is not None:
+            passed = history
+        elif deal.stage == Stage.WON:  # imported closed: a won deal was at least proposed
+            passed = [Stage.LEAD, Stage.QUALIFIED, Stage.PROPOSAL]
+        else:  # and where a lost one stopped is unknown
+            passed = []
+    steps = [
+        {
+            "value": s,
+            "label": s.label,
+            "current": s == deal.stage,
+            "done": s in passed,
+            "skipped": not deal.is_open and s not in passed,
+        }
+        for s in OPEN_STAGES
+    ]
+    closing = Stage.LOST if deal.stage == Stage.LOST else Stage.WON
+    steps.append(
+        {
+            "value": closing,
+            "label": closing.label,
+            "current": deal.stage == closing,
+            "done": False,
+            "skipped": False,
+        }
+    )
+    return steps
 
 
 @require_GET
@@ -337,14 +368,14 @@ def deal_complete_next_action(request: AuthenticatedHttpRequest, pk: int) -> Htt
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Done. The next action is set.")
+            saved = "Done. The next action is set."
             if request.htmx:
-                return render_page(
-                    request,
-                    "crm/deal_detail.html",
-                    _deal_context(request, deal),
-                    partial="deal-main",
+                # In place: the next action card, and the outcome at the top of the history.
+                context = _deal_context(request, deal, saved=saved)
+                return render_partials(
+                    request, DETAIL, context, partial="next-action", oob=["timeline-entries"]
                 )
+            messages.success(request, saved)
             return redirect("crm:deal-detail", pk=deal.pk)
     context = _deal_context(request, deal, complete_form=form)
     return render_page(request, "crm/deal_detail.html", context, partial="next-action", status=422)
@@ -355,7 +386,7 @@ def deal_activity_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     deal = selectors.deal_get_for_user(user=request.user, pk=pk)
     _require_perm(request, "crm.add_deal")
     form = ActivityForm(request.POST)
-    status = 200
+    status, saved = 200, ""
     if form.is_valid():
         try:
             services.activity_create(by=request.user, deal=deal, **form.cleaned_data)
@@ -364,11 +395,13 @@ def deal_activity_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
             status = 422
         else:
             form = ActivityForm()
+            saved = "Activity logged."
             if not request.htmx:
+                messages.success(request, saved)
                 return redirect("crm:deal-detail", pk=deal.pk)
     else:
         status = 422
-    context = _deal_context(request, deal, activity_form=form)
+    context = _deal_context(request, deal, activity_form=form, saved=saved)
     return render_page(request, "crm/deal_detail.html", context, partial="timeline", status=status)
 
 
@@ -394,11 +427,7 @@ def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> Ht
     _require_perm(request, perm, deal)
     next_url = safe_next(request, reverse("crm:deal-detail", args=[pk]))
     form_class = TRANSITION_FORMS.get(name)
-    form = (
-        form_class(request.POST or None, initial=_transition_initial(deal, name))
-        if form_class
-        else None
-    )
+    form = _transition_form(deal, name, request.POST or None) if form_class else None
     if request.method == "GET":
         return render_page(
             request,
@@ -413,7 +442,7 @@ def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> Ht
             return render_page(
                 request, "crm/transition_form.html", context, partial="transition-form", status=422
             )
-        params = dict(form.cleaned_data)
+        params = form.params()
         if isinstance(form, ReopenForm):
             params = {
                 "next_action": params["next_action"],
@@ -427,7 +456,7 @@ def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> Ht
         if form_class is None:
             messages.error(request, " ".join(error.messages))
             return _refresh(request, next_url, status=422)
-        form = form_class(request.POST, initial=_transition_initial(deal, name))
+        form = _transition_form(deal, name, request.POST)
         form.is_valid()
         apply_errors(form, error)
         context = _transition_form_context(deal, name, form, next_url=next_url)
@@ -440,6 +469,16 @@ def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> Ht
         response["HX-Redirect"] = next_url
         return response
     return redirect(next_url)
+
+
+def _transition_form(deal: Deal, name: str, data: Any = None) -> TransitionForm:
+    """The transition's form: what the deal already has prefilled and optional, what its
+    rule (``services.transition_errors``) finds missing asked for."""
+    return TRANSITION_FORMS[name](
+        data,
+        initial=_transition_initial(deal, name),
+        missing=services.transition_errors(deal, name),
+    )
 
 
 def _transition_initial(deal: Deal, name: str) -> dict[str, Any]:
@@ -536,7 +575,7 @@ def pipeline_move(request: AuthenticatedHttpRequest) -> HttpResponse:
         return conflict_response(request, error.detail, next_url)
     except ValidationError as error:
         if name in TRANSITION_FORMS:
-            form = TRANSITION_FORMS[name](initial=_transition_initial(deal, name))
+            form = _transition_form(deal, name)
             form.cleaned_data, form._errors = {}, ErrorDict()  # type: ignore[attr-defined]
             apply_errors(form, error)
             context = _transition_form_context(deal, name, form, next_url=next_url)
