@@ -136,12 +136,22 @@ class CompleteNextActionForm(VersionedForm, NextActionFields):
 
     field_order = ["kind", "outcome", "next_action", "next_action_due_date", "next_action_due_time"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        # Its own ids: the deal page also holds the activity and deal forms (one "Kind"
+        # label, one "Next action" label each, every label pointing at its own field).
+        kwargs.setdefault("auto_id", "complete_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(choices=ActivityKind.choices)
     body = forms.CharField(
         label="What happened", widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_TEXT
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "activity_%s")  # see CompleteNextActionForm
+        super().__init__(*args, **kwargs)
 
 
 # Transition forms: exactly the fields a transition needs (the board's refusal form).

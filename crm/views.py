@@ -11,6 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from accounts.http import AuthenticatedHttpRequest
 from crm import selectors, services
@@ -309,6 +310,7 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not deal.is_open:
         for name in ("next_action", "next_action_due_date"):
             form.fields[name].required = False
+    company_before = deal.company_id
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {name: data[name] for name in services.DEAL_FIELDS}
@@ -334,9 +336,21 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            if request.htmx and deal.company_id == company_before:
+                # In place: the details, the title and the next action (what an edit
+                # changes); the form's own target is swapped for the whole card.
+                context = _deal_context(request, deal, saved="Deal saved.")
+                response = render_partials(
+                    request,
+                    DETAIL,
+                    context,
+                    partial="deal-fields",
+                    oob=["deal-title", "next-action"],
+                )
+                return reswap(retarget(response, "#deal-fields"), "outerHTML")
             messages.success(request, "Deal saved.")
             if request.htmx:
-                # The title, stage and panels may all have changed: reload the whole page.
+                # Another company: the handoff panel's stakeholders change too; reload.
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = reverse("crm:deal-detail", args=[deal.pk])
                 return response

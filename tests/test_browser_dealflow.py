@@ -90,6 +90,21 @@ def test_complete_next_action_refused_then_done_in_place(page: Page, live_server
     expect(history.get_by_role("status")).to_have_text("Activity logged.")
     expect(page.locator("#timeline-entries li").first).to_contain_text("Sent the offer by email.")
     assert page.evaluate(STAYED)
+
+    # Edit details: refused in place, then saved in place (the title changes with it).
+    details = page.locator("#deal-fields")
+    details.get_by_role("link", name="Edit details").click()
+    details.get_by_label("Title").fill("")
+    details.get_by_role("button", name="Save deal").click()
+    expect(details.locator("#id_title_error")).to_have_text("This field is required.")
+    details.get_by_label("Title").fill("Acme online shop")
+    details.get_by_role("button", name="Save deal").click()
+    expect(details.get_by_role("status")).to_have_text("Deal saved.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Acme online shop")
+    expect(details).to_contain_text("Acme")
+    assert page.evaluate(STAYED)
+    assert Deal.objects.get(pk=deal.pk).title == "Acme online shop"
+    shoot(page, "deal-saved-desktop")
     assert errors == [], errors
 
     page.set_viewport_size(PHONE)

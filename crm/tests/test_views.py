@@ -325,6 +325,41 @@ def test_edit_with_a_stale_version_is_a_conflict(client, rep, world):
     assert htmx.status_code == 409
 
 
+def test_edit_details_answers_in_place(client, rep, world):
+    deal = world["deal"]
+    client.force_login(rep)
+    url = reverse("crm:deal-edit", args=[deal.pk])
+    base = {
+        "title": "Acme relaunch 2",
+        "company": deal.company_id,
+        "amount": "-5",
+        "next_action": "Call Anna",
+        "next_action_due_date": DUE,
+        "version": deal.version,
+    }
+    response = client.post(url, base, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<form id="deal-form"') and 'value="Acme relaunch 2"' in html
+    assert set(response.context["form"].errors) == {"amount"}
+    assert Deal.objects.get(pk=deal.pk).title == "Acme relaunch"
+    response = client.post(url, {**base, "amount": "5000"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#deal-fields", "outerHTML")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="deal-fields"')
+    assert '<ul class="messages in-place" role="status"><li class="success">Deal saved.' in html
+    assert '<h1 id="deal-title" hx-swap-oob="true">Acme relaunch 2</h1>' in html
+    assert 'id="next-action" class="card" aria-labelledby="next-action-title" hx-swap-oob' in html
+    assert html.count('role="status"') == 1 and list(response.wsgi_request._messages) == []
+    deal.refresh_from_db()
+    assert (deal.title, deal.amount, deal.next_action) == (
+        "Acme relaunch 2",
+        Decimal("5000.00"),
+        "Call Anna",
+    )
+
+
 def test_complete_and_set_the_next_action_in_one_step(client, rep, world):
     deal = world["deal"]
     client.force_login(rep)
