@@ -100,6 +100,7 @@ def test_complete_next_action_refused_then_done_in_place(page: Page, live_server
     details.get_by_label("Title").fill("Acme online shop")
     details.get_by_role("button", name="Save deal").click()
     expect(details.get_by_role("status")).to_have_text("Deal saved.")
+    expect(page.locator(".messages.in-place")).to_have_count(1)  # "Activity logged." is gone
     expect(page.get_by_role("heading", level=1)).to_have_text("Acme online shop")
     expect(details).to_contain_text("Acme")
     assert page.evaluate(STAYED)
