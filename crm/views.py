@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.utils import ErrorDict
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -278,7 +278,13 @@ def _stage_steps(deal: Deal) -> list[dict[str, Any]]:
 @require_GET
 def deal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = selectors.deal_get_for_user(user=request.user, pk=pk)
-    return render_page(request, "crm/deal_detail.html", _deal_context(request, deal))
+    return deal_page(request, deal)
+
+
+def deal_page(request: AuthenticatedHttpRequest, deal: Deal, *, status: int = 200) -> HttpResponse:
+    """The whole deal page: also the answer of a refused form posted without htmx (a panel
+    shows its own refused form from the request, see ``handoff.panels``)."""
+    return render(request, DETAIL, _deal_context(request, deal), status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from crm import selectors as crm_selectors
+from crm import views as crm_views
 from crm.http import apply_errors, conflict_response, render_page
 from handoff import selectors, services
 from handoff.forms import HandoffForm, PromiseCheckForm, WinForm
@@ -20,6 +21,9 @@ PANEL = "handoff/_deal_panel.html"
 def _panel(
     request: AuthenticatedHttpRequest, deal, form=None, status: int = 200, saved: str = ""
 ) -> HttpResponse:
+    if not request.htmx:  # the whole deal page, its panel showing this form
+        request.handoff_form = form  # type: ignore[attr-defined]
+        return crm_views.deal_page(request, deal, status=status)
     context = selectors.handoff_panel_context(user=request.user, deal=deal, form=form)
     context["saved"] = saved
     return render_page(request, PANEL, context, partial="handoff-panel", status=status)

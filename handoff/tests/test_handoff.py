@@ -406,6 +406,21 @@ def test_a_refused_win_keeps_what_was_typed(client, rep):
     assert state(deal) == before and not Handoff.objects.exists()
 
 
+def test_a_refused_win_without_htmx_answers_the_deal_page_as_typed(client, rep):
+    deal = DealFactory(owner=rep, proposal=True, title="Acme shop")
+    client.force_login(rep)
+    response = client.post(
+        reverse("handoff:win", args=[deal.pk]),
+        {"scope_summary": "Typed scope", "kickoff_date": "2026-11-30"},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "<html" in html and '<h1 id="deal-title">Acme shop</h1>' in html
+    assert "Typed scope</textarea>" in html and 'value="2026-11-30"' in html
+    assert "Choose the delivery lead." in html
+    assert not Handoff.objects.exists()
+
+
 def test_the_handoff_panel_alone_for_a_dialog(client, rep, other_rep, lead):
     deal = DealFactory(owner=rep, proposal=True)
     url = reverse("handoff:handoff-panel", args=[deal.pk])
