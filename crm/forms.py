@@ -1,7 +1,9 @@
 """Input shape only: the services enforce the rules."""
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 
@@ -134,6 +136,12 @@ class CompleteNextActionForm(VersionedForm, NextActionFields):
 
     field_order = ["kind", "outcome", "next_action", "next_action_due_date", "next_action_due_time"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        # Its own ids: the deal page also holds the activity and deal forms (one "Kind"
+        # label, one "Next action" label each, every label pointing at its own field).
+        kwargs.setdefault("auto_id", "complete_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(choices=ActivityKind.choices)
@@ -141,9 +149,49 @@ class ActivityForm(forms.Form):
         label="What happened", widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_TEXT
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "activity_%s")  # see CompleteNextActionForm
+        super().__init__(*args, **kwargs)
+
 
 # Transition forms: exactly the fields a transition needs (the board's refusal form).
-class QualifyForm(forms.Form):
+class TransitionForm(forms.Form):
+    """A transition's fields. Given ``missing`` (the fields its rule says are missing, as
+    ``services.transition_errors`` names them), the ones the deal already has are prefilled
+    and optional: the form asks only for what is missing, and a known value is kept unless
+    the user changes it."""
+
+    def __init__(self, *args, missing: Iterable[str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.known: list[str] = []
+        if missing is None:
+            return
+        asked = {FIELD_OF_RULE.get(name, name.removesuffix("_id")) for name in missing}
+        for name, field in self.fields.items():
+            if name not in asked and self.initial.get(name) not in (None, ""):
+                field.required = False
+                self.known.append(name)
+
+    def asked_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in self.known]
+
+    def known_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.known]
+
+    def params(self) -> dict[str, Any]:
+        """The cleaned values for the service; a known field left empty keeps its value."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if not (name in self.known and value in (None, ""))
+        }
+
+
+# A rule's name for a field, where the form's differs.
+FIELD_OF_RULE = {"next_action_due": "next_action_due_date"}
+
+
+class QualifyForm(TransitionForm):
     qualification_notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=MAX_TEXT,
@@ -151,23 +199,23 @@ class QualifyForm(forms.Form):
     )
 
 
-class ProposeForm(forms.Form):
+class ProposeForm(TransitionForm):
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     expected_close_date = DateField()
 
 
-class LoseForm(forms.Form):
+class LoseForm(TransitionForm):
     lost_reason = forms.ModelChoiceField(queryset=lost_reason_list(), label="Lost reason")
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_TEXT, required=False
     )
 
 
-class ReopenForm(NextActionFields):
+class ReopenForm(TransitionForm, NextActionFields):
     pass
 
 
-TRANSITION_FORMS: dict[str, type[forms.Form]] = {
+TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "qualify": QualifyForm,
     "propose": ProposeForm,
     "lose": LoseForm,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -32,6 +33,25 @@ def render_page(
     """The whole page, or only its named partial for an htmx request (same context)."""
     name = f"{template}#{partial}" if partial and getattr(request, "htmx", False) else template
     return render(request, name, context, status=status)
+
+
+def render_partials(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: str,
+    oob: Sequence[str] = (),
+    status: int = 200,
+) -> HttpResponse:
+    """An htmx answer: ``partial`` for the request's target, then each partial named in
+    ``oob``, swapped out of band (its root element carries ``hx-swap-oob`` when its name is
+    in the context's ``oob``), so a success re-renders everything it changed in place."""
+    context = {**context, "oob": set(oob)}
+    html = "".join(
+        render_to_string(f"{template}#{name}", context, request=request) for name in (partial, *oob)
+    )
+    return HttpResponse(html, status=status)
 
 
 def paginate(

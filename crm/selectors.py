@@ -281,6 +281,28 @@ def deal_timeline(*, deal: Deal, limit: int = 100) -> list[TimelineEntry]:
     return sorted(activities + changes, key=lambda e: e.at, reverse=True)[:limit]
 
 
+def deal_stages_passed(*, deal: Deal) -> list[str] | None:
+    """The stages the deal has been in since it was last (re)opened, in the order it passed
+    them, read from its stage history (one query); None when it has no history (an import
+    that brought it straight to its stage)."""
+    changes = list(
+        StageChange.objects.filter(deal=deal)
+        .order_by("at", "pk")
+        .values_list("from_stage", "to_stage")
+    )
+    if not changes:
+        return None
+    passed: list[str] = []
+    for from_stage, to_stage in changes:
+        if to_stage == Stage.LEAD:  # reopened: the pipeline starts again
+            passed = []
+        if not passed:
+            passed.append(from_stage if to_stage != Stage.LEAD else to_stage)
+        if to_stage not in passed:
+            passed.append(to_stage)
+    return passed
+
+
 def _sees_customers(user: User) -> bool:
     """Sales, admins and delivery people see companies and contacts."""
     return _can_use_crm(user) or user.has_role(*DELIVERY_ROLES)

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.utils import ErrorDict
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.formats import csv_money
 from accounts.http import AuthenticatedHttpRequest
@@ -26,6 +26,7 @@ from crm.forms import (
     DealFilterForm,
     DealForm,
     ReopenForm,
+    TransitionForm,
 )
 from crm.http import (
     apply_errors,
@@ -34,6 +35,7 @@ from crm.http import (
     csv_response,
     paginate,
     render_page,
+    render_partials,
     safe_next,
     wants_csv,
 )
@@ -57,6 +59,8 @@ def _require_perm(request: AuthenticatedHttpRequest, perm: str, obj: Any = None)
 
 
 # Deals -------------------------------------------------------------------------------
+
+DETAIL = "crm/deal_detail.html"
 
 
 @require_GET
@@ -218,18 +222,10 @@ def _deal_context(request: AuthenticatedHttpRequest, deal: Deal, **extra: Any) -
                 if move.name != "reopen" and not can_edit:
                     continue
                 transitions.append({"name": move.name, "target": Stage(move.target)})
-    stage_steps = [
-        {"value": s, "label": s.label, "current": s == deal.stage, "done": _stage_index(deal) > i}
-        for i, s in enumerate(OPEN_STAGES)
-    ]
-    closing = Stage.LOST if deal.stage == Stage.LOST else Stage.WON
-    stage_steps.append(
-        {"value": closing, "label": closing.label, "current": deal.stage == closing, "done": False}
-    )
     context = {
         "deal": deal,
         "panels": deal_panels(request, deal),
-        "stage_steps": stage_steps,
+        "stage_steps": _stage_steps(deal),
         "can_edit": can_edit,
         "transitions": transitions,
         "timeline": selectors.deal_timeline(deal=deal),
@@ -242,14 +238,55 @@ def _deal_context(request: AuthenticatedHttpRequest, deal: Deal, **extra: Any) -
     return context
 
 
-def _stage_index(deal: Deal) -> int:
-    return OPEN_STAGES.index(deal.stage) if deal.stage in OPEN_STAGES else len(OPEN_STAGES)
+def _stage_steps(deal: Deal) -> list[dict[str, Any]]:
+    """The stepper: the stages the deal really passed are done. An open deal moves forward
+    one stage at a time, so it passed every stage before its own; a closed one passed what
+    its stage history says (a deal won from Proposal never was in Negotiation, a lost one
+    not past where it was lost). A closed deal without history shows what is certain."""
+    passed: list[str]
+    if deal.is_open:
+        passed = list(OPEN_STAGES[: OPEN_STAGES.index(deal.stage)])
+    else:
+        history = selectors.deal_stages_passed(deal=deal)
+        if history is not None:
+            passed = history
+        elif deal.stage == Stage.WON:  # imported closed: a won deal was at least proposed
+            passed = [Stage.LEAD, Stage.QUALIFIED, Stage.PROPOSAL]
+        else:  # and where a lost one stopped is unknown
+            passed = []
+    steps = [
+        {
+            "value": s,
+            "label": s.label,
+            "current": s == deal.stage,
+            "done": s in passed,
+            "skipped": not deal.is_open and s not in passed,
+        }
+        for s in OPEN_STAGES
+    ]
+    closing = Stage.LOST if deal.stage == Stage.LOST else Stage.WON
+    steps.append(
+        {
+            "value": closing,
+            "label": closing.label,
+            "current": deal.stage == closing,
+            "done": False,
+            "skipped": False,
+        }
+    )
+    return steps
 
 
 @require_GET
 def deal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = selectors.deal_get_for_user(user=request.user, pk=pk)
-    return render_page(request, "crm/deal_detail.html", _deal_context(request, deal))
+    return deal_page(request, deal)
+
+
+def deal_page(request: AuthenticatedHttpRequest, deal: Deal, *, status: int = 200) -> HttpResponse:
+    """The whole deal page: also the answer of a refused form posted without htmx (a panel
+    shows its own refused form from the request, see ``handoff.panels``)."""
+    return render(request, DETAIL, _deal_context(request, deal), status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -281,6 +318,7 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not deal.is_open:
         for name in ("next_action", "next_action_due_date"):
             form.fields[name].required = False
+    company_before = deal.company_id
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {name: data[name] for name in services.DEAL_FIELDS}
@@ -306,9 +344,21 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            if request.htmx and deal.company_id == company_before:
+                # In place: the details, the title and the next action (what an edit
+                # changes); the form's own target is swapped for the whole card.
+                context = _deal_context(request, deal, saved="Deal saved.")
+                response = render_partials(
+                    request,
+                    DETAIL,
+                    context,
+                    partial="deal-fields",
+                    oob=["deal-title", "next-action"],
+                )
+                return reswap(retarget(response, "#deal-fields"), "outerHTML")
             messages.success(request, "Deal saved.")
             if request.htmx:
-                # The title, stage and panels may all have changed: reload the whole page.
+                # Another company: the handoff panel's stakeholders change too; reload.
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = reverse("crm:deal-detail", args=[deal.pk])
                 return response
@@ -340,14 +390,14 @@ def deal_complete_next_action(request: AuthenticatedHttpRequest, pk: int) -> Htt
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Done. The next action is set.")
+            saved = "Done. The next action is set."
             if request.htmx:
-                return render_page(
-                    request,
-                    "crm/deal_detail.html",
-                    _deal_context(request, deal),
-                    partial="deal-main",
+                # In place: the next action card, and the outcome at the top of the history.
+                context = _deal_context(request, deal, saved=saved)
+                return render_partials(
+                    request, DETAIL, context, partial="next-action", oob=["timeline-entries"]
                 )
+            messages.success(request, saved)
             return redirect("crm:deal-detail", pk=deal.pk)
     context = _deal_context(request, deal, complete_form=form)
     return render_page(request, "crm/deal_detail.html", context, partial="next-action", status=422)
@@ -358,7 +408,7 @@ def deal_activity_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     deal = selectors.deal_get_for_user(user=request.user, pk=pk)
     _require_perm(request, "crm.add_deal")
     form = ActivityForm(request.POST)
-    status = 200
+    status, saved = 200, ""
     if form.is_valid():
         try:
             services.activity_create(by=request.user, deal=deal, **form.cleaned_data)
@@ -367,11 +417,13 @@ def deal_activity_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
             status = 422
         else:
             form = ActivityForm()
+            saved = "Activity logged."
             if not request.htmx:
+                messages.success(request, saved)
                 return redirect("crm:deal-detail", pk=deal.pk)
     else:
         status = 422
-    context = _deal_context(request, deal, activity_form=form)
+    context = _deal_context(request, deal, activity_form=form, saved=saved)
     return render_page(request, "crm/deal_detail.html", context, partial="timeline", status=status)
 
 
@@ -397,11 +449,7 @@ def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> Ht
     _require_perm(request, perm, deal)
     next_url = safe_next(request, reverse("crm:deal-detail", args=[pk]))
     form_class = TRANSITION_FORMS.get(name)
-    form = (
-        form_class(request.POST or None, initial=_transition_initial(deal, name))
-        if form_class
-        else None
-    )
+    form = _transition_form(deal, name, request.POST or None) if form_class else None
     if request.method == "GET":
         return render_page(
             request,
@@ -416,7 +464,7 @@ def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> Ht
             return render_page(
                 request, "crm/transition_form.html", context, partial="transition-form", status=422
             )
-        params = dict(form.cleaned_data)
+        params = form.params()
         if isinstance(form, ReopenForm):
             params = {
                 "next_action": params["next_action"],
@@ -430,7 +478,7 @@ def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> Ht
         if form_class is None:
             messages.error(request, " ".join(error.messages))
             return _refresh(request, next_url, status=422)
-        form = form_class(request.POST, initial=_transition_initial(deal, name))
+        form = _transition_form(deal, name, request.POST)
         form.is_valid()
         apply_errors(form, error)
         context = _transition_form_context(deal, name, form, next_url=next_url)
@@ -443,6 +491,16 @@ def deal_transition(request: AuthenticatedHttpRequest, pk: int, name: str) -> Ht
         response["HX-Redirect"] = next_url
         return response
     return redirect(next_url)
+
+
+def _transition_form(deal: Deal, name: str, data: Any = None) -> TransitionForm:
+    """The transition's form: what the deal already has prefilled and optional, what its
+    rule (``services.transition_errors``) finds missing asked for."""
+    return TRANSITION_FORMS[name](
+        data,
+        initial=_transition_initial(deal, name),
+        missing=services.transition_errors(deal, name),
+    )
 
 
 def _transition_initial(deal: Deal, name: str) -> dict[str, Any]:
@@ -537,7 +595,7 @@ def pipeline_move(request: AuthenticatedHttpRequest) -> HttpResponse:
         return conflict_response(request, error.detail, next_url)
     except ValidationError as error:
         if name in TRANSITION_FORMS:
-            form = TRANSITION_FORMS[name](initial=_transition_initial(deal, name))
+            form = _transition_form(deal, name)
             form.cleaned_data, form._errors = {}, ErrorDict()  # type: ignore[attr-defined]
             apply_errors(form, error)
             context = _transition_form_context(deal, name, form, next_url=next_url)

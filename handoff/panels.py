@@ -19,7 +19,9 @@ def deal_handoff_panel(request: HttpRequest, deal: Deal) -> SafeString | None:
     """Open deals: the handoff draft and the win form. Won deals: the handoff and project."""
     if deal.stage == Stage.LOST:
         return None
-    context = selectors.handoff_panel_context(user=request.user, deal=deal)  # type: ignore[arg-type]
+    # A refused form posted without htmx comes back on the whole deal page, as typed.
+    form = getattr(request, "handoff_form", None)
+    context = selectors.handoff_panel_context(user=request.user, deal=deal, form=form)  # type: ignore[arg-type]
     return SafeString(render_to_string("handoff/_deal_panel.html", context, request=request))
 
 

@@ -3,12 +3,21 @@
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from accounts.models import User
 from crm.models import Deal, Stage
 from handoff.forms import HandoffForm, WinForm
 from handoff.models import Handoff
-from handoff.services import REQUIRED_LABELS, handoff_for, handoff_missing, promise_check
+from handoff.services import (
+    REFUSAL_LABELS,
+    REQUIRED_LABELS,
+    REQUIRED_MESSAGES,
+    handoff_for,
+    handoff_missing,
+    promise_check,
+    win_refusals,
+)
 from projects.models import Task, TaskStatus
 from projects.selectors import project_visible_q
 
@@ -83,12 +92,14 @@ def handoff_panel_context(
     override = (
         form["override_reason"] if form is not None and "override_reason" in form.fields else None
     )
+    override_value = (override.value() if override is not None else "") or ""
     return {
+        **win_status(user=user, deal=deal, handoff=shown, missing=missing, override=override_value),
         "deal": deal,
         "handoff": handoff,
         "missing": missing,
         "missing_labels": [REQUIRED_LABELS[name] for name in missing],
-        "override_value": override.value() if override is not None else "",
+        "override_value": override_value,
         "override_errors": override.errors if override is not None else [],
         "check": check,
         "form": form,
@@ -97,3 +108,33 @@ def handoff_panel_context(
         "show_project": project_id is not None,
         "progress": project_progress(project_id) if project_id is not None else None,
     }
+
+
+def win_status(
+    *, user: User, deal: Deal, handoff: Handoff, missing: list[str], override: str
+) -> dict[str, Any]:
+    """The panel's badge and reasons: what the win check (``win_refusals``, the gate's own)
+    says of this handoff now, never more."""
+    if handoff.project_id or deal.stage == Stage.WON:
+        return {"win_badge": "Won", "win_ready": True, "win_blockers": []}
+    today = timezone.localdate(timezone.now(), user.zone)
+    refusals = win_refusals(deal=deal, handoff=handoff, today=today, override_reason=override)
+    if not refusals:
+        return {"win_badge": "Ready to win", "win_ready": True, "win_blockers": []}
+    blockers = [message for messages in refusals.values() for message in messages]
+    if "stage" in refusals:
+        badge = "Blocked: propose first"
+    elif missing:
+        badge = f"Blocked: {len(missing)} missing"
+        missing_messages = {REQUIRED_MESSAGES[name] for name in missing}
+        blockers = [
+            "Still needed to win: " + ", ".join(REQUIRED_LABELS[n] for n in missing) + ".",
+            *(m for m in blockers if m not in missing_messages),
+        ]
+    else:
+        badge = "Blocked: " + ", ".join(REFUSAL_LABELS.get(name, name) for name in refusals)
+    if "stage" in refusals and missing:
+        blockers.append(
+            "Still needed to win: " + ", ".join(REQUIRED_LABELS[n] for n in missing) + "."
+        )
+    return {"win_badge": badge, "win_ready": False, "win_blockers": blockers}

@@ -57,6 +57,8 @@ REQUIRED_LABELS = {
     "template_id": "project template",
     "delivery_lead_id": "delivery lead",
 }
+# What blocks a win, by the field ``win_refusals`` names (the panel's badge says these).
+REFUSAL_LABELS = {**REQUIRED_LABELS, "override_reason": "promise override", "stage": "stage"}
 TEXT_FIELDS = ("scope_summary", "promised_timeline", "key_constraints")
 
 
@@ -191,6 +193,37 @@ def _check_complete(handoff: Handoff, deal: Deal, today: dt.date) -> dict[str, l
     return errors
 
 
+def win_refusals(
+    *, deal: Deal, handoff: Handoff, today: dt.date, override_reason: str = ""
+) -> dict[str, list[str]]:
+    """Why ``deal_win`` would refuse to win this deal with this handoff now, field by field
+    (empty: the win goes through). The one win check: the gate asks it, and so does the
+    handoff panel's badge, so the badge never says more than the gate allows."""
+    if deal.stage not in (Stage.PROPOSAL, Stage.NEGOTIATION):
+        return {
+            "stage": [f"A deal in {deal.get_stage_display()} cannot be won yet: propose first."]
+        }
+    errors = _check_complete(handoff, deal, today)
+    if errors:
+        return errors
+    check = promise_check(
+        template=handoff.template,
+        kickoff_date=handoff.kickoff_date,
+        promised_date=handoff.promised_date,
+    )
+    if check.error:
+        return {"kickoff_date": [check.error]}
+    if check.ok is False and not (override_reason or "").strip():
+        return {
+            "override_reason": [
+                f"The plan finishes on {format_date(check.planned_finish)}, after the promised "
+                f"{format_date(check.promised_date)}. Record why you win anyway, or change "
+                "the promise, kickoff or template."
+            ]
+        }
+    return {}
+
+
 @transaction.atomic
 def deal_win(
     *,
@@ -204,6 +237,7 @@ def deal_win(
     all in one transaction on the locked deal row. ``fields`` may complete the handoff in
     the same step; ``version``, the deal version the caller read, refuses a stale win."""
     _require_edit(by, deal)
+    today = timezone.localdate(timezone.now(), by.zone)
     try:
         locked = Deal.objects.select_for_update().select_related("company").get(pk=deal.pk)
     except Deal.DoesNotExist as error:
@@ -213,13 +247,14 @@ def deal_win(
     if locked.stage != deal.stage or (version is not None and int(version) != locked.version):
         raise EditConflict("Someone else changed this deal meanwhile; reload and try again.")
     if locked.stage not in (Stage.PROPOSAL, Stage.NEGOTIATION):
-        raise ValidationError(
-            {"stage": [f"A deal in {locked.get_stage_display()} cannot be won yet: propose first."]}
-        )
+        raise ValidationError(win_refusals(deal=locked, handoff=Handoff(deal=locked), today=today))
     if fields:
         handoff_save_draft(deal=locked, by=by, **fields)
     handoff = handoff_for(locked)
-    errors = _check_complete(handoff, locked, timezone.localdate(timezone.now(), by.zone))
+    override_reason = (override_reason or "").strip()
+    errors = win_refusals(
+        deal=locked, handoff=handoff, today=today, override_reason=override_reason
+    )
     if errors:
         raise ValidationError(errors)
     check = promise_check(
@@ -227,19 +262,6 @@ def deal_win(
         kickoff_date=handoff.kickoff_date,
         promised_date=handoff.promised_date,
     )
-    if check.error:
-        raise ValidationError({"kickoff_date": [check.error]})
-    override_reason = (override_reason or "").strip()
-    if check.ok is False and not override_reason:
-        raise ValidationError(
-            {
-                "override_reason": [
-                    f"The plan finishes on {format_date(check.planned_finish)}, after the promised "
-                    f"{format_date(check.promised_date)}. Record why you win anyway, or change "
-                    "the promise, kickoff or template."
-                ]
-            }
-        )
     if check.ok:
         override_reason = ""
     permit = WinPermit(handoff_id=handoff.pk)

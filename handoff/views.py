@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from crm import selectors as crm_selectors
+from crm import views as crm_views
 from crm.http import apply_errors, conflict_response, render_page
 from handoff import selectors, services
 from handoff.forms import HandoffForm, PromiseCheckForm, WinForm
@@ -17,9 +18,28 @@ from records import EditConflict
 PANEL = "handoff/_deal_panel.html"
 
 
-def _panel(request: AuthenticatedHttpRequest, deal, form=None, status: int = 200) -> HttpResponse:
+def _panel(
+    request: AuthenticatedHttpRequest, deal, form=None, status: int = 200, saved: str = ""
+) -> HttpResponse:
+    if not request.htmx:  # the whole deal page, its panel showing this form
+        request.handoff_form = form  # type: ignore[attr-defined]
+        return crm_views.deal_page(request, deal, status=status)
     context = selectors.handoff_panel_context(user=request.user, deal=deal, form=form)
+    context["saved"] = saved
     return render_page(request, PANEL, context, partial="handoff-panel", status=status)
+
+
+@require_GET
+def handoff_panel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The deal's handoff panel alone (the form with the live promise check and the win
+    button, for those who may edit it), for htmx to put anywhere: the deal page's sidebar,
+    or a dialog on the board when a card is dropped on Won. Its forms answer in place
+    (``#handoff``); a win lands on the new project (``HX-Redirect``). Without htmx: the
+    deal page at its panel."""
+    deal = crm_selectors.deal_get_for_user(user=request.user, pk=pk)
+    if not request.htmx:
+        return redirect(reverse("crm:deal-detail", args=[pk]) + "#handoff")
+    return _panel(request, deal)
 
 
 def _deal_for_edit(request: AuthenticatedHttpRequest, pk: int):
@@ -49,9 +69,10 @@ def handoff_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         apply_errors(form, error)
         return _panel(request, deal, form, status=422)
-    messages.success(request, "Handoff draft saved.")
+    saved = "Handoff draft saved."
     if request.htmx:
-        return _panel(request, deal)
+        return _panel(request, deal, saved=saved)
+    messages.success(request, saved)
     return redirect(reverse("crm:deal-detail", args=[pk]) + "#handoff")
 
 

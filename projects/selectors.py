@@ -272,6 +272,20 @@ def project_milestones(project: Project) -> QuerySet[Milestone]:
     )
 
 
+def milestone_open_tasks(project: Project) -> dict[int, list[str]]:
+    """The titles of each milestone's open tasks, in plan order (one query)."""
+    found: dict[int, list[str]] = {}
+    rows = (
+        Task.objects.filter(project=project, milestone__isnull=False)
+        .exclude(status=TaskStatus.DONE)
+        .order_by("planned_start", "pk")
+        .values_list("milestone_id", "title")
+    )
+    for milestone_id, title in rows:
+        found.setdefault(milestone_id, []).append(title)
+    return found
+
+
 def project_checklist(project: Project) -> QuerySet[ChecklistItem]:
     return ChecklistItem.objects.filter(project=project).select_related("done_by")
 

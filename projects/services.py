@@ -714,6 +714,35 @@ def milestone_update(*, by: User, milestone: Milestone, **changes: Any) -> Miles
     return milestone
 
 
+def milestone_approval_refusals(
+    *, by: User, milestone: Milestone, open_tasks: list[str]
+) -> dict[str, str]:
+    """R9: why ``by`` cannot approve ``milestone`` now (empty: they can), given the titles
+    of its open tasks in plan order. ``milestone_approve`` asks it, and so does the page's
+    Approve button, which is disabled with this reason."""
+    if not milestone.requires_approval:
+        return {"requires_approval": "This milestone does not require approval."}
+    # R9 asks the rule itself, not has_perm: a superuser passes every has_perm, but only the
+    # named approver may approve.
+    if not project_rules.can_approve.test(by, milestone):
+        return {
+            "approver": f"Only {milestone.approver}, the named approver, can approve this "
+            "milestone."
+        }
+    if milestone.approved_at:
+        return {
+            "approved_at": f"Already approved by {milestone.approved_by} on "
+            f"{format_date(milestone.approved_at)}."
+        }
+    if open_tasks:
+        return {
+            "tasks": "Finish these tasks before approving: "
+            + ", ".join(_quote(title) for title in open_tasks)
+            + "."
+        }
+    return {}
+
+
 @transaction.atomic
 def milestone_approve(*, by: User, milestone: Milestone, comment: str = "") -> Milestone:
     """R9: only the named approver approves, and only when the milestone's tasks are done."""
@@ -722,35 +751,17 @@ def milestone_approve(*, by: User, milestone: Milestone, comment: str = "") -> M
         .select_related("approved_by")
         .get(pk=milestone.pk)
     )
-    if not locked.requires_approval:
-        raise ValidationError({"requires_approval": "This milestone does not require approval."})
-    # R9 asks the rule itself, not has_perm: a superuser passes every has_perm, but only the
-    # named approver may approve.
-    if not project_rules.can_approve.test(by, locked):
-        raise PermissionDenied(
-            f"Only {milestone.approver}, the named approver, can approve this milestone."
-        )
-    if locked.approved_at:
-        raise ValidationError(
-            {
-                "approved_at": f"Already approved by {locked.approved_by} on "
-                f"{format_date(locked.approved_at)}."
-            }
-        )
     open_tasks = list(
         Task.objects.filter(milestone=locked)
         .exclude(status=TaskStatus.DONE)
         .order_by("planned_start", "pk")
         .values_list("title", flat=True)
     )
-    if open_tasks:
-        raise ValidationError(
-            {
-                "tasks": "Finish these tasks before approving: "
-                + ", ".join(_quote(title) for title in open_tasks)
-                + "."
-            }
-        )
+    refusals = milestone_approval_refusals(by=by, milestone=locked, open_tasks=open_tasks)
+    if "approver" in refusals:
+        raise PermissionDenied(refusals["approver"])
+    if refusals:
+        raise ValidationError(refusals)
     milestone.approved_by = by
     milestone.approved_at = timezone.now()
     milestone.approval_comment = (comment or "").strip()

@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from crm.http import apply_errors, created_once, paginate, render_page, safe_next
+from crm.http import (
+    apply_errors,
+    created_once,
+    paginate,
+    render_page,
+    render_partials,
+    safe_next,
+)
 from inputs.numbers import query_page
 from projects import gantt, selectors, services
 from projects import rules as project_rules
@@ -185,17 +192,11 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"project": project, "tab": "overview", **page, **_plan(user, project, tasks)}
     if getattr(request, "htmx", False) and "page" in request.GET:
         return render(request, "projects/project_detail.html#task-table", context)
-    milestones = list(selectors.project_milestones(project))
-    for milestone in milestones:
-        milestone.project = project
-        # R9: the rule itself, as the service asks it (has_perm passes any superuser).
-        milestone.can_approve = project_rules.can_approve.test(user, milestone)  # type: ignore[attr-defined]
     context.update(
         panels=project_panels(request, project),
-        milestones=milestones,
         checklist=list(selectors.project_checklist(project)),
         can_tick=user.has_perm("projects.tick_checklist", project),
-        approve_form=ApproveForm(),
+        **_milestones_context(user, project),
     )
     if context["can_manage"]:
         context.update(
@@ -203,10 +204,49 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 people=selectors.delivery_users(),
                 milestones=Milestone.objects.filter(project=project),
             ),
-            milestone_form=MilestoneForm(people=selectors.delivery_users()),
             checklist_form=ChecklistItemForm(),
         )
     return render(request, "projects/project_detail.html", context)
+
+
+def _milestones_context(
+    user: User, project: Project, *, milestone_form: MilestoneForm | None = None
+) -> dict[str, Any]:
+    """The project page's Milestones card: each milestone with whether the user is its
+    approver and, if so, why the approval service would refuse now (the same rule
+    function it asks; the Approve button is disabled with that reason)."""
+    milestones = list(selectors.project_milestones(project))
+    open_tasks: dict[int, list[str]] | None = None
+    for milestone in milestones:
+        milestone.project = project
+        # R9: the rule itself, as the service asks it (has_perm passes any superuser).
+        milestone.can_approve = project_rules.can_approve.test(user, milestone)  # type: ignore[attr-defined]
+        milestone.approval_refusal = ""  # type: ignore[attr-defined]
+        if milestone.can_approve and milestone.requires_approval and not milestone.approved_at:  # type: ignore[attr-defined]
+            if open_tasks is None:  # one query, and only for an approver with work waiting
+                open_tasks = selectors.milestone_open_tasks(project)
+            refusals = services.milestone_approval_refusals(
+                by=user, milestone=milestone, open_tasks=open_tasks.get(milestone.pk, [])
+            )
+            milestone.approval_refusal = " ".join(refusals.values())  # type: ignore[attr-defined]
+    can_manage = user.has_perm("projects.change_project", project)
+    if can_manage and milestone_form is None:
+        milestone_form = MilestoneForm(people=selectors.delivery_users())
+    return {
+        "project": project,
+        "milestones": milestones,
+        "milestone_form": milestone_form if can_manage else None,
+        "approve_form": ApproveForm(),
+    }
+
+
+def _milestones_answer(
+    request: HttpRequest, project: Project, *, status: int = 200, **context: Any
+) -> HttpResponse:
+    """The Milestones card alone, for htmx: a refusal or a success said in place."""
+    form = context.pop("milestone_form", None)
+    full = {**_milestones_context(_user(request), project, milestone_form=form), **context}
+    return render(request, "projects/project_detail.html#milestones", full, status=status)
 
 
 def _board_context(
@@ -330,6 +370,24 @@ def _task_context(user: User, task: Task) -> dict[str, Any]:
     return context
 
 
+def _task_answer(
+    request: HttpRequest,
+    task: Task,
+    partial: str,
+    *,
+    oob: list[str] | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    """One card of the task page, for htmx: its form with errors and input kept, or what
+    was just saved, said there (``saved``)."""
+    task = selectors.task_get_for_user(_user(request), task.pk)  # fresh: links, status
+    context = {**_task_context(_user(request), task), **extra}
+    return render_partials(
+        request, "projects/task_detail.html", context, partial=partial, oob=oob or [], status=status
+    )
+
+
 @require_GET
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -393,6 +451,18 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
         context = _board_context(user, task.project)
         context.update(board_error=error, moved_task_id=task.pk)
         return render(request, "projects/project_board.html#task-board", context)
+    if getattr(request, "htmx", False) and request.POST.get("view") == "task":
+        saved = f"“{task.title}” is now {task.get_status_display().lower()}."
+        return _task_answer(
+            request,
+            task,
+            "task-plan",
+            oob=[] if error else ["task-status-badge"],
+            status=422 if error else 200,
+            status_error=error,
+            saved="" if error else saved,
+            chosen_status=request.POST.get("status", "") if error else "",
+        )
     if error:
         messages.error(request, error)
     else:
@@ -431,8 +501,13 @@ def dependency_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, f"“{task.title}” now waits on “{data['predecessor']}”.")
+            saved = f"“{task.title}” now waits on “{data['predecessor']}”."
+            if getattr(request, "htmx", False):
+                return _task_answer(request, task, "dependencies", saved=saved)
+            messages.success(request, saved)
             return redirect("projects:task-detail", pk=pk)
+    if getattr(request, "htmx", False):
+        return _task_answer(request, task, "dependencies", status=422, dependency_form=form)
     context = _task_context(user, task)
     context["dependency_form"] = form
     return render(request, "projects/task_detail.html", context, status=422)
@@ -443,6 +518,14 @@ def dependency_delete(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     dependency = selectors.dependency_get_for_user(user, pk)
     services.dependency_delete(by=user, dependency=dependency)
+    if getattr(request, "htmx", False):
+        return _task_answer(
+            request,
+            dependency.successor,
+            "dependencies",
+            saved=f"“{dependency.successor.title}” no longer waits on "
+            f"“{dependency.predecessor.title}”.",
+        )
     messages.success(request, "Link removed.")
     return redirect(
         safe_next(request, reverse("projects:task-detail", args=[dependency.successor_id]))
@@ -460,7 +543,12 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            if getattr(request, "htmx", False):
+                return _task_answer(request, task, "comments", saved="Comment added.")
+            messages.success(request, "Comment added.")
             return redirect(reverse("projects:task-detail", args=[pk]) + "#comments")
+    if getattr(request, "htmx", False):
+        return _task_answer(request, task, "comments", status=422, comment_form=form)
     context = _task_context(user, task)
     context["comment_form"] = form
     return render(request, "projects/task_detail.html", context, status=422)
@@ -490,8 +578,14 @@ def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            if getattr(request, "htmx", False):
+                return _milestones_answer(
+                    request, project, saved=f"Milestone “{data['name']}” added."
+                )
             messages.success(request, "Milestone added.")
             return redirect(reverse("projects:project-detail", args=[pk]) + "#milestones")
+    if getattr(request, "htmx", False):
+        return _milestones_answer(request, project, status=422, milestone_form=form)
     return render(
         request, "projects/milestone_form.html", {"form": form, "project": project}, status=422
     )
@@ -506,11 +600,40 @@ def milestone_approve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.milestone_approve(by=user, milestone=milestone, comment=comment)
     except ValidationError as refused:
+        if getattr(request, "htmx", False):
+            return _milestones_answer(
+                request, milestone.project, status=422, approve_error=" ".join(refused.messages)
+            )
         messages.error(request, " ".join(refused.messages))
     else:
-        messages.success(request, f"Milestone “{milestone.name}” approved.")
+        saved = f"Milestone “{milestone.name}” approved."
+        if getattr(request, "htmx", False):
+            return _milestones_answer(request, milestone.project, saved=saved)
+        messages.success(request, saved)
     default = reverse("projects:project-detail", args=[milestone.project_id]) + "#milestones"
     return redirect(safe_next(request, default))
+
+
+def _checklist_answer(
+    request: HttpRequest,
+    project: Project,
+    *,
+    form: ChecklistItemForm | None = None,
+    saved: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The Kickoff checklist card alone, for htmx: the form with its error and the text
+    kept, or the list with what was just done."""
+    user = _user(request)
+    can_manage = user.has_perm("projects.change_project", project)
+    context = {
+        "project": project,
+        "checklist": list(selectors.project_checklist(project)),
+        "can_tick": user.has_perm("projects.tick_checklist", project),
+        "checklist_form": (form or ChecklistItemForm()) if can_manage else None,
+        "saved": saved,
+    }
+    return render(request, "projects/project_detail.html#checklist", context, status=status)
 
 
 @require_POST
@@ -518,13 +641,24 @@ def checklist_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     project = selectors.project_get_for_user(user, pk)
     form = ChecklistItemForm(request.POST)
+    htmx = getattr(request, "htmx", False)
     if form.is_valid():
         try:
-            services.checklist_item_create(by=user, project=project, text=form.cleaned_data["text"])
+            item = services.checklist_item_create(
+                by=user, project=project, text=form.cleaned_data["text"]
+            )
         except ValidationError as error:
+            if htmx:
+                apply_errors(form, error)
+                return _checklist_answer(request, project, form=form, status=422)
             messages.error(request, " ".join(error.messages))
+        else:
+            if htmx:
+                return _checklist_answer(request, project, saved=f"Added “{item.text}”.")
     elif not user.has_perm("projects.change_project", project):
         raise PermissionDenied("Only the project's lead can do this.")
+    elif htmx:
+        return _checklist_answer(request, project, form=form, status=422)
     else:
         messages.error(request, "Write the checklist item first.")
     return redirect(reverse("projects:project-detail", args=[pk]) + "#checklist")
@@ -534,5 +668,10 @@ def checklist_create(request: HttpRequest, pk: int) -> HttpResponse:
 def checklist_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     item = selectors.checklist_item_get_for_user(user, pk)
-    services.checklist_item_set_done(by=user, item=item, done=request.POST.get("done") == "1")
+    item = services.checklist_item_set_done(
+        by=user, item=item, done=request.POST.get("done") == "1"
+    )
+    if getattr(request, "htmx", False):
+        state = "Ticked" if item.done_at else "Unticked"
+        return _checklist_answer(request, item.project, saved=f"{state} “{item.text}”.")
     return redirect(reverse("projects:project-detail", args=[item.project_id]) + "#checklist")

@@ -695,6 +695,8 @@ ROUTES: dict[str, Route] = {
     # The handoff panel.
     "handoff:handoff-save": post_only("deal", POST=deal_write(302)),
     "handoff:handoff-save[won]": post_only("won_deal", POST=won_write(422)),  # it is final
+    "handoff:handoff-panel": get_only("deal", GET=deal_read(302)),  # htmx: the panel alone
+    "handoff:handoff-panel[won]": get_only("won_deal", GET=won_read(302)),
     "handoff:promise-check": get_only("deal", GET=deal_read()),
     "handoff:promise-check[won]": get_only("won_deal", GET=won_read()),
     "handoff:win": post_only("deal", POST=deal_write(422)),

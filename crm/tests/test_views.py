@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -325,6 +326,41 @@ def test_edit_with_a_stale_version_is_a_conflict(client, rep, world):
     assert htmx.status_code == 409
 
 
+def test_edit_details_answers_in_place(client, rep, world):
+    deal = world["deal"]
+    client.force_login(rep)
+    url = reverse("crm:deal-edit", args=[deal.pk])
+    base = {
+        "title": "Acme relaunch 2",
+        "company": deal.company_id,
+        "amount": "-5",
+        "next_action": "Call Anna",
+        "next_action_due_date": DUE,
+        "version": deal.version,
+    }
+    response = client.post(url, base, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<form id="deal-form"') and 'value="Acme relaunch 2"' in html
+    assert set(response.context["form"].errors) == {"amount"}
+    assert Deal.objects.get(pk=deal.pk).title == "Acme relaunch"
+    response = client.post(url, {**base, "amount": "5000"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#deal-fields", "outerHTML")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="deal-fields"')
+    assert '<ul class="messages in-place" role="status"><li class="success">Deal saved.' in html
+    assert '<h1 id="deal-title" hx-swap-oob="true">Acme relaunch 2</h1>' in html
+    assert 'id="next-action" class="card" aria-labelledby="next-action-title" hx-swap-oob' in html
+    assert html.count('role="status"') == 1 and list(response.wsgi_request._messages) == []
+    deal.refresh_from_db()
+    assert (deal.title, deal.amount, deal.next_action) == (
+        "Acme relaunch 2",
+        Decimal("5000.00"),
+        "Call Anna",
+    )
+
+
 def test_complete_and_set_the_next_action_in_one_step(client, rep, world):
     deal = world["deal"]
     client.force_login(rep)
@@ -340,7 +376,13 @@ def test_complete_and_set_the_next_action_in_one_step(client, rep, world):
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    assert b'id="deal-main"' in response.content and b"<html" not in response.content
+    html = response.content.decode()
+    # In place: the next action card, then the history's entries out of band.
+    assert html.lstrip().startswith('<section id="next-action"') and "<html" not in html
+    assert '<ol id="timeline-entries" class="timeline" hx-swap-oob="true">' in html
+    assert 'id="deal-main"' not in html and 'id="handoff"' not in html
+    assert '<ul class="messages in-place" role="status"><li class="success">Done. The next ' in html
+    assert list(response.wsgi_request._messages) == []  # nothing left for the next page
     deal.refresh_from_db()
     assert deal.next_action == "Send contract"
     assert (
@@ -349,6 +391,84 @@ def test_complete_and_set_the_next_action_in_one_step(client, rep, world):
         ).count()
         == 1
     )
+
+
+def test_complete_next_action_refused_answers_the_card_in_place_with_the_input(client, rep, world):
+    deal = world["deal"]
+    before = (deal.version, deal.next_action, Activity.objects.filter(deal=deal).count())
+    client.force_login(rep)
+    url = reverse("crm:deal-complete-next-action", args=[deal.pk])
+    data = {"kind": "meeting", "outcome": "", "next_action": "Send the contract", "version": 0}
+    data["version"] = deal.version
+    response = client.post(url, data, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="next-action"') and "<html" not in html
+    form = response.context["complete_form"]
+    assert form.errors == {
+        "outcome": ["This field is required."],
+        "next_action_due_date": ["This field is required."],
+    }
+    assert '<details class="complete" open>' in html
+    assert 'value="Send the contract"' in html and '<option value="meeting" selected>' in html
+    # The form still posts to its own card, so the corrected resubmit lands in place too.
+    assert 'hx-target="#next-action"' in html and 'hx-target="#deal-main"' not in html
+    fresh = Deal.objects.get(pk=deal.pk)
+    assert (fresh.version, fresh.next_action, Activity.objects.filter(deal=deal).count()) == before
+    response = client.post(
+        url,
+        {**data, "outcome": "Agreed on scope", "next_action_due_date": DUE},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert Deal.objects.get(pk=deal.pk).next_action == "Send the contract"
+    assert "Done. The next action is set." in response.content.decode()
+
+
+def test_complete_next_action_without_htmx_redirects_with_a_message(client, rep, world):
+    deal = world["deal"]
+    client.force_login(rep)
+    url = reverse("crm:deal-complete-next-action", args=[deal.pk])
+    response = client.post(url, {"kind": "call", "outcome": "", "version": deal.version})
+    assert response.status_code == 422 and b"<html" in response.content
+    response = client.post(
+        url,
+        {
+            "kind": "call",
+            "outcome": "Fine",
+            "next_action": "Call again",
+            "next_action_due_date": DUE,
+            "version": deal.version,
+        },
+        follow=True,
+    )
+    assert response.redirect_chain == [(f"/deals/{deal.pk}/", 302)]
+    assert [str(m) for m in response.context["messages"]] == ["Done. The next action is set."]
+
+
+def test_log_activity_refused_then_logged_in_place(client, rep, world):
+    deal = world["deal"]
+    client.force_login(rep)
+    url = reverse("crm:deal-activity-create", args=[deal.pk])
+    response = client.post(url, {"kind": "email", "body": " "}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="timeline"')
+    assert response.context["activity_form"].errors == {"body": ["This field is required."]}
+    assert '<option value="email" selected>' in html and 'role="status"' not in html
+    assert Activity.objects.filter(deal=deal).count() == 0
+    response = client.post(
+        url, {"kind": "email", "body": "Sent the offer"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        '<ul class="messages in-place" role="status"><li class="success">Activity logged.' in html
+    )
+    assert "Sent the offer" in html and list(response.wsgi_request._messages) == []
+    assert list(Activity.objects.filter(deal=deal).values_list("kind", "body")) == [
+        ("email", "Sent the offer")
+    ]
 
 
 def test_refused_transition_answers_the_form_for_exactly_the_missing_fields(client, rep, world):
@@ -383,6 +503,108 @@ def test_refused_transition_answers_the_form_for_exactly_the_missing_fields(clie
     assert response.status_code == 422
     assert list(response.context["form"].fields) == ["amount", "expected_close_date"]
     assert set(response.context["form"].errors) == {"amount", "expected_close_date"}
+
+
+def stepper(response) -> list[tuple[str, str]]:
+    """The stepper's steps as (text, class) pairs."""
+    html = response.content.decode()
+    block = html[html.index('<ol class="stepper"') : html.index("</ol>", html.index("stepper"))]
+    return [
+        (
+            re.sub(r"<[^>]+>", "", item.split(">", 1)[1]).strip(),
+            re.search(r'class="([^"]*)"', item)[1],
+        )
+        for item in block.split("<li ")[1:]
+    ]
+
+
+def test_a_lost_deals_stepper_shows_only_the_stages_it_passed(client, rep, manager):
+    from crm import services
+
+    reason = LostReason.objects.get(name="Timing")
+    deal = DealFactory(owner=rep, qualification_notes="Budget confirmed.")
+    deal = services.deal_transition(deal=deal, by=rep, name="qualify")
+    deal = services.deal_transition(deal=deal, by=rep, name="lose", params={"lost_reason": reason})
+    client.force_login(rep)
+    assert stepper(client.get(reverse("crm:deal-detail", args=[deal.pk]))) == [
+        ("Lead (passed)", "stage-step-lead done"),
+        ("Qualified (passed)", "stage-step-qualified done"),
+        ("Proposal (not reached)", "stage-step-proposal skipped"),
+        ("Negotiation (not reached)", "stage-step-negotiation skipped"),
+        ("Lost", "stage-step-lost current"),
+    ]
+    # Without any history (an import brought it in lost), nothing is claimed as passed.
+    imported = DealFactory(owner=rep, lost=True)
+    steps = stepper(client.get(reverse("crm:deal-detail", args=[imported.pk])))
+    assert [c for _, c in steps] == [
+        "stage-step-lead skipped",
+        "stage-step-qualified skipped",
+        "stage-step-proposal skipped",
+        "stage-step-negotiation skipped",
+        "stage-step-lost current",
+    ]
+    # Reopened and moved on: the pipeline starts again from Lead.
+    deal = services.deal_transition(
+        deal=deal,
+        by=manager,
+        name="reopen",
+        params={"next_action": "Call", "next_action_due": dt.date(2026, 12, 1)},
+    )
+    assert [c for _, c in stepper(client.get(reverse("crm:deal-detail", args=[deal.pk])))] == [
+        "stage-step-lead current",
+        "stage-step-qualified",
+        "stage-step-proposal",
+        "stage-step-negotiation",
+        "stage-step-won",
+    ]
+
+
+def test_the_propose_dialog_asks_only_for_what_is_missing(client, rep):
+    deal = DealFactory(owner=rep, qualified=True, amount=Decimal("40000.00"))
+    client.force_login(rep)
+    url = reverse("crm:deal-transition", args=[deal.pk, "propose"])
+    response = client.get(url, headers={"HX-Request": "true"})
+    form = response.context["form"]
+    assert [f.name for f in form.asked_fields()] == ["expected_close_date"]
+    assert [f.name for f in form.known_fields()] == ["amount"]
+    assert (form.fields["amount"].required, form.fields["expected_close_date"].required) == (
+        False,
+        True,
+    )
+    html = response.content.decode()
+    assert "Already set: amount 40000.00. Change" in html and 'value="40000.00"' in html
+    # Empty again: refused on the missing field only, the amount stays as typed.
+    response = client.post(url, {"amount": "40000.00", "expected_close_date": ""})
+    assert response.status_code == 422
+    assert response.context["form"].errors == {"expected_close_date": ["This field is required."]}
+    assert Deal.objects.get(pk=deal.pk).stage == "qualified"
+    # The known amount left empty keeps the deal's amount.
+    response = client.post(url, {"amount": "", "expected_close_date": "2027-01-31"})
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.stage, deal.amount, deal.expected_close_date) == (
+        "proposal",
+        Decimal("40000.00"),
+        dt.date(2027, 1, 31),
+    )
+
+
+def test_the_propose_dialog_lets_a_known_amount_change(client, rep):
+    deal = DealFactory(
+        owner=rep,
+        qualified=True,
+        amount=Decimal("40000.00"),
+        expected_close_date=dt.date(2027, 1, 31),
+    )
+    client.force_login(rep)
+    url = reverse("crm:deal-transition", args=[deal.pk, "propose"])
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response.context["form"].asked_fields() == []
+    assert "Everything this move needs is set." in response.content.decode()
+    response = client.post(url, {"amount": "45000", "expected_close_date": "2027-01-31"})
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.stage, deal.amount) == ("proposal", Decimal("45000.00"))
 
 
 def test_board_move_without_fields_moves_and_records(client, rep):

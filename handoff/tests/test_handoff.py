@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 from django_fsm import TransitionNotAllowed
 
 from accounts.roles import Role
@@ -296,6 +297,148 @@ def test_win_through_the_form_lands_on_the_project(client, rep):
     )
     project = Project.objects.get()
     assert response.status_code == 204 and response["HX-Redirect"] == f"/projects/{project.pk}/"
+
+
+def badge(response) -> str:
+    html = response.content.decode()
+    start = html.index('id="handoff-badge">') + len('id="handoff-badge">')
+    return html[start : html.index("</span>", start)]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected", "reason_field"),
+    [
+        ({}, "Ready to win", None),
+        ({"promised_date": dt.date(2026, 12, 15)}, "Blocked: promise override", "override_reason"),
+        ({"kickoff_date": dt.date(2026, 11, 25)}, "Blocked: kickoff date", "kickoff_date"),
+        ({"deal__qualified": True}, "Blocked: propose first", "stage"),
+        ({"delivery_lead": None}, "Blocked: 1 missing", None),
+    ],
+)
+def test_the_handoff_badge_says_what_the_win_check_says(
+    client, rep, change, expected, reason_field
+):
+    deal_traits = {k: v for k, v in change.items() if k.startswith("deal__")}
+    if deal_traits:
+        change = {"deal": DealFactory(owner=rep, qualified=True)}
+    handoff = HandoffFactory(deal__owner=rep, **change)
+    client.force_login(rep)
+    response = client.get(reverse("crm:deal-detail", args=[handoff.deal_id]))
+    assert badge(response) == expected
+    refusals = services.win_refusals(
+        deal=handoff.deal, handoff=handoff, today=dt.date(2026, 11, 26)
+    )
+    if reason_field:  # the gate's own words, under the badge
+        assert list(refusals) == [reason_field]
+        assert escape(refusals[reason_field][0]) in response.content.decode()
+    if expected == "Ready to win":
+        assert refusals == {} and b"the deal can be won." in response.content
+    if expected == "Blocked: 1 missing":
+        assert b"<li>Still needed to win: delivery lead.</li>" in response.content
+
+
+def test_save_draft_answers_the_panel_in_place(client, rep):
+    deal = DealFactory(owner=rep, proposal=True)
+    other = ContactFactory()  # of another company
+    client.force_login(rep)
+    url = reverse("handoff:handoff-save", args=[deal.pk])
+    data = {
+        "scope_summary": "Typed scope",
+        "main_stakeholder": other.pk,
+        "kickoff_date": "3000-01-01",
+    }
+    response = client.post(url, data, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="handoff"') and "<html" not in html
+    assert set(response.context["form"].errors) == {"main_stakeholder", "kickoff_date"}
+    assert "Typed scope</textarea>" in html and 'value="3000-01-01"' in html
+    assert not Handoff.objects.exists()
+    response = client.post(
+        url,
+        {"scope_summary": "Typed scope", "kickoff_date": "2026-11-30"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="handoff"')
+    assert (
+        '<ul class="messages in-place" role="status"><li class="success">Handoff draft saved.'
+        in html
+    )
+    assert list(response.wsgi_request._messages) == []  # said here, not on the next page
+    saved = Handoff.objects.get(deal=deal)
+    assert (saved.scope_summary, saved.kickoff_date) == ("Typed scope", dt.date(2026, 11, 30))
+
+
+def test_a_refused_win_keeps_what_was_typed(client, rep):
+    deal = DealFactory(owner=rep, proposal=True)
+    stakeholder = ContactFactory(company=deal.company)
+    template = HandoffFactory.template.function()
+    client.force_login(rep)
+    data = {
+        "scope_summary": "Typed scope",
+        "key_constraints": "Typed constraints",
+        "main_stakeholder": stakeholder.pk,
+        "template": template.pk,
+        "kickoff_date": "2026-11-30",
+        "promised_date": "2026-12-15",
+        "promised_timeline": "Typed timeline",
+        "override_reason": "Typed override",
+    }
+    before = state(deal)
+    response = client.post(
+        reverse("handoff:win", args=[deal.pk]), data, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="handoff"')
+    assert response.context["form"].errors == {"delivery_lead": ["Choose the delivery lead."]}
+    for typed in (
+        "Typed scope</textarea>",
+        "Typed constraints</textarea>",
+        "Typed timeline</textarea>",
+    ):
+        assert typed in html
+    assert f'<option value="{stakeholder.pk}" selected>' in html
+    assert f'<option value="{template.pk}" selected>' in html
+    assert 'value="2026-11-30"' in html and 'value="2026-12-15"' in html
+    assert ">Typed override</textarea>" in html  # the promise fails: the reason stays asked
+    assert badge(response) == "Blocked: 1 missing"
+    assert state(deal) == before and not Handoff.objects.exists()
+
+
+def test_a_refused_win_without_htmx_answers_the_deal_page_as_typed(client, rep):
+    deal = DealFactory(owner=rep, proposal=True, title="Acme shop")
+    client.force_login(rep)
+    response = client.post(
+        reverse("handoff:win", args=[deal.pk]),
+        {"scope_summary": "Typed scope", "kickoff_date": "2026-11-30"},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "<html" in html and '<h1 id="deal-title">Acme shop</h1>' in html
+    assert "Typed scope</textarea>" in html and 'value="2026-11-30"' in html
+    assert "Choose the delivery lead." in html
+    assert not Handoff.objects.exists()
+
+
+def test_the_handoff_panel_alone_for_a_dialog(client, rep, other_rep, lead):
+    deal = DealFactory(owner=rep, proposal=True)
+    url = reverse("handoff:handoff-panel", args=[deal.pk])
+    client.force_login(rep)
+    response = client.get(url, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<section id="handoff"')
+    assert "<html" not in html and "Win deal and start the project" in html
+    assert 'hx-target="#handoff"' in html
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == f"/deals/{deal.pk}/#handoff"
+    client.force_login(other_rep)  # reads the deal, may not edit its handoff: no form
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and b"<form" not in response.content
+    client.force_login(lead)
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
 
 
 def test_handoff_views_role_matrix(client, rep, other_rep, lead):

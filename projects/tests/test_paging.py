@@ -26,7 +26,10 @@ def steps(first: int, last: int) -> list[str]:
 
 
 def listed(html: str) -> list[str]:
-    return re.findall(r'<td data-label="Task"><span class="cell-stack"><a href="/projects/tasks/\d+/">([^<]+)</a>', html)
+    return re.findall(
+        r'<td data-label="Task"><span class="cell-stack"><a href="/projects/tasks/\d+/">([^<]+)</a>',
+        html,
+    )
 
 
 def test_the_task_list_shows_twenty_five_tasks_a_page_in_plan_order(client, lead, big):

@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -459,3 +460,178 @@ def test_my_work_lists_my_open_tasks_and_approvals(client, member, world):
 def test_my_work_has_no_delivery_section_for_sales(client, rep):
     client.force_login(rep)
     assert 'id="my-tasks"' not in client.get("/").content.decode()
+
+
+# Forms that answer in place (htmx) ---------------------------------------------------------
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_approve_is_disabled_with_the_reason_the_service_gives(client, member, world):
+    Task.objects.filter(pk=world["build"].pk).update(milestone=world["signoff"])
+    with pytest.raises(ValidationError) as refused:
+        services.milestone_approve(by=member, milestone=world["signoff"])
+    reason = refused.value.message_dict["tasks"][0]
+    assert reason == "Finish these tasks before approving: “Build”."
+    client.force_login(member)
+    url = reverse("projects:project-detail", args=[world["project"].pk])
+    html = client.get(url).content.decode()
+    pk = world["signoff"].pk
+    assert f'<p class="small approval-refusal" id="approve-refusal-{pk}">{reason}</p>' in html
+    assert (
+        f'<button class="button" type="submit" disabled aria-describedby="approve-refusal-{pk}">'
+        "Approve Sign-off</button>"
+    ) in html
+    assert "Approval comment" not in html
+    Task.objects.filter(pk=world["build"].pk).update(status=TaskStatus.DONE)
+    html = client.get(url).content.decode()
+    assert "approval-refusal" not in html and "disabled" not in html
+    assert '<button class="button" type="submit">Approve Sign-off</button>' in html
+
+
+def test_approve_answers_the_milestones_card_in_place(client, member, world):
+    Task.objects.filter(pk=world["build"].pk).update(milestone=world["signoff"])
+    client.force_login(member)
+    url = reverse("projects:milestone-approve", args=[world["signoff"].pk])
+    response = client.post(url, {"comment": "Fine"}, headers=HTMX)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="milestones"')
+    assert '<ul class="errorlist nonfield" role="alert"><li>Finish these tasks' in html
+    assert Milestone.objects.get().approved_at is None
+    Task.objects.filter(pk=world["build"].pk).update(status=TaskStatus.DONE)
+    response = client.post(url, {"comment": "Fine"}, headers=HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="status"><li class="success">Milestone “Sign-off” approved.</li>' in html
+    assert list(response.wsgi_request._messages) == []
+    assert Milestone.objects.get().approval_comment == "Fine"
+
+
+def test_milestone_create_answers_in_place_keeping_the_input(client, lead, member, world):
+    client.force_login(lead)
+    url = reverse("projects:milestone-create", args=[world["project"].pk])
+    response = client.post(url, {"name": "", "due_date": "2026-04-01"}, headers=HTMX)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="milestones"')
+    assert '<details class="spaced" open>' in html and 'value="2026-04-01"' in html
+    assert response.context["milestone_form"].errors == {"name": ["This field is required."]}
+    assert Milestone.objects.count() == 1
+    response = client.post(
+        url,
+        {"name": "Go-live", "due_date": "2026-04-01", "requires_approval": "on"},
+        headers=HTMX,
+    )
+    assert response.status_code == 422  # the service: approval needs an approver
+    assert set(response.context["milestone_form"].errors) == {"approver"}
+    assert 'value="Go-live"' in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "name": "Go-live",
+            "due_date": "2026-04-01",
+            "requires_approval": "on",
+            "approver": member.pk,
+        },
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="status"><li class="success">Milestone “Go-live” added.</li>' in html
+    assert "<h3>Go-live</h3>" in html and '<details class="spaced">' in html
+    assert list(Milestone.objects.order_by("pk").values_list("name", flat=True)) == [
+        "Sign-off",
+        "Go-live",
+    ]
+
+
+def test_checklist_answers_in_place(client, lead, world):
+    client.force_login(lead)
+    url = reverse("projects:checklist-create", args=[world["project"].pk])
+    response = client.post(url, {"text": " "}, headers=HTMX)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="checklist"')
+    assert "This field is required." in html
+    response = client.post(url, {"text": "x" * 301}, headers=HTMX)
+    assert response.status_code == 422 and 'value="' + "x" * 301 + '"' in response.content.decode()
+    response = client.post(url, {"text": "Send the agenda"}, headers=HTMX)
+    assert response.status_code == 200
+    assert (
+        'role="status"><li class="success">Added “Send the agenda”.</li>'
+        in response.content.decode()
+    )
+    item = world["item"]
+    response = client.post(
+        reverse("projects:checklist-toggle", args=[item.pk]), {"done": "1"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert "Ticked “Book kickoff”." in response.content.decode()
+    assert 'aria-pressed="true"' in response.content.decode()
+    assert list(response.wsgi_request._messages) == []
+
+
+def test_the_task_pages_status_form_answers_in_place(client, lead, world):
+    client.force_login(lead)
+    build, design = world["build"], world["design"]
+    url = reverse("projects:task-status", args=[build.pk])
+    response = client.post(url, {"status": "in_progress", "view": "task"}, headers=HTMX)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="task-plan"')
+    assert '<ul class="errorlist nonfield" role="alert"><li>' in html and "Design" in html
+    assert '<option value="in_progress" selected>' in html  # the choice is kept
+    assert 'id="task-status-badge"' not in html
+    assert Task.objects.get(pk=build.pk).status == TaskStatus.TODO
+    url = reverse("projects:task-status", args=[design.pk])
+    response = client.post(url, {"status": "in_progress", "view": "task"}, headers=HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="status"><li class="success">“Design” is now in progress.</li>' in html
+    assert (
+        '<span id="task-status-badge" class="badge task-in_progress" hx-swap-oob="true">'
+        "In progress</span>"
+    ) in html
+    assert list(response.wsgi_request._messages) == []
+
+
+def test_comments_answer_in_place(client, member, world):
+    client.force_login(member)
+    url = reverse("projects:comment-create", args=[world["build"].pk])
+    response = client.post(url, {"body": " "}, headers=HTMX)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="comments"')
+    assert response.context["comment_form"].errors == {"body": ["This field is required."]}
+    response = client.post(url, {"body": "Waiting on @lead"}, headers=HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="status"><li class="success">Comment added.</li>' in html
+    assert "Waiting on @lead" in html and "mentions @lead" in html
+    assert "Waiting on @lead</textarea>" not in html  # a fresh form for the next one
+
+
+def test_dependencies_answer_in_place(client, lead, world):
+    client.force_login(lead)
+    design, build = world["design"], world["build"]
+    url = reverse("projects:dependency-create", args=[design.pk])
+    data = {"predecessor": build.pk, "kind": "SS", "lag_days": "2"}
+    response = client.post(url, data, headers=HTMX)  # Build already waits on Design
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="dependencies"')
+    assert response.context["dependency_form"].errors
+    assert f'<option value="{build.pk}" selected>' in html and 'value="2"' in html
+    assert Dependency.objects.count() == 1
+    link = world["link"]
+    response = client.post(reverse("projects:dependency-delete", args=[link.pk]), headers=HTMX)
+    assert response.status_code == 200
+    assert "“Build” no longer waits on “Design”." in response.content.decode()
+    response = client.post(url, data, headers=HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="status"><li class="success">“Design” now waits on “Build”.</li>' in html
+    assert list(Dependency.objects.values_list("successor", "predecessor", "kind", "lag_days")) == [
+        (design.pk, build.pk, "SS", 2)
+    ]

@@ -14,4 +14,8 @@
       menu.querySelector("summary").focus();
     });
   });
+  // A message said in place ("Deal saved.") belongs to the last action: the next one clears it.
+  document.addEventListener("htmx:beforeRequest", function () {
+    document.querySelectorAll(".messages.in-place").forEach(function (message) { message.remove(); });
+  });
 })();
