@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.text import Truncator
 
+from accounts.formats import format_date, money
 from crm.currencies import CURRENCIES, CURRENCY_CHOICES
 from crm.models import ActivityKind, Company, Contact, LeadSource, Stage, installation_currency
 from crm.selectors import lead_source_list, lost_reason_list, sales_users
@@ -177,6 +179,21 @@ class TransitionForm(forms.Form):
 
     def known_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.known]
+
+    def known_values(self) -> list[tuple[str, str]]:
+        """What the deal already has, each as its label and its value in the house format
+        (an amount with the deal's currency, given as ``initial["currency"]``)."""
+        shown = []
+        for name in self.known:
+            value = self.initial.get(name)
+            if isinstance(value, Decimal):
+                text = money(value, self.initial.get("currency") or installation_currency())
+            elif isinstance(value, dt.date):
+                text = format_date(value)
+            else:
+                text = Truncator(str(value)).chars(60)
+            shown.append((str(self.fields[name].label or name).lower(), text))
+        return shown
 
     def params(self) -> dict[str, Any]:
         """The cleaned values for the service; a known field left empty keeps its value."""

@@ -507,7 +507,11 @@ def _transition_initial(deal: Deal, name: str) -> dict[str, Any]:
     if name == "qualify":
         return {"qualification_notes": deal.qualification_notes}
     if name == "propose":
-        return {"amount": deal.amount or None, "expected_close_date": deal.expected_close_date}
+        return {
+            "amount": deal.amount or None,
+            "currency": deal.currency,
+            "expected_close_date": deal.expected_close_date,
+        }
     return {}
 
 

@@ -198,7 +198,7 @@ def test_the_propose_dialog_asks_only_for_the_close_date_when_the_amount_is_set(
     expect(dialog.get_by_label("Expected close date")).to_be_visible()
     expect(dialog.get_by_label("Amount")).to_be_hidden()  # known: folded away, not asked
     known = dialog.locator("details.known-fields summary")
-    expect(known).to_have_text("Already set: amount 40000.00. Change")
+    expect(known).to_have_text("Already set: amount 40,000\u00a0EUR. Change")
     shoot(page, "propose-dialog-desktop")
     dialog.get_by_role("button", name="Save and move to Proposal").click()
     expect(dialog.locator("#id_expected_close_date_error")).to_have_text("This field is required.")

@@ -572,7 +572,7 @@ def test_the_propose_dialog_asks_only_for_what_is_missing(client, rep):
         True,
     )
     html = response.content.decode()
-    assert "Already set: amount 40000.00. Change" in html and 'value="40000.00"' in html
+    assert "Already set: amount 40,000\u00a0EUR. Change" in html and 'value="40000.00"' in html
     # Empty again: refused on the missing field only, the amount stays as typed.
     response = client.post(url, {"amount": "40000.00", "expected_close_date": ""})
     assert response.status_code == 422
