@@ -2,6 +2,7 @@ from django import forms
 
 from crm.models import Contact, Deal
 from inputs.forms import DateField, VersionField
+from inputs.picker import PickerField
 from projects.models import ProjectTemplate
 from projects.selectors import delivery_leads
 
@@ -30,7 +31,14 @@ class HandoffForm(forms.Form):
         queryset=ProjectTemplate.objects.filter(is_active=True),
         required=False,
     )
-    delivery_lead = forms.ModelChoiceField(queryset=delivery_leads(admins=False), required=False)
+    delivery_lead = PickerField(
+        queryset=delivery_leads(admins=False),
+        lookup="handoff:delivery-lead-lookup",
+        label_from=lambda user: user.display_name,
+        placeholder="Type a name",
+        required=False,
+        help_text="A delivery lead: they receive the kickoff project.",
+    )
 
     def __init__(self, *args, deal: Deal, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -5,12 +5,14 @@ from typing import Any
 from django.db.models import Count, Q
 
 from accounts.models import User
+from accounts.selectors import users_matching
 from crm.models import Deal, Stage
 from handoff.forms import HandoffForm, WinForm
 from handoff.models import Handoff
 from handoff.services import REQUIRED_LABELS, handoff_for, handoff_missing, promise_check
+from inputs.text import clean_query_text
 from projects.models import Task, TaskStatus
-from projects.selectors import project_visible_q
+from projects.selectors import delivery_leads, project_visible_q
 
 EDITABLE = (
     "scope_summary",
@@ -97,3 +99,8 @@ def handoff_panel_context(
         "show_project": project_id is not None,
         "progress": project_progress(project_id) if project_id is not None else None,
     }
+
+
+def delivery_lead_choices(*, q: str | None = None, limit: int = 20) -> list[User]:
+    """The handoff's delivery lead picker's suggestions for ``q``: delivery leads only."""
+    return list(users_matching(delivery_leads(admins=False), clean_query_text(q))[:limit])

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from crm.http import apply_errors, created_once, paginate, render_page, safe_next
 from inputs.numbers import query_page
+from inputs.picker import lookup_response
 from projects import gantt, selectors, services
 from projects import rules as project_rules
 from projects.forms import (
@@ -199,7 +200,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if context["can_manage"]:
         context.update(
             task_form=TaskForm(
-                people=selectors.delivery_users(),
+                people=selectors.task_assignees(),
                 milestones=Milestone.objects.filter(project=project),
             ),
             milestone_form=MilestoneForm(people=selectors.delivery_users()),
@@ -269,7 +270,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not user.has_perm("projects.change_project", project):
         raise PermissionDenied("Only the project's lead can add tasks.")
     form = TaskForm(
-        request.POST, people=selectors.delivery_users(), milestones=project.milestones.all()
+        request.POST, people=selectors.task_assignees(), milestones=project.milestones.all()
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -319,7 +320,7 @@ def _task_context(user: User, task: Task) -> dict[str, Any]:
     if can_manage:
         context["edit_form"] = TaskForm(
             initial=TaskForm.initial_for(task),
-            people=selectors.delivery_users(),
+            people=selectors.task_assignees(),
             milestones=Milestone.objects.filter(project=task.project),
         )
         context["dependency_form"] = DependencyForm(tasks=others)
@@ -341,7 +342,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only the project's lead can edit tasks.")
     form = TaskForm(
         request.POST,
-        people=selectors.delivery_users(),
+        people=selectors.task_assignees(),
         milestones=Milestone.objects.filter(project=task.project),
     )
     if form.is_valid():
@@ -532,3 +533,18 @@ def checklist_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.checklist_item_get_for_user(user, pk)
     services.checklist_item_set_done(by=user, item=item, done=request.POST.get("done") == "1")
     return redirect(reverse("projects:project-detail", args=[item.project_id]) + "#checklist")
+
+
+# Pickers ------------------------------------------------------------------------------------
+@require_GET
+def assignee_lookup(request: HttpRequest) -> HttpResponse:
+    """The task assignee picker's suggestions: the people a task can be assigned to."""
+    if not _user(request).has_perm("projects.add_project"):
+        raise PermissionDenied("Only delivery leads assign tasks.")
+    people = selectors.task_assignee_choices(q=request.GET.get("q"))
+    return lookup_response(
+        request,
+        people,
+        label=lambda u: u.display_name,
+        empty="Nobody with a delivery role matches.",
+    )
