@@ -131,3 +131,83 @@ def test_suggestions_fit_a_phone(page: Page, live_server, customers):
     expect(page.locator("#id_contact_listbox").get_by_role("option")).to_have_count(2)
     assert page.evaluate(OVERFLOWS) == []
     shot(page, "contact-suggestions-390")
+
+
+@pytest.mark.parametrize("width,height", [(1366, 860), (390, 844)])
+def test_the_other_pickers_by_keyboard_and_on_a_phone(page: Page, live_server, width, height):
+    """Bulk reassign on the deal list, a contact's company, a handoff's delivery lead and a
+    task's assignee: typed, chosen with the keyboard, and nothing sticks out at 390 px."""
+    from crm.tests.factories import DealFactory
+    from projects import services as project_services
+
+    page.set_viewport_size({"width": width, "height": height})
+    sam = UserFactory(username="sam", full_name="Sam Manager", role=Role.SALES_MANAGER)
+    rita = UserFactory(username="rita", full_name="Rita Rep", role=Role.SALES_REP)
+    dana = UserFactory(username="dana", full_name="Dana Lead", role=Role.DELIVERY_LEAD)
+    UserFactory(username="max", full_name="Max Member", role=Role.DELIVERY_MEMBER)
+    acme = CompanyFactory(name="Acme", owner=sam)
+    deal = DealFactory(owner=sam, company=acme, title="Acme shop", proposal=True)
+
+    def choose(label: str, typed: str, option: str) -> None:
+        box = page.get_by_role("combobox", name=label)
+        box.focus()
+        page.keyboard.type(typed)
+        expect(page.locator(f"[role=option][data-label='{option}']")).to_be_visible()
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        expect(box).to_have_value(option)
+
+    sign_in(page, live_server.url, "sam")
+    page.goto(live_server.url + "/deals/")
+    page.get_by_label("Select “Acme shop”").check()
+    choose("Reassign the selected deals to", "rit", "Rita Rep")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(OVERFLOWS) == []
+    shot(page, f"bulk-reassign-{width}")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Reassign selected deals").click()
+    expect(page.locator(".messages")).to_contain_text("1 deal(s) reassigned to Rita Rep.")
+    deal.refresh_from_db()
+    assert deal.owner == rita
+
+    page.goto(live_server.url + "/contacts/new/")
+    page.get_by_label("First name").fill("Ida")
+    choose("Company", "acm", "Acme")
+    page.get_by_role("button", name="Create contact").click()
+    expect(page.get_by_role("heading", name="Ida")).to_be_visible()
+
+    page.goto(live_server.url + f"/deals/{deal.pk}/")
+    panel = page.locator("#handoff")
+    panel.get_by_label("Scope summary").fill("A shop.")
+    box = panel.get_by_role("combobox", name="Delivery lead")
+    box.focus()
+    page.keyboard.type("d")
+    expect(panel.locator("[role=option][data-label='Dana Lead']")).to_be_visible()
+    assert page.evaluate(OVERFLOWS) == []
+    shot(page, f"handoff-delivery-lead-{width}")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    needed = panel.get_by_text("Still needed to win")
+    expect(needed).to_contain_text("delivery lead")
+    panel.get_by_role("button", name="Save draft").click()
+    expect(needed).not_to_contain_text("delivery lead")
+    expect(needed).not_to_contain_text("scope summary")
+    expect(panel.get_by_role("combobox", name="Delivery lead")).to_have_value("Dana Lead")
+    deal.refresh_from_db()
+    assert deal.handoff.delivery_lead == dana
+
+    project = project_services.project_create(
+        by=dana, name="Garden shed", delivery_lead=dana, start_date=deal.created_at.date()
+    )
+    page.locator("details.user-menu summary").click()
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server.url, "dana")
+    page.goto(live_server.url + f"/projects/{project.pk}/")
+    form = page.locator("form", has=page.get_by_role("button", name="Add task"))
+    form.get_by_label("Title").fill("Walls")
+    choose("Assignee", "max", "Max Member")
+    assert page.evaluate(OVERFLOWS) == []
+    shot(page, f"task-assignee-{width}")
+    form.get_by_role("button", name="Add task").click()
+    expect(page.get_by_text("Task “Walls” added.")).to_be_visible()
+    assert project.tasks.get(title="Walls").assignee.username == "max"
