@@ -69,8 +69,9 @@ def test_detail_pages_are_flat(client, rep):
         count(client, f"/companies/{company.pk}/"),
         count(client, f"/contacts/{deal.contact_id}/"),
     )
-    # (the handoff panel's delivery lead picker lists no one: it names the chosen one only)
-    assert small == big == (9, 7, 6)
+    # (the handoff panel's stakeholder and delivery lead pickers list no one: they name the
+    # chosen ones only)
+    assert small == big == (8, 7, 6)
 
 
 def test_api_deal_list_and_csv_export_are_flat(client, rep):

@@ -76,3 +76,27 @@ def test_a_forged_delivery_lead_is_a_field_error_and_saves_nothing(client, rep):
     # The saved choice shows its name in the panel.
     page = client.get(reverse("crm:deal-detail", args=[deal.pk])).content.decode()
     assert 'id="id_delivery_lead_search" name="q" value="Dana Lead"' in page
+
+
+def test_the_main_stakeholder_is_picked_among_the_deals_company_contacts(client, rep):
+    from crm.tests.factories import CompanyFactory, ContactFactory
+
+    deal = DealFactory(owner=rep, proposal=True)
+    anna = ContactFactory(company=deal.company, first_name="Anna", last_name="Berg")
+    stranger = ContactFactory(company=CompanyFactory(), first_name="Otto")
+    client.force_login(rep)
+    page = client.get(reverse("crm:deal-detail", args=[deal.pk])).content.decode()
+    lookup = f'hx-get="{reverse("crm:contact-lookup")}?company={deal.company_id}"'
+    assert lookup in page
+    assert "Otto" not in page
+    suggested = client.get(reverse("crm:contact-lookup"), {"company": deal.company_id})
+    assert options(suggested) == ["Anna Berg"]
+    url = reverse("handoff:handoff-save", args=[deal.pk])
+    response = client.post(url, {"main_stakeholder": stranger.pk})
+    assert response.status_code == 422
+    assert response.context["form"].errors["main_stakeholder"] == [
+        "Choose one of the suggestions: that choice is not available."
+    ]
+    assert not Handoff.objects.exists()
+    assert client.post(url, {"main_stakeholder": anna.pk}).status_code == 302
+    assert Handoff.objects.get(deal=deal).main_stakeholder == anna
