@@ -211,3 +211,19 @@ def test_the_other_pickers_by_keyboard_and_on_a_phone(page: Page, live_server, w
     form.get_by_role("button", name="Add task").click()
     expect(page.get_by_text("Task “Walls” added.")).to_be_visible()
     assert project.tasks.get(title="Walls").assignee.username == "max"
+
+
+def test_a_click_shows_the_chosen_companys_contacts(page: Page, live_server, customers):
+    sign_in(page, live_server.url, "rita")
+    page.goto(live_server.url + f"/deals/new/?company={customers['globex'].pk}")
+    page.get_by_role("combobox", name="Contact").click()
+    listbox = page.locator("#id_contact_listbox")
+    expect(listbox.get_by_role("option")).to_have_text(
+        ["Frank Grimes", "Hank Scorpio hank@globex.example"]
+    )
+    listbox.get_by_text("Frank Grimes").click()
+    expect(page.get_by_role("combobox", name="Contact")).to_have_value("Frank Grimes")
+    expect(listbox).to_be_hidden()
+    expect(page.locator("#id_contact")).to_have_value(
+        str(customers["globex"].contacts.get(first_name="Frank").pk)
+    )

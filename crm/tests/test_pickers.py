@@ -276,3 +276,17 @@ def test_a_companys_contacts_are_found_through_an_index(rep, many_contacts):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "crm_contact_company_id" in plan
     assert "Seq Scan" not in plan
+
+
+@pytest.mark.parametrize("value", ["abc", "9" * 30, "-1", "1\x00", " ", "1.5"])
+def test_a_bad_picker_value_is_never_a_500(client, manager, value):
+    client.force_login(manager)
+    assert client.get(reverse("crm:deal-create"), {"company": value}).status_code == 200
+    response = client.post(
+        reverse("crm:deal-create"),
+        {"title": "Bad", "company": value, "contact": value, "owner": value},
+    )
+    assert response.status_code == 422
+    assert "company" in response.context["form"].errors
+    assert client.get(reverse("crm:contact-lookup"), {"q": value}).status_code == 200
+    assert not Deal.objects.exists()

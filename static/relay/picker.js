@@ -1,7 +1,7 @@
 // Relay's searchable picker (inputs.picker): the ARIA combobox pattern over an htmx lookup.
-// Typing asks the lookup for suggestions (hx-get on the text box); the list box opens when
-// they arrive. Down and Up move through them, Enter chooses, Escape closes (a second Escape
-// clears a half-typed search); a click chooses too. The chosen id goes into the hidden input
+// Typing (or a click, or Down) asks the lookup for suggestions (hx-get on the text box); the
+// list box opens when they arrive. Down and Up move through them, Enter chooses, Escape
+// closes (a second Escape clears a half-typed search); a click chooses too. The chosen id goes into the hidden input
 // beside the text box, and a picker that sends that input along (hx-include) is cleared when
 // it changes: a contact of the previous company is no choice for the new one.
 (function () {
@@ -147,6 +147,12 @@
     }
   });
   document.addEventListener("click", function (event) {
+    // A click in a closed picker's text box shows the suggestions, as Down does.
+    if (event.target.matches && event.target.matches("[data-picker] [role=combobox]")) {
+      var clicked = parts(event.target);
+      if (!isOpen(clicked)) window.htmx.trigger(clicked.box, "picker:open");
+      return;
+    }
     var option = event.target.closest ? event.target.closest("[data-picker] [role=option]") : null;
     if (option && option.getAttribute("aria-disabled") !== "true") {
       var p = parts(option);
