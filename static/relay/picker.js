@@ -1,9 +1,10 @@
 // Relay's searchable picker (inputs.picker): the ARIA combobox pattern over an htmx lookup.
 // Typing (or a click, or Down) asks the lookup for suggestions (hx-get on the text box); the
 // list box opens when they arrive. Down and Up move through them, Enter chooses, Escape
-// closes (a second Escape clears a half-typed search); a click chooses too. The chosen id goes into the hidden input
-// beside the text box, and a picker that sends that input along (hx-include) is cleared when
-// it changes: a contact of the previous company is no choice for the new one.
+// closes (a second Escape clears a half-typed search); a click chooses too. The chosen id
+// goes into the hidden input beside the text box, and a picker that sends that input along
+// (hx-include) is cleared when it changes: a contact of the previous company is no choice
+// for the new one.
 (function () {
   "use strict";
 
