@@ -240,7 +240,7 @@ class BulkReassignForm(forms.Form):
     """The deal list's "reassign the selected deals to" picker (its form is ``bulk-reassign``)."""
 
     owner = PickerField(
-        label="Reassign the selected deals to",
+        label="New owner",  # names its suggestions; the bar's label says the whole of it
         queryset=sales_users(),
         lookup="crm:owner-lookup",
         label_from=lambda user: user.display_name,

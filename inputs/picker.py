@@ -18,6 +18,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -25,6 +26,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 PICKER_LIMIT = 20
+LISTBOX_LABEL = "data-listbox-label"  # from the bound field to the widget, not rendered
 
 
 class Picker(forms.Widget):
@@ -63,7 +65,9 @@ class Picker(forms.Widget):
         widget = context["widget"]
         base_id = widget["attrs"].get("id") or f"id_{name}"
         url = self.lookup if self.lookup.startswith("/") else reverse(self.lookup)
+        listbox_label = widget["attrs"].pop(LISTBOX_LABEL, "Suggestions")
         widget.update(
+            listbox_label=listbox_label,
             base_id=base_id,
             search_id=self.id_for_label(base_id),
             listbox_id=f"{base_id}_listbox",
@@ -85,8 +89,19 @@ class Picker(forms.Widget):
         return mark_safe(render_to_string(self.template_name, self.get_context(name, value, attrs)))
 
 
+class PickerBoundField(BoundField):
+    """Names the list box after the field ("Company suggestions") for screen readers."""
+
+    def build_widget_attrs(self, attrs: dict[str, Any], widget: Any = None) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        attrs[LISTBOX_LABEL] = f"{self.label} suggestions"
+        return attrs
+
+
 class PickerField(forms.ModelChoiceField):
     """A choice among a queryset too big for a select: typed, suggested, validated by id."""
+
+    bound_field_class = PickerBoundField
 
     default_error_messages = {
         "invalid_choice": "Choose one of the suggestions: that choice is not available.",

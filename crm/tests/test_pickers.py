@@ -136,6 +136,7 @@ def test_the_new_deal_form_lists_no_contacts_and_no_companies(
     assert page.count('role="combobox"') == 2  # company and contact (a rep picks no owner)
     assert '<label for="id_company_search">Company' in page
     assert 'hx-include="#id_company"' in page
+    assert 'role="listbox" aria-label="Contact suggestions" hidden' in page
 
 
 def test_a_refused_deal_form_shows_the_chosen_names_again(client, manager, customers):
