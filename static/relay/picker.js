@@ -88,6 +88,7 @@
       if (isOpen(p)) {
         event.preventDefault(); // Enter chooses; it never submits the form with the list open
         if (active) choose(p, active);
+        else close(p);
       }
     } else if (event.key === "Escape") {
       if (isOpen(p)) {
