@@ -13,6 +13,7 @@ from crm.currencies import CURRENCIES, CURRENCY_CHOICES
 from crm.models import ActivityKind, Company, Contact, LeadSource, Stage, installation_currency
 from crm.selectors import lead_source_list, lost_reason_list, sales_users
 from inputs.forms import DateField, SubmittedOnceForm, VersionField
+from inputs.picker import PickerField
 
 MAX_TEXT = 5000
 
@@ -42,7 +43,12 @@ class ContactForm(SubmittedOnceForm, VersionedForm):
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=50, required=False)
     title = forms.CharField(label="Job title", max_length=150, required=False)
-    company = forms.ModelChoiceField(queryset=Company.objects.order_by("name"), required=False)
+    company = PickerField(
+        queryset=Company.objects.order_by("name"),
+        lookup="crm:company-lookup",
+        placeholder="Type a company name",
+        required=False,
+    )
 
 
 class NextActionFields(forms.Form):
@@ -67,12 +73,26 @@ class NextActionFields(forms.Form):
 
 class DealForm(SubmittedOnceForm, VersionedForm, NextActionFields):
     title = forms.CharField(max_length=200)
-    company = forms.ModelChoiceField(queryset=Company.objects.order_by("name"))
-    contact = forms.ModelChoiceField(
-        queryset=Contact.objects.select_related("company"), required=False
+    company = PickerField(
+        queryset=Company.objects.order_by("name"),
+        lookup="crm:company-lookup",
+        placeholder="Type a company name",
     )
-    owner = forms.ModelChoiceField(
-        queryset=sales_users(), required=False, help_text="Defaults to you."
+    contact = PickerField(
+        queryset=Contact.objects.select_related("company"),
+        lookup="crm:contact-lookup",
+        include="#id_company",  # suggests the chosen company's contacts
+        placeholder="Type a name, or press Down",
+        required=False,
+        help_text="A contact of the chosen company.",
+    )
+    owner = PickerField(
+        queryset=sales_users(),
+        lookup="crm:owner-lookup",
+        label_from=lambda user: user.display_name,
+        placeholder="Type a name",
+        required=False,
+        help_text="Defaults to you.",
     )
     amount = forms.DecimalField(
         max_digits=14, decimal_places=2, min_value=Decimal(0), required=False
@@ -280,6 +300,23 @@ class BoardFilterForm(FilterForm):
     source = forms.ModelChoiceField(
         queryset=LeadSource.objects.order_by("name"), required=False, empty_label="Any source"
     )
+
+
+class BulkReassignForm(forms.Form):
+    """The deal list's "reassign the selected deals to" picker (its form is ``bulk-reassign``)."""
+
+    owner = PickerField(
+        label="New owner",  # names its suggestions; the bar's label says the whole of it
+        queryset=sales_users(),
+        lookup="crm:owner-lookup",
+        label_from=lambda user: user.display_name,
+        placeholder="Type a name",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "bulk-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].widget.attrs["form"] = "bulk-reassign"
 
 
 class CsvImportForm(forms.Form):

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import DELIVERY_ROLES, Role
+from accounts.selectors import users_matching
 from crm.models import (
     OPEN_STAGES,
     Activity,
@@ -574,3 +575,43 @@ def _candidates(found: QuerySet[Any], exact: QuerySet[Any]) -> QuerySet[Any, dic
         .values("pk")[:SEARCH_CANDIDATES]
         .union(exact.order_by().values("pk")[:SEARCH_CANDIDATES])
     )
+
+
+# Pickers (inputs.picker) ---------------------------------------------------------------
+# Each lookup stops at ``limit`` rows in an index's order. A term is matched as the lists match
+# it (``icontains``), which on PostgreSQL the trigram GIN indexes on UPPER(column) serve
+# (migration 0004); a contact lookup for a company reads that company's contacts through the
+# index on contact.company_id, however many contacts there are in all.
+
+
+def company_choices(*, user: User, q: str | None = None, limit: int = 20) -> list[Company]:
+    """The companies a picker suggests for ``q``: by name, as the company list finds them."""
+    term = clean_query_text(q)
+    qs = Company.objects.all() if _sees_customers(user) else Company.objects.none()
+    if term:
+        qs = qs.filter(Q(name__icontains=term) | Q(domain__icontains=term))
+    return list(qs.only("name", "domain").order_by("name", "pk")[:limit])
+
+
+def contact_choices(
+    *, user: User, q: str | None = None, company_id: int | None = None, limit: int = 20
+) -> list[Contact]:
+    """The contacts a picker suggests for ``q``: those of ``company_id`` when one is chosen."""
+    if not _sees_customers(user):
+        return []
+    qs = Contact.objects.select_related("company").only(
+        "first_name", "last_name", "email", "company__name"
+    )
+    if company_id:
+        qs = qs.filter(company_id=company_id)
+    term = clean_query_text(q)
+    if term:
+        qs = qs.filter(
+            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+        )
+    return list(qs.order_by("last_name", "first_name", "pk")[:limit])
+
+
+def sales_user_choices(*, q: str | None = None, limit: int = 20) -> list[User]:
+    """The people a deal can be assigned to (R1: sales reps and managers) matching ``q``."""
+    return list(users_matching(sales_users(), clean_query_text(q))[:limit])

@@ -29,4 +29,8 @@ urlpatterns = [
     path("contacts/check-email/", views.contact_check_email, name="contact-check-email"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
+    # The searchable pickers' suggestions.
+    path("companies/lookup/", views.company_lookup, name="company-lookup"),
+    path("contacts/lookup/", views.contact_lookup, name="contact-lookup"),
+    path("deals/owners/lookup/", views.owner_lookup, name="owner-lookup"),
 ]

@@ -20,6 +20,7 @@ from crm.forms import (
     TRANSITION_FORMS,
     ActivityForm,
     BoardFilterForm,
+    BulkReassignForm,
     CompanyForm,
     CompleteNextActionForm,
     ContactForm,
@@ -49,6 +50,7 @@ from crm.models import (
 )
 from crm.panels import company_panels, deal_panels
 from inputs.numbers import query_ids, query_int, query_page
+from inputs.picker import lookup_response
 from inputs.text import clean_query_text
 from records import EditConflict
 
@@ -141,7 +143,7 @@ def deal_list(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     context = {
         "filter_form": form,
         "can_reassign": can_reassign,
-        "sales_people": list(selectors.sales_users()) if can_reassign else [],
+        "reassign_form": BulkReassignForm() if can_reassign else None,
         **paginate(request, deals),
     }
     return render_page(request, "crm/deal_list.html", context, partial="deal-table")
@@ -885,4 +887,40 @@ def contact_check_email(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     return render_page(
         request, "crm/contact_form.html", {"existing": existing}, partial="email-warning"
+    )
+
+
+# Pickers: the suggestions of the searchable pickers (inputs.picker) ---------------------------
+@require_GET
+def company_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require_perm(request, "crm.view_company")
+    companies = selectors.company_choices(user=request.user, q=request.GET.get("q"))
+    return lookup_response(
+        request, companies, detail=lambda c: c.domain, empty="No company matches."
+    )
+
+
+@require_GET
+def contact_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Contacts matching ``q``; only those of ``company`` when the form has one chosen."""
+    _require_perm(request, "crm.view_contact")
+    company_id = query_int(request.GET, "company")
+    contacts = selectors.contact_choices(
+        user=request.user, q=request.GET.get("q"), company_id=company_id
+    )
+    return lookup_response(
+        request,
+        contacts,
+        detail=lambda c: c.email if company_id else (c.company.name if c.company else c.email),
+        empty="No contact of this company matches." if company_id else "No contact matches.",
+    )
+
+
+@require_GET
+def owner_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Who a deal can be reassigned to: sales reps and managers."""
+    _require_perm(request, "crm.reassign_deal")
+    people = selectors.sales_user_choices(q=request.GET.get("q"))
+    return lookup_response(
+        request, people, label=lambda u: u.display_name, empty="No salesperson matches."
     )

@@ -1,7 +1,9 @@
 from django import forms
+from django.urls import reverse
 
 from crm.models import Contact, Deal
 from inputs.forms import DateField, VersionField
+from inputs.picker import Picker, PickerField
 from projects.models import ProjectTemplate
 from projects.selectors import delivery_leads
 
@@ -23,14 +25,26 @@ class HandoffForm(forms.Form):
     key_constraints = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
     )
-    main_stakeholder = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
+    main_stakeholder = PickerField(
+        queryset=Contact.objects.none(),
+        lookup="crm:contact-lookup",
+        placeholder="Type a name, or press Down",
+        required=False,
+    )
     kickoff_date = DateField(required=False)
     template = forms.ModelChoiceField(
         label="Project template",
         queryset=ProjectTemplate.objects.filter(is_active=True),
         required=False,
     )
-    delivery_lead = forms.ModelChoiceField(queryset=delivery_leads(admins=False), required=False)
+    delivery_lead = PickerField(
+        queryset=delivery_leads(admins=False),
+        lookup="handoff:delivery-lead-lookup",
+        label_from=lambda user: user.display_name,
+        placeholder="Type a name",
+        required=False,
+        help_text="A delivery lead: they receive the kickoff project.",
+    )
 
     def __init__(self, *args, deal: Deal, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -38,6 +52,10 @@ class HandoffForm(forms.Form):
         assert isinstance(stakeholder, forms.ModelChoiceField)
         stakeholder.queryset = Contact.objects.filter(company_id=deal.company_id)
         stakeholder.help_text = f"A contact of {deal.company.name}."
+        # Suggest that company's contacts only (the picker's own copy of the widget).
+        company_contacts = f"{reverse('crm:contact-lookup')}?company={deal.company_id}"
+        assert isinstance(stakeholder.widget, Picker)
+        stakeholder.widget.lookup = company_contacts
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import users_matching
 from crm.models import Deal, Stage
 from handoff.forms import HandoffForm, WinForm
 from handoff.models import Handoff
@@ -18,8 +19,9 @@ from handoff.services import (
     promise_check,
     win_refusals,
 )
+from inputs.text import clean_query_text
 from projects.models import Task, TaskStatus
-from projects.selectors import project_visible_q
+from projects.selectors import delivery_leads, project_visible_q
 
 EDITABLE = (
     "scope_summary",
@@ -138,3 +140,8 @@ def win_status(
             "Still needed to win: " + ", ".join(REQUIRED_LABELS[n] for n in missing) + "."
         )
     return {"win_badge": badge, "win_ready": False, "win_blockers": blockers}
+
+
+def delivery_lead_choices(*, q: str | None = None, limit: int = 20) -> list[User]:
+    """The handoff's delivery lead picker's suggestions for ``q``: delivery leads only."""
+    return list(users_matching(delivery_leads(admins=False), clean_query_text(q))[:limit])

@@ -13,6 +13,7 @@ from crm import views as crm_views
 from crm.http import apply_errors, conflict_response, render_page
 from handoff import selectors, services
 from handoff.forms import HandoffForm, PromiseCheckForm, WinForm
+from inputs.picker import lookup_response
 from records import EditConflict
 
 PANEL = "handoff/_deal_panel.html"
@@ -122,3 +123,14 @@ def promise_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "override_value": query.value("override_reason") or "",
     }
     return render_page(request, PANEL, context, partial="promise-check")
+
+
+@require_GET
+def delivery_lead_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The handoff's delivery lead picker: delivery leads only, as the handoff requires (R5)."""
+    if not request.user.has_perm("crm.add_deal"):
+        raise PermissionDenied("Only sales fill in a handoff.")
+    leads = selectors.delivery_lead_choices(q=request.GET.get("q"))
+    return lookup_response(
+        request, leads, label=lambda u: u.display_name, empty="No delivery lead matches."
+    )

@@ -5,6 +5,7 @@ from django import forms
 from accounts.models import User
 from crm.forms import FilterForm
 from inputs.forms import DateField, SubmittedOnceForm, VersionField
+from inputs.picker import PickerField
 from projects.models import (
     MAX_DURATION_DAYS,
     MAX_LAG_DAYS,
@@ -102,8 +103,13 @@ class TaskForm(forms.Form):
         initial=1,
         help_text="0 makes it a milestone.",
     )
-    assignee = UserChoiceField(
-        label="Assignee", required=False, queryset=User.objects.none(), empty_label="Nobody"
+    assignee = PickerField(
+        label="Assignee",
+        required=False,
+        queryset=User.objects.none(),
+        lookup="projects:assignee-lookup",
+        label_from=lambda user: user.display_name,
+        placeholder="Type a name (empty: nobody)",
     )
     start_no_earlier_than = DateField(label="Start no earlier than", required=False)
     milestone = forms.ModelChoiceField(

@@ -11,7 +11,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import DELIVERY_ROLES, Role
+from accounts.selectors import users_matching
 from inputs.text import clean_query_text
 from projects import panels, scheduling
 from projects.models import (
@@ -426,6 +427,21 @@ def delivery_users() -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
+
+
+def task_assignees() -> QuerySet[User]:
+    """Who a task can be assigned to: active people with a delivery role, as
+    ``services.task_create`` requires (an admin without one is refused there)."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=list(DELIVERY_ROLES))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def task_assignee_choices(*, q: str | None = None, limit: int = 20) -> list[User]:
+    """The task assignee picker's suggestions for ``q``."""
+    return list(users_matching(task_assignees(), clean_query_text(q))[:limit])
 
 
 def delivery_leads(*, admins: bool = True) -> QuerySet[User]:

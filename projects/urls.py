@@ -24,4 +24,5 @@ urlpatterns = [
     path("dependencies/<int:pk>/delete/", views.dependency_delete, name="dependency-delete"),
     path("milestones/<int:pk>/approve/", views.milestone_approve, name="milestone-approve"),
     path("checklist/<int:pk>/toggle/", views.checklist_toggle, name="checklist-toggle"),
+    path("assignees/lookup/", views.assignee_lookup, name="assignee-lookup"),
 ]

@@ -20,6 +20,7 @@ from crm.http import (
     safe_next,
 )
 from inputs.numbers import query_page
+from inputs.picker import lookup_response
 from projects import gantt, selectors, services
 from projects import rules as project_rules
 from projects.forms import (
@@ -201,7 +202,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if context["can_manage"]:
         context.update(
             task_form=TaskForm(
-                people=selectors.delivery_users(),
+                people=selectors.task_assignees(),
                 milestones=Milestone.objects.filter(project=project),
             ),
             checklist_form=ChecklistItemForm(),
@@ -313,7 +314,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not user.has_perm("projects.change_project", project):
         raise PermissionDenied("Only the project's lead can add tasks.")
     form = TaskForm(
-        request.POST, people=selectors.delivery_users(), milestones=project.milestones.all()
+        request.POST, people=selectors.task_assignees(), milestones=project.milestones.all()
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -363,7 +364,7 @@ def _task_context(user: User, task: Task) -> dict[str, Any]:
     if can_manage:
         context["edit_form"] = TaskForm(
             initial=TaskForm.initial_for(task),
-            people=selectors.delivery_users(),
+            people=selectors.task_assignees(),
             milestones=Milestone.objects.filter(project=task.project),
         )
         context["dependency_form"] = DependencyForm(tasks=others)
@@ -403,7 +404,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only the project's lead can edit tasks.")
     form = TaskForm(
         request.POST,
-        people=selectors.delivery_users(),
+        people=selectors.task_assignees(),
         milestones=Milestone.objects.filter(project=task.project),
     )
     if form.is_valid():
@@ -675,3 +676,18 @@ def checklist_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         state = "Ticked" if item.done_at else "Unticked"
         return _checklist_answer(request, item.project, saved=f"{state} “{item.text}”.")
     return redirect(reverse("projects:project-detail", args=[item.project_id]) + "#checklist")
+
+
+# Pickers ------------------------------------------------------------------------------------
+@require_GET
+def assignee_lookup(request: HttpRequest) -> HttpResponse:
+    """The task assignee picker's suggestions: the people a task can be assigned to."""
+    if not _user(request).has_perm("projects.add_project"):
+        raise PermissionDenied("Only delivery leads assign tasks.")
+    people = selectors.task_assignee_choices(q=request.GET.get("q"))
+    return lookup_response(
+        request,
+        people,
+        label=lambda u: u.display_name,
+        empty="Nobody with a delivery role matches.",
+    )

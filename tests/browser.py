@@ -1,6 +1,6 @@
 """Steps the browser tests share."""
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from accounts.tests.factories import PASSWORD
 
@@ -45,3 +45,12 @@ OVERFLOWS = """() => {
   }
   return found;
 }"""
+
+
+def pick(scope: Page | Locator, label: str, typed: str, option: str) -> None:
+    """Choose ``option`` in the searchable picker labelled ``label`` (inputs.picker) by typing
+    ``typed`` and clicking the suggestion."""
+    box = scope.get_by_role("combobox", name=label)
+    box.fill(typed)
+    scope.locator(f'[role=option][data-label="{option}"]').click()
+    expect(box).to_have_value(option)

@@ -12,7 +12,7 @@ from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from crm.tests.factories import CompanyFactory, ContactFactory, DealFactory
 from projects.models import Project, Task
-from tests.browser import sign_in
+from tests.browser import pick, sign_in
 from tests.test_browser_crm import drag
 
 pytestmark = [
@@ -38,8 +38,8 @@ def test_drag_to_won_handoff_override_and_the_lead_sees_the_project(page: Page, 
     panel = page.locator("#handoff")
     panel.get_by_label("Scope summary").fill("Online shop with payments and a CMS.")
     panel.get_by_label("Key constraints").fill("Go-live before the spring sale; PCI compliance.")
-    panel.get_by_label("Main stakeholder").select_option(label="Anna Berg")
-    panel.get_by_label("Delivery lead").select_option(label="Dana Lead")
+    pick(panel, "Main stakeholder", "ann", "Anna Berg")
+    pick(panel, "Delivery lead", "dana", "Dana Lead")
     panel.get_by_label("Project template").select_option(label="Standard delivery")
     panel.get_by_label("Kickoff date").fill(kickoff.isoformat())
     panel.get_by_label("Promised delivery date").fill(impossible.isoformat())

@@ -721,6 +721,14 @@ ROUTES: dict[str, Route] = {
         )
         for name in DELIVERY_WIDGETS
     },
+    # The searchable pickers' suggestions (inputs.picker): who may choose what, where.
+    "crm:company-lookup": get_only(GET=every(200, no_role=403), query={"q": "MXq"}),
+    "crm:contact-lookup": get_only(GET=every(200, no_role=403), query={"q": "MXq"}),
+    "crm:owner-lookup": get_only(
+        GET=roles(rep=403, manager=200, lead=403, member=403, admin=200, no_role=403, anon=LOGIN)
+    ),
+    "handoff:delivery-lead-lookup": get_only(GET=sales_only(200)),
+    "projects:assignee-lookup": get_only(GET=DELIVERY_CREATES),
 }
 
 
