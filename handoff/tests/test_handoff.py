@@ -400,7 +400,11 @@ def test_a_refused_win_keeps_what_was_typed(client, rep):
         "Typed timeline</textarea>",
     ):
         assert typed in html
-    assert f'<option value="{stakeholder.pk}" selected>' in html
+    assert (
+        f'<input type="hidden" name="main_stakeholder" id="id_main_stakeholder" '
+        f'value="{stakeholder.pk}">'
+    ) in html
+    assert f'value="{stakeholder.full_name}" role="combobox"' in html
     assert f'<option value="{template.pk}" selected>' in html
     assert 'value="2026-11-30"' in html and 'value="2026-12-15"' in html
     assert ">Typed override</textarea>" in html  # the promise fails: the reason stays asked
