@@ -95,7 +95,7 @@ def test_a_complete_handoff_wins_from_the_dialog_on_the_board(page: Page, live_s
 
     drag(page, "Acme shop", "won")
     dialog = page.get_by_role("dialog", name="Win “Acme shop”")
-    expect(dialog).to_contain_text("Everything delivery needs is here.")
+    expect(dialog).to_contain_text("Everything delivery needs is here: the deal can be won.")
     expect(dialog.locator("#promise-check")).to_contain_text("Promise met.")
     page.screenshot(path=f"{SHOTS}/won-dialog-complete.png")
     dialog.get_by_role("button", name="Win deal and start the project").click()

@@ -4,7 +4,9 @@
   function dialog() { return document.getElementById("transition-dialog"); }
   document.addEventListener("htmx:afterSwap", function (event) {
     var d = dialog();
-    if (!d || !d.contains(event.detail.target)) return;
+    // Only the dialog's own content: a swap inside it (a picker's suggestions, the handoff
+    // panel answering in place) keeps the focus where the user is.
+    if (!d || event.detail.target.id !== "dialog-body") return;
     if (!d.open) d.showModal();
     var first = d.querySelector("input:not([type=hidden]), select, textarea");
     if (first) first.focus();
