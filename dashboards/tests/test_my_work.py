@@ -97,7 +97,10 @@ def test_the_managers_home_shows_the_teams_overdue_and_stuck_deals(
         f'2<span class="visually-hidden"> overdue deals of Rita Rep</span></a>'
     ) in page
     assert f"?stage=open&amp;stale=on&amp;owner={other_rep.pk}&amp;sort=next_action_due_at" in page
-    assert "50% of the target of 20,000" in page
+    assert "50% of the target of 20,000\u00a0EUR" in page
+    assert '<span class="kpi-value">10,000\u00a0EUR</span>' in page
+    assert f"Forecast against target, {dt.date.today():%b %Y}" in page
+    assert "short of the target" in page
     assert f'<a href="/deals/{team["moved"].deal_id}/">Closing</a>' in page
 
 
