@@ -390,9 +390,12 @@ def activity_list(
     if company is not None:
         qs = qs.filter(company=company)
     if contact is not None:
-        # A contact's history holds what was logged on their deals too.
-        their_deals = Deal.objects.filter(contact=contact).values("pk")
-        qs = qs.filter(Q(contact=contact) | Q(deal__in=their_deals))
+        # A contact's history holds what was logged on their deals too. Their deals' ids
+        # are read first (a contact has a handful): with the ids written out, PostgreSQL ORs
+        # two index scans; with a subquery it walked the whole history by date (1 s at
+        # 1,000,000 activities).
+        their_deals = list(Deal.objects.filter(contact=contact).values_list("pk", flat=True))
+        qs = qs.filter(Q(contact=contact) | Q(deal_id__in=their_deals))
     return qs
 
 
