@@ -42,7 +42,9 @@ class Read:
     kind: str = "page"  # "page", "board", "report"
 
 
-def reads(size: int, name: str, word: str, deal_id: int, company_id: int) -> list[Read]:
+def reads(
+    size: int, name: str, word: str, deal_id: int, company_id: int, contact_id: int
+) -> list[Read]:
     """``name`` is a customer's whole name, what a user looking for it types; ``word`` the
     first word of it, which the demo's names share with one company in 18 (a stress case
     that matches thousands of rows at 100,000 deals)."""
@@ -61,6 +63,7 @@ def reads(size: int, name: str, word: str, deal_id: int, company_id: int) -> lis
         Read("companies list", "/companies/", "rep"),
         Read("company page", f"/companies/{company_id}/", "rep"),
         Read("contacts list", "/contacts/", "rep"),
+        Read("contact page", f"/contacts/{contact_id}/", "rep"),
         Read("search ?q=a customer's name", f"/search/?q={name}", "rep"),
         Read("search ?q=a word of 1 in 18 names", f"/search/?q={word}", "rep"),
         Read("sales dashboard", "/dashboards/sales/", "manager", "report"),
@@ -167,7 +170,9 @@ def serve() -> None:
         client.force_login(user)
         _, raw = api_token_create(user=user, name=f"bench {key}")
         clients[key] = (client, {"Authorization": f"Bearer {raw}"})
-    plan = reads(size, name, word, deal.pk, company.pk)
+    contact_id = deal.contact_id or company.contacts.values_list("pk", flat=True).first()
+    assert contact_id is not None
+    plan = reads(size, name, word, deal.pk, company.pk, contact_id)
 
     def get(read: Read) -> float:
         client, headers = clients[read.user]

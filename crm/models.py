@@ -381,6 +381,12 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
                 condition=Q(stage__in=OPEN_STAGES),
                 name="crm_deal_open_entered",
             ),
+            # A rep's deals stuck in their stage (My work), however many others have.
+            models.Index(
+                fields=["owner", "stage_entered_at", "id"],
+                condition=Q(stage__in=OPEN_STAGES),
+                name="crm_deal_open_owner_entered",
+            ),
             models.Index(fields=["won_at"], condition=Q(stage="won"), name="crm_deal_won_at"),
             models.Index(fields=["created_at"], name="crm_deal_created"),
         ]
