@@ -17,7 +17,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    Window,
 )
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
@@ -410,21 +409,36 @@ def my_next_actions(*, user: User, now: dt.datetime | None = None) -> dict[str, 
     today = timezone.localtime(now, user.zone).date()
     # (an action due today falls due by the start of tomorrow: a bound for the index)
     tomorrow = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=user.zone)
-    qs = Deal.objects.open().filter(owner=user).select_related("company")
-    overdue = qs.filter(next_action_due_at__lt=now).order_by("next_action_due_at", "pk")
+    qs = Deal.objects.open().filter(owner=user)
+    overdue = qs.filter(next_action_due_at__lt=now)
     due_today = qs.filter(
         next_action_due_date=today,
         next_action_due_at__gte=now,
         next_action_due_at__lte=tomorrow,
-    ).order_by("next_action_due_at", "pk")
-    overdue_rows = list(overdue.annotate(total=Window(Count("pk")))[:MY_WORK_ROWS])
-    today_rows = list(due_today.annotate(total=Window(Count("pk")))[:MY_WORK_ROWS])
+    )
+    order = ("next_action_due_at", "pk")
+    overdue_rows, overdue_count = _first_rows_and_count(overdue, order, MY_WORK_ROWS)
+    today_rows, today_count = _first_rows_and_count(due_today, order, MY_WORK_ROWS)
     return {
         "overdue": overdue_rows,
-        "overdue_count": overdue_rows[0].total if overdue_rows else 0,
+        "overdue_count": overdue_count,
         "due_today": today_rows,
-        "due_today_count": today_rows[0].total if today_rows else 0,
+        "due_today_count": today_count,
     }
+
+
+def _first_rows_and_count(
+    deals: DealQuerySet, order: tuple[str, ...], limit: int
+) -> tuple[list[Any], int]:
+    """The first ``limit`` of one owner's ``deals`` with their companies, and how many there
+    are, in one query. The count is a subquery PostgreSQL runs once over the deals alone: a
+    window count would join every one of them (thousands) to its company before keeping
+    ``limit``."""
+    total = deals.order_by().values("owner").annotate(n=Count("pk")).values("n")
+    rows = list(
+        deals.select_related("company").annotate(total=Subquery(total)).order_by(*order)[:limit]
+    )
+    return rows, (rows[0].total if rows else 0)
 
 
 def my_stuck_deals(
@@ -439,15 +453,12 @@ def my_stuck_deals(
     next step. Longest in the stage first, with how many there are. One query, after the
     stale limits unless given."""
     now = now or timezone.now()
-    deals = list(
+    stuck = (
         Deal.objects.filter(owner=user)
         .stale(now, stale_limits() if limits is None else limits)
         .exclude(next_action_due_at__lt=now)
-        .select_related("company")
-        .annotate(total=Window(Count("pk")))
-        .order_by("stage_entered_at", "pk")[:limit]
     )
-    return deals, (deals[0].total if deals else 0)
+    return _first_rows_and_count(stuck, ("stage_entered_at", "pk"), limit)
 
 
 def recent_activity(*, user: User, limit: int = 10) -> list[Activity]:
