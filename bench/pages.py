@@ -271,10 +271,9 @@ CAUSES = {
     "search ?q=a word of 1 in 18 names": "four ranked queries (about 20 ms of SQL: 50 "
     "candidates per kind, scored by similarity, the projects a rep sees joined through their "
     "deals) and 80 result rows rendered",
-    "My work (rep)": "the stuck-deals section counts every one of the rep's stuck deals "
-    "(4,600 at 100,000 deals, joined to their companies: 24 ms with the partial index on owner "
-    "and stage entered, 48 ms without) and 30-40 ms of Python render the page; an open defect "
-    "(issue 14): count without the join, or cap the count",
+    "My work (rep)": "its overdue, due-today and stuck counts are subqueries over the rep's "
+    "deals (4,600 stuck at 100,000 deals; 7 ms with the partial index on owner and stage "
+    "entered) and 30-35 ms of Python render the page: 5 ms over; an open defect (issue 14)",
     "My work (manager)": "the team table groups every open deal by owner (50,000 rows, 40 ms) "
     "and the week's stage changes are counted in a window (20 ms); an open defect (issue 14): "
     "read the counts from running totals as the dashboards do",
