@@ -610,20 +610,11 @@ def company_choices(*, user: User, q: str | None = None, limit: int = 20) -> lis
 def contact_choices(
     *, user: User, q: str | None = None, company_id: int | None = None, limit: int = 20
 ) -> list[Contact]:
-    """The contacts a picker suggests for ``q``: those of ``company_id`` when one is chosen."""
-    if not _sees_customers(user):
-        return []
-    qs = Contact.objects.select_related("company").only(
-        "first_name", "last_name", "email", "company__name"
-    )
-    if company_id:
-        qs = qs.filter(company_id=company_id)
-    term = clean_query_text(q)
-    if term:
-        qs = qs.filter(
-            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
-        )
-    return list(qs.order_by("last_name", "first_name", "pk")[:limit])
+    """The contacts a picker suggests for ``q``: those of ``company_id`` when one is chosen
+    (the contact list's search, with only what a suggestion shows)."""
+    found = contact_list(user=user, q=q, company_id=company_id)
+    shown = found.select_related(None).select_related("company")
+    return list(shown.only("first_name", "last_name", "email", "company__name")[:limit])
 
 
 def sales_user_choices(*, q: str | None = None, limit: int = 20) -> list[User]:
