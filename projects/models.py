@@ -319,6 +319,10 @@ class Task(TimeStamped):
     baseline_finish = models.DateField(null=True, blank=True, editable=False)
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Actuals (issue 15): the working days the task really started and finished on, set
+    # when it starts and when it is done, correctable by the project's lead.
+    actual_start = models.DateField(null=True, blank=True, editable=False)
+    actual_finish = models.DateField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = TaskQuerySet.as_manager()
