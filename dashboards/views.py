@@ -43,14 +43,28 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["recent_activity"] = crm_selectors.recent_activity(user=user)
         stuck, total = crm_selectors.my_stuck_deals(user=user, now=now, limits=limits)
         context["stuck_deals"], context["stuck_total"] = stuck, total
-        if user.has_role(Role.SALES_MANAGER):
-            context["team"] = selectors.team_home(now=now, zone=user.zone, limits=limits)
+        # The team's figures are a report over every open deal: they load on their own
+        # (``my_work_team``), after the manager's own day.
+        context["shows_team"] = user.has_role(Role.SALES_MANAGER)
     delivery = project_selectors.my_work_context(user)
     context.update(delivery)
     if delivery.get("leads_projects"):
         query = DeliveryQuery(user=user, now=now, weeks=4, lead_id=user.pk)
         context["team_load"] = delivery_load(query)
     return render(request, "dashboards/my_work.html", context)
+
+
+@require_GET
+def my_work_team(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A sales manager's team on My work: the part the home loads after the manager's own
+    day (htmx swaps it in), or a page of its own when opened without htmx."""
+    user = request.user
+    if not user.has_role(Role.SALES_MANAGER):
+        raise PermissionDenied("The team's figures are for sales managers.")
+    team = selectors.team_home(now=timezone.now(), zone=user.zone)
+    if request.htmx:
+        return render(request, "dashboards/my_work.html#team-sales", {"team": team})
+    return render(request, "dashboards/my_work_team.html", {"team": team})
 
 
 @require_GET

@@ -17,6 +17,7 @@ from projects.tests.factories import MilestoneFactory, ProjectFactory, TaskFacto
 
 pytestmark = pytest.mark.django_db
 
+TEAM = "/my-work/team/"
 NOW = dt.datetime(2026, 5, 20, 10, 0, tzinfo=UTC)  # a Wednesday; the week began on 18 May
 d = dt.date
 
@@ -71,7 +72,12 @@ def test_the_managers_home_shows_the_teams_overdue_and_stuck_deals(
 ):
     settings.RELAY_MONTHLY_SALES_TARGET = Decimal("20000")
     client.force_login(manager)
-    response = client.get("/")
+    home = client.get("/").content.decode()
+    assert (
+        '<div class="grid two" id="team-sales" hx-get="/my-work/team/" hx-trigger="load" '
+        'hx-swap="outerHTML">'
+    ) in home
+    response = client.get(TEAM, headers={"HX-Request": "true"})
     got = response.context["team"]
     assert got["owners"] == [
         {"owner_id": rep.pk, "owner": "Rita Rep", "stuck": 3, "overdue": 2},
@@ -91,7 +97,8 @@ def test_the_managers_home_shows_the_teams_overdue_and_stuck_deals(
     }
     assert (got["moved"], got["moved_total"]) == ([team["moved"]], 1)
     page = response.content.decode()
-    assert "Nothing overdue" not in page
+    assert page.startswith('\n<div class="grid two" id="team-sales">')  # the part alone
+    assert "<html" not in page
     assert (
         f'href="/deals/?stage=open&amp;overdue=on&amp;owner={rep.pk}&amp;sort=next_action_due_at">'
         f'2<span class="visually-hidden"> overdue deals of Rita Rep</span></a>'
@@ -104,17 +111,33 @@ def test_the_managers_home_shows_the_teams_overdue_and_stuck_deals(
     assert f'<a href="/deals/{team["moved"].deal_id}/">Closing</a>' in page
 
 
-def test_the_managers_home_without_a_target_says_so(client, manager, team):
+def test_the_managers_team_without_a_target_says_so_on_a_page_of_its_own(client, manager, team):
     client.force_login(manager)
-    response = client.get("/")
+    response = client.get(TEAM)  # opened without htmx (the placeholder's link)
     assert response.context["team"]["forecast"]["share"] is None
-    assert "No monthly target set" in response.content.decode()
+    page = response.content.decode()
+    assert "No monthly target set" in page
+    assert "<title>My team" in page and "<h1>My team</h1>" in page
+    assert 'id="team-stuck"' in page
+
+
+@pytest.mark.parametrize(
+    "who, status", [("rep", 403), ("lead", 403), ("member", 403), ("anonymous", 302)]
+)
+def test_only_a_sales_manager_sees_the_teams_figures(client, rep, lead, member, who, status):
+    if who != "anonymous":
+        client.force_login({"rep": rep, "lead": lead, "member": member}[who])
+    response = client.get(TEAM, headers={"HX-Request": "true"})
+    assert response.status_code == status
+    if status == 302:
+        assert response["Location"] == f"/accounts/login/?next={TEAM}"
 
 
 def test_a_rep_has_no_team_but_their_stuck_deals(client, rep, team):
     client.force_login(rep)
     response = client.get("/")
-    assert "team" not in response.context
+    assert "team" not in response.context and not response.context["shows_team"]
+    assert 'id="team-sales"' not in response.content.decode()
     assert (response.context["stuck_deals"], response.context["stuck_total"]) == (
         [team["stuck"]],
         1,
@@ -262,9 +285,11 @@ def add_world(n, manager_, lead_, member_):
 # and stuck deals; delivery: my tasks, my approvals (a rep has no tasks: no blockers to
 # look up).
 REP_QUERIES = 3 + 2 + 2 + 2 + 2
-# a manager adds the team: stale deals by owner, won this month, the month's forecast,
-# the week's moves.
-MANAGER_QUERIES = REP_QUERIES + 4
+# a manager's home is a rep's day: the team's figures load on their own (TEAM_QUERIES).
+MANAGER_QUERIES = REP_QUERIES
+# session, user, groups; the stale limits, stale deals by owner and the owners, won this
+# month, the month's forecast, the week's moves and their count.
+TEAM_QUERIES = 3 + 1 + 2 + 2 + 2
 # my tasks, their blockers, my approvals.
 MEMBER_QUERIES = 3 + 3
 # a lead adds the projects she leads, their late tasks, the holidays and the team's load.
@@ -291,8 +316,12 @@ def test_each_roles_home_takes_a_fixed_number_of_queries(
         response = client.get("/")
     assert response.status_code == 200
     if who == "manager":
-        assert response.context["team"]["overdue"] == 2 * size
-        assert len(response.context["team"]["owners"]) == size + 1
+        assert response.context["shows_team"]
+        with django_assert_num_queries(TEAM_QUERIES):
+            team = client.get(TEAM, headers={"HX-Request": "true"}).context["team"]
+        assert team["overdue"] == 2 * size
+        assert len(team["owners"]) == size + 1
+        assert team["moved_total"] == size
     if who == "lead":
         assert response.context["led_projects_total"] == size
         assert response.context["late_tasks_total"] == 2 * size
