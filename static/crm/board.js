@@ -3,37 +3,30 @@
 // (for Won: the deal's handoff panel); cancelling it, or a refusal inside it, puts the card
 // back where it was.
 //
-// Keyboard: each card is one tab stop. Enter opens the deal, the left and right arrow keys
-// move the card to the previous or next column it may go to, up and down go to the card
-// above or below, M (or Space) opens the card's "Move to" menu and Escape closes it. Focus
-// stays on the moved card, also after the board reloads; moves are announced in
-// #board-status.
+// Keyboard (static/relay/board.js): each card is one tab stop, the left and right arrow
+// keys move the card to the previous or next column it may go to, M opens its "Move to"
+// menu. Focus stays on the moved card, also after the board reloads; moves are announced
+// in #board-status.
 (function () {
   "use strict";
   var pending = null;
   var refocusAfterSwap = null; // the deal whose card takes focus once the board reloaded
   var FOCUS_KEY = "relay.board.focus";
-
-  function announce(text) {
-    var region = document.getElementById("board-status");
-    if (!region) return;
-    region.textContent = "";
-    window.setTimeout(function () { region.textContent = text; }, 50);
-  }
+  var cards = RelayBoard.cards({
+    board: "board",
+    card: "deal-card",
+    title: ".deal-card-title",
+    menu: ".move-form",
+    status: "board-status",
+    cannotMove: "You cannot move",
+    move: moveByKey,
+  });
+  var announce = cards.announce;
+  var titleOf = cards.titleOf;
+  var columnLabel = cards.columnLabel;
 
   function cardFor(id) {
     return document.querySelector('#board .deal-card[data-deal="' + id + '"]');
-  }
-
-  function titleOf(card) {
-    var link = card.querySelector(".deal-card-title");
-    return link ? link.textContent.trim() : "";
-  }
-
-  function columnLabel(list) {
-    var column = list.closest(".board-column");
-    var heading = column && column.querySelector("h2");
-    return heading ? heading.firstChild.textContent.trim() : list.dataset.stage;
   }
 
   // Remember the moved card across a reload (a form in the dialog answers a redirect).
@@ -105,68 +98,10 @@
     post(board, card, to.dataset.stage);
   }
 
-  function openMenu(card) {
-    var form = card.querySelector(".move-form");
-    if (!form) {
-      announce("You cannot move “" + titleOf(card) + "”.");
-      return;
-    }
-    form.hidden = false;
-    form.querySelector("select").focus();
-  }
-
-  function closeMenu(form) {
-    form.hidden = true;
-    form.closest(".deal-card").focus();
-  }
-
-  function onKey(event) {
-    var board = document.getElementById("board");
-    if (!board || event.altKey || event.ctrlKey || event.metaKey) return;
-    var target = event.target;
-    var menu = target.closest && target.closest(".move-form");
-    if (menu && board.contains(menu)) {
-      if (event.key === "Escape") {
-        event.preventDefault();
-        closeMenu(menu);
-      }
-      return;
-    }
-    if (!target.classList || !target.classList.contains("deal-card") || !board.contains(target)) return;
-    var card = target;
-    if (event.key === "Enter") {
-      event.preventDefault();
-      card.querySelector(".deal-card-title").click();
-    } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-      event.preventDefault();
-      moveByKey(board, card, event.key === "ArrowRight" ? 1 : -1);
-    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      event.preventDefault();
-      var next = event.key === "ArrowDown" ? card.nextElementSibling : card.previousElementSibling;
-      if (next && next.classList.contains("deal-card")) next.focus();
-    } else if (event.key === "m" || event.key === "M" || event.key === " ") {
-      event.preventDefault();
-      openMenu(card);
-    }
-  }
-
-  // One tab stop per card: the card itself; its link and "Move to" menu only by key.
-  function enhance(board) {
-    board.querySelectorAll(".deal-card").forEach(function (card) {
-      if (card.dataset.enhanced) return;
-      card.dataset.enhanced = "1";
-      card.tabIndex = 0;
-      var link = card.querySelector(".deal-card-title");
-      if (link) link.tabIndex = -1;
-      var form = card.querySelector(".move-form");
-      if (form) form.hidden = true;
-    });
-  }
-
   function init() {
     var board = document.getElementById("board");
     if (!board) return;
-    enhance(board);
+    cards.enhance(board);
     if (typeof Sortable === "undefined") return;
     board.querySelectorAll("ol.cards").forEach(function (list) {
       if (list.dataset.sortable) return;
@@ -209,14 +144,6 @@
     var card = cardFor(refocusAfterSwap);
     refocusAfterSwap = null;
     if (card) card.focus();
-  });
-  document.addEventListener("keydown", onKey);
-  // Focus left a card with its menu open: close the menu (one tab stop per card again).
-  document.addEventListener("focusout", function (event) {
-    var menu = event.target.closest && event.target.closest(".move-form");
-    if (!menu || menu.hidden) return;
-    var card = menu.closest(".deal-card");
-    if (!event.relatedTarget || !card.contains(event.relatedTarget)) menu.hidden = true;
   });
   // The menu's own Move button: remember the card, so a cancel puts focus back on it.
   document.addEventListener("htmx:beforeRequest", function (event) {

@@ -3,31 +3,24 @@
 // the server decides through the same service; a refused move re-renders the board with
 // the card back in its column and the reason shown.
 //
-// Keyboard: each card is one tab stop. Enter opens the task, the left and right arrow keys
-// move the card to the previous or next column, up and down go to the card above or below,
-// M (or Space) opens the card's status menu and Escape closes it. After the board
-// re-renders, focus is on the moved card again and the move is announced in
+// Keyboard (static/relay/board.js): each card is one tab stop, the left and right arrow
+// keys move the card to the previous or next column, M opens its status menu. After the
+// board re-renders, focus is on the moved card again and the move is announced in
 // #task-board-status (a refusal is announced by the board's alert).
 (function () {
   "use strict";
   var moved = null; // { task, status } while a move is on its way
-
-  function announce(text) {
-    var region = document.getElementById("task-board-status");
-    if (!region) return;
-    region.textContent = "";
-    window.setTimeout(function () { region.textContent = text; }, 50);
-  }
-
-  function titleOf(card) {
-    var link = card.querySelector(".task-title");
-    return link ? link.textContent.trim() : "";
-  }
-
-  function labelOf(list) {
-    var heading = list.closest(".board-column").querySelector("h2");
-    return heading ? heading.firstChild.textContent.trim() : list.dataset.status;
-  }
+  var cards = RelayBoard.cards({
+    board: "task-board",
+    card: "task-card",
+    title: ".task-title",
+    menu: "form.status-form",
+    status: "task-board-status",
+    cannotMove: "You cannot change the status of",
+    move: moveByKey,
+  });
+  var announce = cards.announce;
+  var titleOf = cards.titleOf;
 
   function submit(card, status) {
     var form = card.querySelector("form.status-form");
@@ -49,64 +42,14 @@
       announce("“" + titleOf(card) + "” cannot move further " + (step > 0 ? "right" : "left") + ".");
       return;
     }
-    announce("Moving “" + titleOf(card) + "” to " + labelOf(to) + "…");
+    announce("Moving “" + titleOf(card) + "” to " + cards.columnLabel(to) + "…");
     submit(card, to.dataset.status);
-  }
-
-  function onKey(event) {
-    var board = document.getElementById("task-board");
-    if (!board || event.altKey || event.ctrlKey || event.metaKey) return;
-    var target = event.target;
-    var menu = target.closest && target.closest("form.status-form");
-    if (menu && board.contains(menu)) {
-      if (event.key === "Escape") {
-        event.preventDefault();
-        menu.hidden = true;
-        menu.closest(".task-card").focus();
-      }
-      return;
-    }
-    if (!target.classList || !target.classList.contains("task-card") || !board.contains(target)) return;
-    var card = target;
-    if (event.key === "Enter") {
-      event.preventDefault();
-      card.querySelector(".task-title").click();
-    } else if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-      event.preventDefault();
-      moveByKey(board, card, event.key === "ArrowRight" ? 1 : -1);
-    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      event.preventDefault();
-      var next = event.key === "ArrowDown" ? card.nextElementSibling : card.previousElementSibling;
-      if (next && next.classList.contains("task-card")) next.focus();
-    } else if (event.key === "m" || event.key === "M" || event.key === " ") {
-      event.preventDefault();
-      var form = card.querySelector("form.status-form");
-      if (!form) {
-        announce("You cannot change the status of “" + titleOf(card) + "”.");
-        return;
-      }
-      form.hidden = false;
-      form.querySelector("select").focus();
-    }
-  }
-
-  // One tab stop per card: the card itself; its link and status menu only by key.
-  function enhance(board) {
-    board.querySelectorAll(".task-card").forEach(function (card) {
-      if (card.dataset.enhanced) return;
-      card.dataset.enhanced = "1";
-      card.tabIndex = 0;
-      var link = card.querySelector(".task-title");
-      if (link) link.tabIndex = -1;
-      var form = card.querySelector("form.status-form");
-      if (form) form.hidden = true;
-    });
   }
 
   function init() {
     var board = document.getElementById("task-board");
     if (!board) return;
-    enhance(board);
+    cards.enhance(board);
     if (typeof Sortable === "undefined") return;
     board.querySelectorAll("ol.cards").forEach(function (list) {
       if (list.dataset.sortable) return;
@@ -136,7 +79,7 @@
     var refused = board.querySelector("[role=alert]");
     if (card) {
       card.focus();
-      if (!refused) announce("“" + titleOf(card) + "” moved to " + labelOf(card.parentNode) + ".");
+      if (!refused) announce("“" + titleOf(card) + "” moved to " + cards.columnLabel(card.parentNode) + ".");
     }
     moved = null;
   }
@@ -145,14 +88,6 @@
   document.addEventListener("htmx:afterSettle", function () {
     init();
     afterMove();
-  });
-  document.addEventListener("keydown", onKey);
-  // Focus left a card with its menu open: close the menu (one tab stop per card again).
-  document.addEventListener("focusout", function (event) {
-    var menu = event.target.closest && event.target.closest("form.status-form");
-    if (!menu || menu.hidden) return;
-    var card = menu.closest(".task-card");
-    if (!event.relatedTarget || !card.contains(event.relatedTarget)) menu.hidden = true;
   });
   // The status menu's own Move button: focus comes back to the card after the re-render.
   document.addEventListener("submit", function (event) {
