@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -89,6 +90,7 @@ class Widget:
     extra: dict[str, Any] = field(default_factory=dict)
     table_open: bool = False
     empty: str = "Nothing to show."
+    more: tuple[str, str] | None = None  # (url, text): where the rest of the rows are
 
     @property
     def chart_id(self) -> str:
@@ -440,8 +442,11 @@ def _compliance_css(value: Decimal | None) -> str:
     return "good"
 
 
+STUCK_ROWS = 10  # the most overdue; the rest are a click away in the deal list
+
+
 def sales_stuck(q: SalesQuery) -> Widget:
-    deals, total = selectors.stuck_deals(now=q.now, owner_id=q.owner_id)
+    deals, total = selectors.stuck_deals(now=q.now, owner_id=q.owner_id, limit=STUCK_ROWS)
     rows = [
         {
             "deal": deal.title,
@@ -458,7 +463,7 @@ def sales_stuck(q: SalesQuery) -> Widget:
         }
         for deal in deals
     ]
-    of = f"more than {EXACT_COUNT_LIMIT:,}" if total > EXACT_COUNT_LIMIT else f"{total}"
+    of = f"more than {EXACT_COUNT_LIMIT:,}" if total > EXACT_COUNT_LIMIT else f"{total:,}"
     shown = f"Showing {len(rows)} of {of}." if total > len(rows) else ""
     return Widget(
         name="stuck",
@@ -479,6 +484,17 @@ def sales_stuck(q: SalesQuery) -> Widget:
             f"limit. {shown}"
         ).strip(),
         extra={"total": total},
+        more=(
+            reverse("crm:deal-list")
+            + "?"
+            + urlencode(
+                {"stage": "open", "stale": "on", "sort": "next_action_due_at"}
+                | ({"owner": q.owner_id} if q.owner_id else {})
+            ),
+            f"All stuck deals ({of}) in the deal list",
+        )
+        if total > len(rows)
+        else None,
     )
 
 

@@ -4,8 +4,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 
+from crm.tests.factories import DealFactory
 from projects.models import Project
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +161,36 @@ def test_sales_csv_exports(client, manager, sales_world):
         f"{sales_world['proposal'].title},{sales_world['proposal'].company.name},Rita Rep,Proposal,10000.00,2026-05-10,5,next action overdue,EUR",
         f"{sales_world['negotiation'].title},{sales_world['negotiation'].company.name},Otto Rep,Negotiation,20000.00,2026-05-18,40,stale in stage,EUR",
     ]
+
+
+def test_the_stuck_deals_widget_shows_ten_and_links_to_the_rest(client, manager, rep):
+    late = [
+        DealFactory(owner=rep, title=f"Late {i:02}", next_action_due_date=dt.date(2026, 5, 1 + i))
+        for i in range(11)
+    ]
+    client.force_login(manager)
+    with time_machine.travel(dt.datetime(2026, 5, 20, 10, tzinfo=dt.UTC), tick=False):
+        stuck = client.get(SALES).context["w"]["stuck"]
+        mine = client.get(SALES, {"owner": rep.pk}).context["w"]["stuck"]
+    assert [row["deal"] for row in stuck.rows] == [deal.title for deal in late[:10]]
+    assert stuck.note.endswith("Showing 10 of 11.")
+    assert stuck.more == (
+        "/deals/?stage=open&stale=on&sort=next_action_due_at",
+        "All stuck deals (11) in the deal list",
+    )
+    assert mine.more == (
+        f"/deals/?stage=open&stale=on&sort=next_action_due_at&owner={rep.pk}",
+        "All stuck deals (11) in the deal list",
+    )
+
+
+def test_every_stuck_deal_shown_needs_no_link(client, manager, rep):
+    DealFactory(owner=rep, next_action_due_date=dt.date(2026, 5, 1))
+    client.force_login(manager)
+    with time_machine.travel(dt.datetime(2026, 5, 20, 10, tzinfo=dt.UTC), tick=False):
+        response = client.get(SALES)
+    assert response.context["w"]["stuck"].more is None
+    assert "widget-more" not in response.content.decode()
 
 
 def test_unknown_widget_is_a_bad_request(client, manager):
