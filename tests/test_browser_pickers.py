@@ -231,3 +231,35 @@ def test_a_click_shows_the_chosen_companys_contacts(page: Page, live_server, cus
     expect(page.locator("#id_contact")).to_have_value(
         str(customers["globex"].contacts.get(first_name="Frank").pk)
     )
+
+
+def test_escape_before_the_suggestions_arrive_keeps_them_closed(
+    page: Page, live_server, customers
+):
+    """The lookup answers late (held here): Escape pressed while it is on its way keeps the
+    list closed and the text typed; typing again asks again and opens it."""
+    held = []
+    page.route("**/companies/lookup/**", lambda route: held.append(route))
+    sign_in(page, live_server.url, "rita")
+    page.goto(live_server.url + "/deals/new/")
+    company = page.get_by_role("combobox", name="Company")
+    company.focus()
+    company.press_sequentially("glo")
+    for _ in range(100):  # the lookup waits 200 ms after the last key, then is held here
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1
+    page.keyboard.press("Escape")
+    for route in held:
+        route.continue_()
+    held.clear()
+    listbox = page.locator("#id_company_listbox")
+    expect(listbox.locator("[role=option]")).to_have_count(2)  # the answer arrived
+    expect(listbox).to_be_hidden()
+    expect(company).to_have_attribute("aria-expanded", "false")
+    expect(company).to_have_value("glo")
+    page.unroute("**/companies/lookup/**")
+    company.press_sequentially("be")
+    expect(listbox).to_be_visible()
+    expect(listbox.get_by_role("option")).to_have_text(["Globex Corporation globex.example"])

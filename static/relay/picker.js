@@ -1,7 +1,8 @@
 // Relay's searchable picker (inputs.picker): the ARIA combobox pattern over an htmx lookup.
 // Typing (or a click, or Down) asks the lookup for suggestions (hx-get on the text box); the
 // list box opens when they arrive. Down and Up move through them, Enter chooses, Escape
-// closes (a second Escape clears a half-typed search); a click chooses too. The chosen id
+// closes (or keeps suggestions still on their way from opening; a second Escape clears a
+// half-typed search); a click chooses too. The chosen id
 // goes into the hidden input beside the text box, and a picker that sends that input along
 // (hx-include) is cleared when it changes: a contact of the previous company is no choice
 // for the new one.
@@ -34,10 +35,21 @@
     p.box.setAttribute("aria-expanded", "true");
   }
 
+  // Closing also dismisses the suggestions already asked for: an answer that arrives
+  // after Escape, Tab or a choice does not open the list again.
   function close(p) {
     p.list.hidden = true;
     p.box.setAttribute("aria-expanded", "false");
     p.box.removeAttribute("aria-activedescendant");
+    p.box.dataset.pickerDismissed = count(p, "pickerAsked");
+  }
+
+  function count(p, name) {
+    return Number(p.box.dataset[name] || 0);
+  }
+
+  function waiting(p) {
+    return count(p, "pickerAsked") > count(p, "pickerAnswered");
   }
 
   function activate(p, option) {
@@ -91,7 +103,7 @@
         else close(p);
       }
     } else if (event.key === "Escape") {
-      if (isOpen(p)) {
+      if (isOpen(p) || waiting(p)) {
         event.preventDefault();
         event.stopPropagation();
         close(p);
@@ -130,6 +142,20 @@
     });
   });
 
+  // Count the lookups asked and answered, so a late answer knows whether it is still wanted.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var box = event.detail.elt;
+    if (box.matches && box.matches("[data-picker] [role=combobox]")) {
+      box.dataset.pickerAsked = count(parts(box), "pickerAsked") + 1;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var box = event.detail.elt;
+    if (box.matches && box.matches("[data-picker] [role=combobox]")) {
+      box.dataset.pickerAnswered = count(parts(box), "pickerAnswered") + 1;
+    }
+  });
+
   // The suggestions arrived: give each option an id and open the list (if still wanted).
   document.addEventListener("htmx:afterSwap", function (event) {
     var list = event.detail.target;
@@ -139,7 +165,9 @@
       option.id = p.list.id + "-" + index;
     });
     activate(p, null);
-    if (document.activeElement === p.box) open(p);
+    if (document.activeElement === p.box && count(p, "pickerAsked") > count(p, "pickerDismissed")) {
+      open(p);
+    }
   });
 
   // A press on an option keeps the focus in the text box; the click chooses it.
