@@ -548,7 +548,13 @@ def _mark_movable(user: Any, deals: list[Deal]) -> None:
 def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_perm(request, "crm.add_deal")
     form, owner_id, source_id = _board_filters(request)
-    page_for = {}
+    # How far each column is shown: ``page_<stage>`` (the board keeps its columns'
+    # "Show more" across a reload), or ``column`` and ``page`` for the one asked for.
+    page_for = {
+        stage: query_page(request.GET, f"page_{stage}")
+        for stage in Stage.values
+        if f"page_{stage}" in request.GET
+    }
     column = request.GET.get("column")
     if column in Stage.values:
         page_for[column] = query_page(request.GET)
@@ -557,7 +563,7 @@ def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     _mark_movable(request.user, [deal for c in columns for deal in c.deals])
     query = request.GET.copy()
-    for key in ("column", "page"):
+    for key in ("column", "page", *(f"page_{stage}" for stage in Stage.values)):
         query.pop(key, None)
     context = {
         "columns": columns,

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
+from crm.selectors import BOARD_PAGE_SIZE
 from crm.tests.factories import CompanyFactory, DealFactory
 from handoff.tests.factories import HandoffFactory
 from projects.models import Project, TaskStatus
@@ -153,6 +154,36 @@ def test_pipeline_cards_are_one_tab_stop_and_a_keyboard_move_keeps_focus(page: P
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Acme site")).to_be_visible()
     expect(page).to_have_url(re.compile(rf"/deals/{first.pk}/$"))
+
+
+def test_a_move_keeps_the_columns_shown_with_show_more(page: Page, live_server):
+    rep = UserFactory(username="rita", full_name="Rita Rep", role=Role.SALES_REP)
+    company = CompanyFactory(name="Acme", owner=rep)
+    soon = timezone.localdate() + dt.timedelta(days=3)
+    deals = [
+        DealFactory(owner=rep, company=company, title=f"Lead {i:02}", next_action_due_date=soon)
+        for i in range(BOARD_PAGE_SIZE + 3)
+    ]
+    DealFactory(
+        owner=rep,
+        company=company,
+        title="Mover",
+        qualification_notes="Budget approved.",
+        next_action_due_date=timezone.localdate() + dt.timedelta(days=1),
+    )
+    sign_in(page, live_server.url, "rita")
+    page.set_viewport_size({"width": 1366, "height": 860})
+    page.goto(live_server.url + "/pipeline/")
+    lead = page.locator('ol.cards[data-stage="lead"] .deal-card')
+    expect(lead).to_have_count(BOARD_PAGE_SIZE)
+    page.get_by_role("link", name="Show more lead deals").click()
+    expect(lead).to_have_count(len(deals) + 1)
+    card_in(page, "lead", "Mover").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#board-status")).to_have_text("“Mover” moved to Qualified.")
+    expect(card_in(page, "qualified", "Mover")).to_be_focused()
+    expect(lead).to_have_count(len(deals))  # the board reloaded with the lead column open
+    expect(page.get_by_role("link", name="Show more lead deals")).to_have_count(0)
 
 
 def test_a_keyboard_move_that_needs_a_form_returns_focus_to_the_card(page: Page, live_server):

@@ -233,9 +233,7 @@ def test_a_click_shows_the_chosen_companys_contacts(page: Page, live_server, cus
     )
 
 
-def test_escape_before_the_suggestions_arrive_keeps_them_closed(
-    page: Page, live_server, customers
-):
+def test_escape_before_the_suggestions_arrive_keeps_them_closed(page: Page, live_server, customers):
     """The lookup answers late (held here): Escape pressed while it is on its way keeps the
     list closed and the text typed; typing again asks again and opens it."""
     held = []

@@ -715,6 +715,23 @@ def test_pipeline_pages_a_column_past_its_page_size(client, rep, django_assert_n
     assert response.content.count(b'<li class="deal-card') == size + 2
 
 
+def test_board_reloads_each_column_as_far_as_it_was_shown(client, rep):
+    company = CompanyFactory(owner=rep)
+    for _ in range(selectors.BOARD_PAGE_SIZE + 2):
+        DealFactory(owner=rep, company=company)
+        DealFactory(owner=rep, company=company, qualified=True)
+    client.force_login(rep)
+    response = client.get(
+        reverse("crm:pipeline") + f"?owner={rep.pk}&page_lead=2&page_qualified=x&page_won=9"
+    )
+    shown = {c.stage: (len(c.deals), c.page) for c in response.context["columns"]}
+    assert shown["lead"] == (selectors.BOARD_PAGE_SIZE + 2, 2)
+    assert shown["qualified"] == (selectors.BOARD_PAGE_SIZE, 1)  # a malformed page is the first
+    assert shown["won"] == (0, 1)  # never past the last page
+    assert response.context["filter_query"] == f"owner={rep.pk}"
+    assert b'id="column-lead" data-page="2"' in response.content
+
+
 def test_board_asks_the_move_rule_once_per_owner(client, rep, other_rep, manager, monkeypatch):
     for owner in (rep, rep, rep, other_rep, other_rep):
         DealFactory(owner=owner)

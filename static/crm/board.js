@@ -65,6 +65,18 @@
     });
   }
 
+  // The board as it is shown: each column as far as "Show more" opened it.
+  function reloadUrl(board) {
+    var url = new URL(board.dataset.next, window.location.href);
+    board.querySelectorAll(".board-column[data-page]").forEach(function (column) {
+      var stage = column.id.replace("column-", "");
+      if (Number(column.dataset.page) > 1) url.searchParams.set("page_" + stage, column.dataset.page);
+    });
+    url.searchParams.delete("column");
+    url.searchParams.delete("page");
+    return url.pathname + url.search;
+  }
+
   function targetsOf(card) {
     var select = card.querySelector(".move-form select[name=stage]");
     if (!select) return [];
@@ -162,7 +174,7 @@
     announce(event.detail.message);
     refocusAfterSwap = id;
     var board = document.getElementById("board");
-    htmx.ajax("GET", board.dataset.next, { target: "#board", swap: "outerHTML" });
+    htmx.ajax("GET", reloadUrl(board), { target: "#board", swap: "outerHTML" });
   });
   document.addEventListener("htmx:responseError", restore);
   // A refusal inside the dialog (say, the win with the handoff incomplete): the card goes
