@@ -10,7 +10,10 @@ On screen and in emails, in the viewer's (or the recipient's) time zone:
 - money as the amount with its currency code, grouped by thousands, with cents only when the
   amount has cents and a no-break space before the code: ``81,000 EUR``, ``81,000.50 EUR``,
   ``-1,200 EUR`` (:func:`money`; the ``|money:currency`` filter and ``{% deal_amount %}`` in
-  ``crm/templatetags/money.py``).
+  ``crm/templatetags/money.py``). A figure Relay works out rather than one somebody typed
+  (a conversion, a weighted amount, a total, a forecast) is shown in whole units, rounded
+  half up: ``≈ 105,487 EUR``, ``807,444 EUR`` (:func:`money_whole`, ``|money_whole``);
+  its cents would be false precision, and CSV keeps them.
 
 Django reads these through ``FORMAT_MODULE_PATH`` (``config/formats/en/formats.py``), so
 templates name a format (``|date``, ``|date:"MONTH_DAY_FORMAT"``) rather than spell one.
@@ -111,6 +114,15 @@ def money(amount: Decimal | int | float | str | None, currency: str) -> str:
     if amount is None or amount == "":
         return MISSING
     return f"{money_number(amount)}{NO_BREAK}{currency}" if currency else money_number(amount)
+
+
+def money_whole(amount: Decimal | int | float | str | None, currency: str) -> str:
+    """A computed figure (a total, a conversion, a weighted amount) in whole units:
+    ``807,444 EUR`` for 807,443.70; ``—`` for no amount."""
+    if amount is None or amount == "":
+        return MISSING
+    whole = Decimal(str(amount)).quantize(Decimal(1), rounding=ROUND_HALF_UP)  # once, not via cents
+    return money(whole, currency)
 
 
 def csv_money(amount: Decimal | int | float | str | None) -> str:

@@ -149,8 +149,8 @@ class Widget:
 def display(value: Any, kind: str) -> str:
     if value is None:
         return "—"
-    if kind == MONEY:
-        return formats.money(value, settings.RELAY_CURRENCY)
+    if kind == MONEY:  # totals and conversions: computed figures
+        return formats.money_whole(value, settings.RELAY_CURRENCY)
     if kind == RATE:
         return f"{value * 100:.1f}%"
     if kind == MONTH:

@@ -41,6 +41,22 @@ def test_money_has_its_currency_and_cents_only_when_there_are_any(amount, curren
 
 
 @pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (Decimal("807443.70"), "807,444\u00a0EUR"),
+        (Decimal("105487.20"), "105,487\u00a0EUR"),
+        (Decimal("0.50"), "1\u00a0EUR"),  # half up
+        (Decimal("2.495"), "2\u00a0EUR"),  # rounded once (via 2.50 it would be 3)
+        (Decimal("-1200.50"), "-1,201\u00a0EUR"),
+        (Decimal("81000"), "81,000\u00a0EUR"),
+        (None, "—"),
+    ],
+)
+def test_a_computed_figure_is_shown_in_whole_units(amount, shown):
+    assert formats.money_whole(amount, "EUR") == shown
+
+
+@pytest.mark.parametrize(
     ("amount", "cell"),
     [
         (Decimal("81000"), "81000.00"),

@@ -3,7 +3,8 @@ only when there are any): a deal's amount in its own currency, with its amount i
 installation currency beside it when the two differ; any amount with its currency; the
 installation's currency code for totals. ``{% load money %}``, then
 ``{% deal_amount deal %}``, ``{{ amount|money:currency }}`` (``{{ total|money }}``: in the
-installation currency) and ``{% installation_currency %}``."""
+installation currency), ``{{ total|money_whole }}`` for a computed figure and
+``{% installation_currency %}``."""
 
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.formats import money as format_money
+from accounts.formats import money_whole as format_money_whole
 from crm import models
 
 register = template.Library()
@@ -24,10 +26,17 @@ def money(amount: Decimal | None, currency: str | None = None) -> str:
     return format_money(amount, currency or models.installation_currency())
 
 
+@register.filter
+def money_whole(amount: Decimal | None, currency: str | None = None) -> str:
+    """``{{ column.total|money_whole:currency }}``: a computed figure in whole units
+    (``accounts.formats.money_whole``), in the installation currency without one."""
+    return format_money_whole(amount, currency or models.installation_currency())
+
+
 @register.simple_tag
 def deal_amount(deal: models.Deal) -> SafeString:
-    """``12,000 CHF ≈ 12,840 EUR`` (the second part only when the currencies differ); every
-    amount follows the one house rule (``accounts.formats.money``)."""
+    """``12,000 CHF ≈ 12,840 EUR`` (the second part only when the currencies differ, in
+    whole units: it is a conversion); the house rules of ``accounts.formats``."""
     own = format_money(deal.amount, deal.currency)
     if deal.in_installation_currency:
         return format_html("{}", own)
@@ -37,7 +46,7 @@ def deal_amount(deal: models.Deal) -> SafeString:
         f"{deal.exchange_rate.normalize():f}",
         models.installation_currency(),
         deal.currency,
-        format_money(deal.amount_base, models.installation_currency()),
+        format_money_whole(deal.amount_base, models.installation_currency()),
     )
 
 

@@ -25,7 +25,8 @@ from dashboards.widgets import (
     ("value", "kind", "shown", "cell"),
     [
         (Decimal("81000.00"), MONEY, "81,000\u00a0EUR", "81000.00"),
-        (Decimal("8873.05"), MONEY, "8,873.05\u00a0EUR", "8873.05"),
+        (Decimal("8873.05"), MONEY, "8,873\u00a0EUR", "8873.05"),  # a total: whole units
+        (Decimal("8873.50"), MONEY, "8,874\u00a0EUR", "8873.50"),
         (dt.date(2026, 12, 2), DATE, "2 Dec 2026", "2026-12-02"),
         (dt.date(2026, 11, 30), WEEK, "30 Nov", "2026-11-30"),
         (dt.date(2026, 12, 1), MONTH, "Dec 2026", "2026-12"),

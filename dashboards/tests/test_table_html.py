@@ -32,7 +32,7 @@ def test_a_widgets_rows_and_footer_as_html():
         '<td data-label="€" class="num">—</td></tr>'
         '<tr><th scope="row" data-label="Person">Ben</th>'
         '<td data-label="Days" class="num">0</td>'
-        '<td data-label="€" class="num is-warn">1,234.50\u00a0EUR</td></tr>'
+        '<td data-label="€" class="num is-warn">1,235\u00a0EUR</td></tr>'
     )
     assert widget.footer_html == (
         '<tr><th scope="row" data-label="Person">All</th>'
