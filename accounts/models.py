@@ -17,6 +17,10 @@ TIME_ZONES = frozenset(zoneinfo.available_timezones())  # the zones a user or a 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in TIME_ZONES)
 
 
+# Avatars come in this many colours (app.css), each with white initials at 5:1 or more.
+AVATAR_COLOURS = 8
+
+
 class User(AbstractUser):
     """A person who signs in. Roles are groups named after ``Role`` values."""
 
@@ -53,6 +57,12 @@ class User(AbstractUser):
         """Up to two letters for an avatar: "Rita Rep" -> "RR", "rita" -> "R"."""
         words = self.display_name.split()
         return "".join(word[0] for word in words[:1] + words[1:][-1:]).upper()
+
+    @property
+    def avatar_colour(self) -> int:
+        """Which of the avatar colours (``AVATAR_COLOURS``, app.css ``.avatar.c0`` …) is the
+        user's, so two people with the same initials still look different."""
+        return (self.pk or 0) % AVATAR_COLOURS
 
     @cached_property
     def roles(self) -> frozenset[str]:

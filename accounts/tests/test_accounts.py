@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from accounts.models import ApiToken, PasswordResetRequest, User
+from accounts.models import AVATAR_COLOURS, ApiToken, PasswordResetRequest, User
 from accounts.roles import Role
 from accounts.services import (
     api_token_authenticate,
@@ -231,3 +231,10 @@ def test_user_set_role_gives_exactly_one_role_and_only_admins_may(rep, other_rep
 )
 def test_initials_for_the_avatar(full_name, username, initials):
     assert User(full_name=full_name, username=username).initials == initials
+
+
+def test_people_with_the_same_initials_have_avatars_of_different_colours():
+    rita, ravi = User(pk=41, full_name="Rita Rep"), User(pk=42, full_name="Ravi Rep")
+    assert (rita.initials, ravi.initials) == ("RR", "RR")
+    assert (rita.avatar_colour, ravi.avatar_colour) == (1, 2)
+    assert {User(pk=pk).avatar_colour for pk in range(1, 17)} == set(range(AVATAR_COLOURS))
