@@ -448,15 +448,17 @@ def my_stuck_deals(
     limits: dict[str, int] | None = None,
     limit: int = 10,
 ) -> tuple[list[Any], int]:
-    """My open deals longer in their stage than its limit whose next action is not overdue
-    (those are listed as overdue): stale (``DealQuerySet.stale``) and waiting for a better
-    next step. Longest in the stage first, with how many there are. One query, after the
-    stale limits unless given."""
+    """My open deals longer in their stage than its limit whose next action is neither
+    overdue nor due today (My work lists those already): stale (``DealQuerySet.stale``)
+    and waiting for a better next step. Longest in the stage first, with how many there
+    are. One query, after the stale limits unless given."""
     now = now or timezone.now()
+    today = timezone.localtime(now, user.zone).date()
     stuck = (
         Deal.objects.filter(owner=user)
         .stale(now, stale_limits() if limits is None else limits)
         .exclude(next_action_due_at__lt=now)
+        .exclude(next_action_due_date=today)
     )
     return _first_rows_and_count(stuck, ("stage_entered_at", "pk"), limit)
 

@@ -146,6 +146,27 @@ def test_a_rep_has_no_team_but_their_stuck_deals(client, rep, team):
     assert f'<a href="/deals/{team["stuck"].pk}/">Stuck</a>' in response.content.decode()
 
 
+def test_a_stuck_deal_due_today_is_listed_once_under_due_today(client, rep, now):
+    rep.time_zone = "Europe/Berlin"
+    rep.save()
+    later_today = stuck_in_stage(
+        owner=rep, title="Stuck, due at five", next_action_due_date=d(2026, 5, 20)
+    )
+    Deal.objects.filter(pk=later_today.pk).update(
+        next_action_due_time=dt.time(17, 0),
+        next_action_due_at=dt.datetime(2026, 5, 20, 15, 0, tzinfo=UTC),  # 17:00 in Berlin
+    )
+    tomorrow = stuck_in_stage(
+        owner=rep, title="Stuck, due tomorrow", next_action_due_date=d(2026, 5, 21)
+    )
+    client.force_login(rep)
+    context = client.get("/").context
+    assert [deal.title for deal in context["next_actions"]["due_today"]] == ["Stuck, due at five"]
+    assert (context["stuck_deals"], context["stuck_total"]) == ([tomorrow], 1)
+    page = client.get("/").content.decode()
+    assert "since 1 Mar 2026 · next: " in page  # 80 days before 20 May, with its year
+
+
 def test_the_deal_list_filters_stuck_deals(client, rep, other_rep, team):
     client.force_login(rep)
     response = client.get(reverse("crm:deal-list"), {"stale": "on", "owner": rep.pk})
