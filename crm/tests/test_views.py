@@ -518,6 +518,22 @@ def stepper(response) -> list[tuple[str, str]]:
     ]
 
 
+def test_a_closed_deal_shows_when_it_closed_not_what_it_expected(client, rep):
+    won_at = dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.UTC)
+    won = DealFactory(owner=rep, won=True, won_at=won_at, expected_close_date=dt.date(2027, 4, 21))
+    lost = DealFactory(owner=rep, lost=True, lost_at=won_at)
+    client.force_login(rep)
+    page = client.get(reverse("crm:deal-detail", args=[won.pk])).content.decode()
+    assert '<h2 id="next-action-title">Outcome</h2>' in page
+    assert "<p>Won on 3 Dec 2026.</p>" in page
+    assert "<dt>Won</dt><dd>3 Dec 2026</dd>" in page
+    assert "Expected close" not in page and "<dt>Probability</dt>" not in page
+    page = client.get(reverse("crm:deal-detail", args=[lost.pk])).content.decode()
+    assert f"<p>Lost on 3 Dec 2026: {lost.lost_reason.name}.</p>" in page
+    assert "reopening it asks for one" in page
+    assert "<dt>Lost</dt><dd>3 Dec 2026</dd>" in page
+
+
 def test_a_lost_deals_stepper_shows_only_the_stages_it_passed(client, rep, manager):
     from crm import services
 
