@@ -359,7 +359,7 @@ def sales_sources(q: SalesQuery) -> Widget:
     }
     return Widget(
         name="sources",
-        title="Lead source → deals → won → revenue",
+        title="Lead sources: deals, won and revenue",
         columns=[
             Column("source", "Source"),
             Column("deals", "Deals", INT),

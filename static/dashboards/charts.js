@@ -31,7 +31,9 @@
         backgroundColor: colour,
         borderColor: colour,
         borderWidth: isLine ? 2 : 0,
-        pointRadius: isLine ? 3 : 0,
+        pointRadius: 0,
+        pointHitRadius: isLine ? 8 : 1,
+        pointStyle: isLine ? "line" : "rect", // the legend shows a line as a line
         borderDash: isLine ? [6, 4] : undefined,
         order: isLine ? 0 : 1,
         stack: spec.stacked ? (isLine ? "line" : "bars") : undefined,
@@ -61,7 +63,7 @@
         indexAxis: spec.horizontal ? "y" : "x",
         scales: scales,
         plugins: {
-          legend: { display: datasets.length > 1, position: "bottom", labels: { boxWidth: 12 } },
+          legend: { display: datasets.length > 1, position: "bottom", labels: { usePointStyle: true, pointStyleWidth: 18 } },
           tooltip: {
             callbacks: {
               label: function (ctx) { return ctx.dataset.label + ": " + fmt(ctx.parsed[valueAxis]); }
