@@ -101,7 +101,7 @@ def test_a_lead_plans_a_project_and_a_member_is_refused_a_blocked_start(page: Pa
     ).to_be_visible()
 
     page.set_viewport_size({"width": 390, "height": 844})
-    page.get_by_role("link", name="Overview and tasks").click()
+    page.get_by_role("link", name="Overview", exact=True).click()
     expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
     # Nothing wider than a phone: the page never scrolls sideways (the Gantt scrolls inside).
     page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth")
