@@ -190,7 +190,7 @@ def test_the_propose_dialog_asks_only_for_the_close_date_when_the_amount_is_set(
     )
     sign_in(page, live_server.url, "rita")
     page.goto(f"{live_server.url}/deals/{deal.pk}/")
-    page.get_by_role("link", name="Propose → Proposal").click()
+    page.get_by_role("link", name="Move to Proposal").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("heading")).to_have_text("Move “Acme shop” to Proposal")
     expect(dialog.get_by_label("Expected close date")).to_be_visible()

@@ -518,6 +518,19 @@ def stepper(response) -> list[tuple[str, str]]:
     ]
 
 
+def test_the_deal_pages_buttons_say_where_they_move_the_deal(client, rep, manager):
+    lead = DealFactory(owner=rep)
+    lost = DealFactory(owner=rep, lost=True)
+    client.force_login(manager)
+    page = client.get(reverse("crm:deal-detail", args=[lead.pk])).content.decode()
+    assert re.findall(r'hx-target="#dialog-body">([^<]+)</a>', page) == [
+        "Move to Qualified",
+        "Mark as lost",
+    ]
+    page = client.get(reverse("crm:deal-detail", args=[lost.pk])).content.decode()
+    assert re.findall(r'hx-target="#dialog-body">([^<]+)</a>', page) == ["Reopen (back to Lead)"]
+
+
 def test_a_closed_deal_shows_when_it_closed_not_what_it_expected(client, rep):
     won_at = dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.UTC)
     won = DealFactory(owner=rep, won=True, won_at=won_at, expected_close_date=dt.date(2027, 4, 21))
