@@ -67,14 +67,21 @@ def my_work_team(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "dashboards/my_work_team.html", {"team": team})
 
 
+# The best matches of each kind on the search page; a full list is one click on.
+SEARCH_LIMIT = 20
+
+
 @require_GET
 def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     q = clean_query_text(request.GET.get("q"))
     results = None
     if q.strip():
-        results = crm_selectors.search(user=request.user, q=q)
-        results["projects"] = list(project_selectors.project_list_for_user(request.user, q=q)[:20])
-    return render(request, "dashboards/search.html", {"q": q, "results": results})
+        results = crm_selectors.search(user=request.user, q=q, limit=SEARCH_LIMIT)
+        results["projects"] = list(
+            project_selectors.project_list_for_user(request.user, q=q)[:SEARCH_LIMIT]
+        )
+    context = {"q": q, "results": results, "limit": SEARCH_LIMIT}
+    return render(request, "dashboards/search.html", context)
 
 
 def _csv_query(request: AuthenticatedHttpRequest) -> str:
