@@ -20,7 +20,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     preference = selectors.preference_for(user)
     # Not `request.POST or None`: with every box unchecked the POST is empty but still a save.
     data = request.POST if request.method == "POST" else None
-    form = PreferenceForm(data, instance=preference)
+    form = PreferenceForm(data, instance=preference, user=user)
     if request.method == "POST" and form.is_valid():
         preferences_update(user=user, by=user, **form.cleaned_data)
         messages.success(request, "Your reminder settings are saved.")

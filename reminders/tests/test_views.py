@@ -1,10 +1,14 @@
 """Preferences page, one-click unsubscribe, and the outbox admin."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
+from accounts.roles import Role
+from accounts.tests.factories import UserFactory
 from reminders import emails
 from reminders.models import Kind, OutboxEmail, ReminderPreference, Status
 from reminders.services import preferences_update
@@ -24,36 +28,58 @@ def test_preferences_page_needs_sign_in(client):
     assert response["Location"] == f"/accounts/login/?next={URL}"
 
 
-def test_preferences_page_shows_every_reminder_on_by_default(client, rep):
+def test_preferences_page_shows_a_reps_reminders_on_by_default(client, rep):
     client.force_login(rep)
     response = client.get(URL)
     assert response.status_code == 200
     form = response.context["form"]
-    assert {name: form[name].value() for name in Kind.values} == dict.fromkeys(Kind.values, True)
+    assert {name: form[name].value() for name in form.fields} == {
+        "next_actions": True,
+        "approvals": True,
+        "mentions": True,
+    }
     assert not ReminderPreference.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "offered"),
+    [
+        (Role.SALES_REP, ["next_actions", "approvals", "mentions"]),
+        (Role.SALES_MANAGER, ["next_actions", "approvals", "stale_deals", "mentions"]),
+        (Role.DELIVERY_LEAD, ["tasks", "approvals", "mentions"]),
+        (Role.DELIVERY_MEMBER, ["tasks", "approvals", "mentions"]),
+        (Role.ADMIN, list(Kind.values)),
+    ],
+)
+def test_each_role_is_offered_the_reminders_that_can_reach_it(client, role, offered):
+    client.force_login(UserFactory(role=role))
+    page = client.get(URL)
+    assert list(page.context["form"].fields) == offered
+    shown = re.findall(r'name="([a-z_]+)" id="id_', page.content.decode())
+    assert shown == offered
 
 
 def test_saving_preferences_turns_unchecked_reminders_off(client, rep):
     client.force_login(rep)
-    response = client.post(URL, {"tasks": "on", "mentions": "on"})
+    response = client.post(URL, {"next_actions": "on", "mentions": "on"})
     assert response.status_code == 302
     assert response["Location"] == URL
     preference = ReminderPreference.objects.get(user=rep)
     assert {kind: preference.wants(kind) for kind in Kind.values} == {
-        "next_actions": False,
-        "tasks": True,
+        "next_actions": True,
+        "tasks": True,  # not offered to a rep: left as it was
         "approvals": False,
-        "stale_deals": False,
+        "stale_deals": True,  # not offered to a rep: left as it was
         "mentions": True,
     }
 
 
-def test_unchecking_every_box_turns_every_reminder_off(client, rep):
+def test_unchecking_every_box_turns_every_offered_reminder_off(client, rep):
     client.force_login(rep)
     response = client.post(URL, {})
     assert response.status_code == 302
     preference = ReminderPreference.objects.get(user=rep)
-    assert [preference.wants(kind) for kind in Kind.values] == [False] * 5
+    assert [preference.wants(kind) for kind in Kind.values] == [False, True, False, True, False]
 
 
 def test_only_the_user_changes_their_preferences(rep, manager):
