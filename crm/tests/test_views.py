@@ -899,6 +899,19 @@ def test_search_hides_open_deals_from_delivery(client, lead, world):
     assert [d.title for d in results["deals"]] == ["Acme won"]
 
 
+def test_the_deal_pages_breadcrumb_offers_the_deal_list_only_to_who_may_open_it(
+    client, rep, lead, world
+):
+    won = Deal.objects.get(title="Acme won")
+    crumb = '<a href="/deals/">Deals</a> / '
+    client.force_login(lead)
+    response = client.get(reverse("crm:deal-detail", args=[won.pk]))
+    assert response.status_code == 200 and crumb not in response.content.decode()
+    assert client.get(reverse("crm:deal-list")).status_code == 403
+    client.force_login(rep)
+    assert crumb in client.get(reverse("crm:deal-detail", args=[won.pk])).content.decode()
+
+
 def test_my_work_lists_my_overdue_and_due_today(client, rep):
     import time_machine
 
