@@ -3,7 +3,8 @@
 On screen and in emails, in the viewer's (or the recipient's) time zone:
 
 - a date reads ``2 Dec 2026`` (``DATE_FORMAT``; ``{{ value|date }}`` gives it), ``2 Dec``
-  where the year goes without saying (``MONTH_DAY_FORMAT``: board cards, task rows, ranges);
+  where the year goes without saying (``MONTH_DAY_FORMAT``: board cards, task rows, ranges),
+  ``today`` or ``tomorrow`` for a due day close by (:func:`format_near_day`, ``|near_day``);
 - a date and time ``2 Dec 2026, 20:15`` (``DATETIME_FORMAT``; ``{{ value }}`` and
   ``{{ value|date:"DATETIME_FORMAT" }}``), a time ``20:15`` (``TIME_FORMAT``, 24 hours);
 - a month ``Dec 2026`` (``YEAR_MONTH_FORMAT``);
@@ -78,6 +79,13 @@ def format_date(value: dt.date | None) -> str:
 def format_month_day(value: dt.date) -> str:
     """``2 Dec``, where the year goes without saying."""
     return dateformat.format(value, MONTH_DAY_FORMAT)
+
+
+def format_near_day(value: dt.date) -> str:
+    """``today``, ``tomorrow`` or ``yesterday`` (in the current zone, the viewer's), else
+    ``2 Dec``: for a next action's due day, near by nature."""
+    offset = (value - timezone.localdate()).days
+    return {0: "today", 1: "tomorrow", -1: "yesterday"}.get(offset) or format_month_day(value)
 
 
 def format_datetime(value: dt.datetime | None) -> str:

@@ -5,6 +5,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
 from django.test import override_settings
@@ -145,3 +146,22 @@ def test_the_account_menu_names_the_zone_times_are_shown_in(client, db):
     client.force_login(UserFactory(username="kolkata", time_zone="Asia/Kolkata"))
     html = client.get(reverse("accounts:profile")).content.decode()
     assert '<a href="/accounts/profile/">Your profile and time zone (Asia/Kolkata)</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("day", "shown"),
+    [
+        (dt.date(2026, 12, 3), "today"),  # 00:45 on 3 December in Kolkata
+        (dt.date(2026, 12, 4), "tomorrow"),
+        (dt.date(2026, 12, 2), "yesterday"),
+        (dt.date(2026, 12, 5), "5 Dec"),
+        (dt.date(2026, 11, 1), "1 Nov"),
+    ],
+)
+def test_a_due_day_close_by_reads_as_a_word_in_the_viewers_zone(day, shown):
+    with (
+        time_machine.travel(MOMENT, tick=False),
+        timezone.override(zoneinfo.ZoneInfo("Asia/Kolkata")),
+    ):
+        assert formats.format_near_day(day) == shown
+        assert Template("{% load house %}{{ day|near_day }}").render(Context({"day": day})) == shown
