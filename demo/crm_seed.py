@@ -159,11 +159,16 @@ def seed_crm(*, users: dict[str, User], deals: int) -> int:
                         "note": "Chose a cheaper offer.",
                     }
                 deal = services.deal_transition(deal=deal, by=owner, name=step, params=params)
-            # Demo history: deals were opened over the past months, not all today.
-            opened = timezone.now() - dt.timedelta(days=rng.randint(20, 300))
+            # Demo history: deals were opened over the past months, not all today; most
+            # moved lately, three in ten have sat in their stage past its limit (stuck).
+            now = timezone.now()
+            opened = now - dt.timedelta(days=rng.randint(20, 300))
+            in_stage = rng.randint(1, 12) if n % 10 < 7 else rng.randint(25, 60)
             Deal.objects.filter(pk=deal.pk).update(
                 created_at=opened,
-                stage_entered_at=opened + dt.timedelta(days=rng.randint(1, 15)),
+                stage_entered_at=max(
+                    opened + dt.timedelta(days=1), now - dt.timedelta(days=in_stage)
+                ),
                 lost_at=(opened + dt.timedelta(days=rng.randint(10, 60)))
                 if target == Stage.LOST
                 else None,
