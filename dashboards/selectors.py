@@ -30,6 +30,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -659,7 +660,7 @@ def team_home(
 ) -> dict[str, Any]:
     """A sales manager's team on My work: stale and overdue deals by owner, this month's
     forecast against the target (``RELAY_MONTHLY_SALES_TARGET``), the deals that moved
-    stage this week. Six queries, and the stale limits unless given."""
+    stage this week. Seven queries, and the stale limits unless given."""
     today = timezone.localtime(now, zone).date()
     owners = stuck_by_owner(now=now, limits=limits)
     moved, moved_total = moved_this_week(now=now, zone=zone)
@@ -676,21 +677,63 @@ def team_home(
     }
 
 
+@dataclass
+class DealMoves:
+    """One deal's stage changes this week, told as one move: from where it stood on Monday
+    (its first change's ``from_stage``) to where it stands (its last change's ``to_stage``)."""
+
+    deal: Deal
+    from_stage: str
+    to_stage: str
+    at: dt.datetime  # the last change
+    by: User
+    moves: int
+
+    @property
+    def from_label(self) -> str:
+        return Stage(self.from_stage).label
+
+    @property
+    def to_label(self) -> str:
+        return Stage(self.to_stage).label
+
+
 def moved_this_week(
     *, now: dt.datetime, zone: zoneinfo.ZoneInfo, limit: int = HOME_ROWS
-) -> tuple[list[Any], int]:
-    """Stage changes since Monday 00:00 in ``zone``, newest first, with their deals, and
-    how many there are in all. Two queries: the count is the index's alone (a window count
-    would join every change of the week to its deal first)."""
+) -> tuple[list[DealMoves], int]:
+    """The deals that changed stage since Monday 00:00 in ``zone``, one row per deal,
+    latest move first, and how many deals moved in all. Three queries: the deals by their
+    latest move, their count, the week's changes of the ones listed."""
     today = timezone.localtime(now, zone).date()
     monday = start_of_day(today - dt.timedelta(days=today.weekday()), zone)
     week = StageChange.objects.filter(at__gte=monday, at__lte=now)
-    rows = list(
-        week.select_related("deal", "deal__company", "deal__owner", "by").order_by("-at", "-pk")[
-            :limit
-        ]
+    latest = list(
+        week.order_by()
+        .values("deal_id")
+        .annotate(last=Max("at"))
+        .order_by("-last", "-deal_id")
+        .values_list("deal_id", flat=True)[:limit]
     )
-    return rows, week.count()
+    total = week.order_by().values("deal_id").distinct().count()
+    changes: dict[int, list[StageChange]] = {}
+    for change in (
+        week.filter(deal_id__in=latest)
+        .select_related("deal", "deal__company", "deal__owner", "by")
+        .order_by("at", "pk")
+    ):
+        changes.setdefault(change.deal_id, []).append(change)
+    rows = [
+        DealMoves(
+            deal=changes[pk][-1].deal,
+            from_stage=changes[pk][0].from_stage,
+            to_stage=changes[pk][-1].to_stage,
+            at=changes[pk][-1].at,
+            by=changes[pk][-1].by,
+            moves=len(changes[pk]),
+        )
+        for pk in latest
+    ]
+    return rows, total
 
 
 # Delivery demand ---------------------------------------------------------------------------

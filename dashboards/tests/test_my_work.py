@@ -95,7 +95,11 @@ def test_the_managers_home_shows_the_teams_overdue_and_stuck_deals(
         "gap": Decimal("10000.00"),
         "share": Decimal("0.5000"),
     }
-    assert (got["moved"], got["moved_total"]) == ([team["moved"]], 1)
+    moved = team["moved"]
+    assert [(m.deal, m.from_stage, m.to_stage, m.at, m.by, m.moves) for m in got["moved"]] == [
+        (moved.deal, "qualified", "proposal", NOW, other_rep, 1)
+    ]
+    assert got["moved_total"] == 1
     page = response.content.decode()
     assert page.startswith('\n<div class="grid two" id="team-sales">')  # the part alone
     assert "<html" not in page
@@ -109,6 +113,37 @@ def test_the_managers_home_shows_the_teams_overdue_and_stuck_deals(
     assert f"Forecast against target, {dt.date.today():%b %Y}" in page
     assert "short of the target" in page
     assert f'<a href="/deals/{team["moved"].deal_id}/">Closing</a>' in page
+
+
+def test_a_deal_that_moved_several_times_this_week_is_one_row(client, manager, rep, now):
+    deal = DealFactory(owner=rep, title="Fast mover")
+    other = DealFactory(owner=rep, title="Slow mover")
+    for hours, (from_stage, to_stage) in enumerate(
+        [("lead", "qualified"), ("qualified", "proposal"), ("proposal", "negotiation")]
+    ):
+        StageChange.objects.create(
+            deal=deal,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            by=rep,
+            at=NOW - dt.timedelta(hours=3 - hours),
+        )
+    StageChange.objects.create(
+        deal=other,
+        from_stage="lead",
+        to_stage="qualified",
+        by=manager,
+        at=NOW - dt.timedelta(days=1),
+    )
+    client.force_login(manager)
+    team = client.get(TEAM, headers={"HX-Request": "true"})
+    moved = team.context["team"]["moved"]
+    assert [(m.deal.title, m.from_label, m.to_label, m.moves) for m in moved] == [
+        ("Fast mover", "Lead", "Negotiation", 3),
+        ("Slow mover", "Lead", "Qualified", 1),
+    ]
+    assert team.context["team"]["moved_total"] == 2
+    assert "</span> in 3 moves · Wed 20 May, 09:00 by " in team.content.decode()
 
 
 def test_the_managers_team_without_a_target_says_so_on_a_page_of_its_own(client, manager, team):
@@ -309,8 +344,8 @@ REP_QUERIES = 3 + 2 + 2 + 2 + 2
 # a manager's home is a rep's day: the team's figures load on their own (TEAM_QUERIES).
 MANAGER_QUERIES = REP_QUERIES
 # session, user, groups; the stale limits, stale deals by owner and the owners, won this
-# month, the month's forecast, the week's moves and their count.
-TEAM_QUERIES = 3 + 1 + 2 + 2 + 2
+# month, the month's forecast, the deals that moved this week, their count, their moves.
+TEAM_QUERIES = 3 + 1 + 2 + 2 + 3
 # my tasks, their blockers, my approvals.
 MEMBER_QUERIES = 3 + 3
 # a lead adds the projects she leads, their late tasks, the holidays and the team's load.
