@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,7 @@ def simulate(
     links: Sequence[LinkSpec],
     *,
     start: date,
-    samples: Mapping[Hashable, Sequence[int]] | None = None,
+    samples: Mapping[Any, Sequence[int]] | None = None,
     calendar: WorkingCalendar | None = None,
     runs: int = RUNS,
     seed: int = SEED,
