@@ -78,15 +78,16 @@ def bulk_plan(project: Project, chains: int, length: int, **task_fields) -> list
     return by_chain
 
 
-def small_template(name: str = "Small", *, design: int = 3, build: int = 5):
+def small_template(name: str = "Small", *, design: int = 3, build: int = 5, launch: bool = True):
     """A template "Design" (``design`` days) → "Build" (``build`` days) → "Launch"
-    (a milestone), finish to start."""
+    (a milestone, unless ``launch`` is false), finish to start."""
     from projects.models import ProjectTemplate, TemplateDependency, TemplateTask
 
     template = ProjectTemplate.objects.create(name=name)
+    steps = [("Design", design), ("Build", build), ("Launch", 0)][: 3 if launch else 2]
     tasks = [
         TemplateTask.objects.create(template=template, title=title, duration_days=days, position=i)
-        for i, (title, days) in enumerate((("Design", design), ("Build", build), ("Launch", 0)))
+        for i, (title, days) in enumerate(steps)
     ]
     for pred, succ in itertools.pairwise(tasks):
         TemplateDependency.objects.create(template=template, predecessor=pred, successor=succ)
