@@ -6,6 +6,8 @@ history and the promise check shows its probability (issue 15)."""
 
 import datetime as dt
 import random
+from collections.abc import Callable
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -53,24 +55,19 @@ def seed_projects(*, users: dict[str, User]) -> int:
     lead, member = users["dana"], users["max"]
     today = timezone.localdate()
     monday = today - dt.timedelta(days=today.weekday())
+    # Each project: its name, kickoff, promise and what happened to it since.
+    plans: list[tuple[str, int, int, Callable[[Project], None]]] = [
+        *(
+            (name, weeks, 42, partial(_finish, lead=lead, rng=random.Random(n)))
+            for n, (name, weeks) in enumerate(FINISHED_PROJECTS)
+        ),
+        *(
+            (name, weeks, days, partial(_make_progress, lead=lead, member=member, today=today))
+            for name, weeks, days in DEMO_PROJECTS
+        ),
+    ]
     created = 0
-    for n, (name, weeks) in enumerate(FINISHED_PROJECTS):
-        if Project.objects.filter(name=name).exists():
-            continue
-        kickoff = monday + dt.timedelta(weeks=weeks)
-        with transaction.atomic():
-            project = project_services.project_create_from_template(
-                by=lead,
-                template=template,
-                name=name,
-                start_date=kickoff,
-                delivery_lead=lead,
-                members=[member],
-                promised_date=kickoff + dt.timedelta(days=42),
-            )
-            _finish(project, lead=lead, rng=random.Random(n))
-        created += 1
-    for name, weeks, promise_days in DEMO_PROJECTS:
+    for name, weeks, promise_days, happened in plans:
         if Project.objects.filter(name=name).exists():
             continue
         kickoff = monday + dt.timedelta(weeks=weeks)
@@ -84,7 +81,7 @@ def seed_projects(*, users: dict[str, User]) -> int:
                 members=[member],
                 promised_date=kickoff + dt.timedelta(days=promise_days),
             )
-            _make_progress(project, lead=lead, member=member, today=today)
+            happened(project)
         created += 1
     return created
 
