@@ -56,6 +56,8 @@ class Simulation:
         """How many runs finish on or before ``day``."""
         if day < self.days.days[0]:
             return 0
+        if day >= self.days.to_date(int(self.finish_indices.max())):
+            return self.runs  # (and no index past the accepted years is looked for)
         # The index of the last working day on or before ``day``.
         last = self.days.to_index(day + timedelta(days=1)) - 1
         return int(np.count_nonzero(self.finish_indices <= last))

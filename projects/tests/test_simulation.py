@@ -190,3 +190,8 @@ def test_working_days_of_many_spans_at_once():
         0,
     ]
     assert working_days(calendar, [], []) == []
+
+
+def test_a_promise_on_the_last_accepted_day_is_kept_by_every_run():
+    result = simulate([TaskSpec("A", 3, "A")], [], start=MON)
+    assert result.probability_by(date(2999, 12, 31)) == 1.0
