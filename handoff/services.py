@@ -265,11 +265,17 @@ def _check_complete(handoff: Handoff, deal: Deal, today: dt.date) -> dict[str, l
 
 
 def win_refusals(
-    *, deal: Deal, handoff: Handoff, today: dt.date, override_reason: str = ""
+    *,
+    deal: Deal,
+    handoff: Handoff,
+    today: dt.date,
+    override_reason: str = "",
+    check: PromiseCheck | None = None,
 ) -> dict[str, list[str]]:
     """Why ``deal_win`` would refuse to win this deal with this handoff now, field by field
     (empty: the win goes through). The one win check: the gate asks it, and so does the
-    handoff panel's badge, so the badge never says more than the gate allows."""
+    handoff panel's badge, so the badge never says more than the gate allows. ``check``:
+    this handoff's ``promise_check`` when the caller has it already (it is not redone)."""
     if deal.stage not in (Stage.PROPOSAL, Stage.NEGOTIATION):
         return {
             "stage": [f"A deal in {deal.get_stage_display()} cannot be won yet: propose first."]
@@ -277,11 +283,12 @@ def win_refusals(
     errors = _check_complete(handoff, deal, today)
     if errors:
         return errors
-    check = promise_check(
-        template=handoff.template,
-        kickoff_date=handoff.kickoff_date,
-        promised_date=handoff.promised_date,
-    )
+    if check is None:
+        check = promise_check(
+            template=handoff.template,
+            kickoff_date=handoff.kickoff_date,
+            promised_date=handoff.promised_date,
+        )
     if check.error:
         return {"kickoff_date": [check.error]}
     if check.ok is False and not (override_reason or "").strip() and check.history_count:
@@ -332,16 +339,16 @@ def deal_win(
         handoff_save_draft(deal=locked, by=by, **fields)
     handoff = handoff_for(locked)
     override_reason = (override_reason or "").strip()
-    errors = win_refusals(
-        deal=locked, handoff=handoff, today=today, override_reason=override_reason
-    )
-    if errors:
-        raise ValidationError(errors)
     check = promise_check(
         template=handoff.template,
         kickoff_date=handoff.kickoff_date,
         promised_date=handoff.promised_date,
     )
+    errors = win_refusals(
+        deal=locked, handoff=handoff, today=today, override_reason=override_reason, check=check
+    )
+    if errors:
+        raise ValidationError(errors)
     if check.ok:
         override_reason = ""
     permit = WinPermit(handoff_id=handoff.pk)

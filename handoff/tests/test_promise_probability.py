@@ -17,6 +17,7 @@ from crm.models import Deal, StageChange
 from handoff import services
 from handoff.models import PromiseSettings
 from handoff.tests.factories import HandoffFactory
+from projects import simulation
 from projects.models import Project
 from projects.tests.factories import finished_project, small_template
 
@@ -242,3 +243,16 @@ def test_the_threshold_is_set_by_admins_in_the_admin(client, admin_user, rep):
     )
     assert response.status_code == 302
     assert list(PromiseSettings.objects.values_list("pk", "min_probability")) == [(1, 40)]
+
+
+def test_the_panel_and_the_gate_each_simulate_once(client, rep, lead, monkeypatch):
+    small = learned(lead, TWO_POINT)
+    handoff = HandoffFactory(deal__owner=rep, template=small, promised_date=dt.date(2026, 12, 7))
+    calls = []
+    real = simulation.simulate
+    monkeypatch.setattr(simulation, "simulate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    client.force_login(rep)
+    assert client.get(reverse("crm:deal-detail", args=[handoff.deal_id])).status_code == 200
+    assert len(calls) == 1  # the panel's check, which its badge reuses
+    services.deal_win(deal=handoff.deal, by=rep, override_reason="Scope can shrink")
+    assert len(calls) == 2
