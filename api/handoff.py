@@ -53,9 +53,33 @@ class HandoffOut(Schema):
 
 
 class PromiseCheckOut(Schema):
+    """R7 for the handoff's template and kickoff date. With too little history (fewer than
+    5 finished projects of the template) the plain check: ``ok`` is whether the plan finishes
+    by the promise and the forecast fields are null. With enough, ``ok`` is whether the
+    chance of finishing by the promise reaches the admin's threshold (``min_probability``);
+    a win below it needs an ``override_reason``."""
+
     planned_finish: dt.date | None
     promised_date: dt.date | None
-    ok: bool | None
+    ok: bool | None = Field(description="Null until template, kickoff and promise are known.")
+    probability: float | None = Field(
+        description="Chance (0 to 1) of finishing by the promised date, from a Monte Carlo "
+        "schedule of the template (2,000 runs, fixed seed) with the actual durations of its "
+        "finished projects; null with too little history or no promised date."
+    )
+    p50_finish: dt.date | None = Field(
+        description="Half the runs finish by this day; null with too little history."
+    )
+    p80_finish: dt.date | None = Field(
+        description="80% of the runs finish by this day; null with too little history."
+    )
+    history_count: int | None = Field(
+        description="The finished projects the forecast learned from; null with too little."
+    )
+    min_probability: int | None = Field(
+        description="The threshold applied, in percent (set in the admin); null with too "
+        "little history."
+    )
 
 
 def handoff_out(handoff: Handoff, deal: Deal, user: User) -> dict[str, Any]:
@@ -128,4 +152,9 @@ def promise_check(request: HttpRequest, deal_id: PathId) -> dict:
         "planned_finish": check.planned_finish,
         "promised_date": check.promised_date,
         "ok": check.ok,
+        "probability": check.probability,
+        "p50_finish": check.p50_finish,
+        "p80_finish": check.p80_finish,
+        "history_count": check.history_count,
+        "min_probability": check.min_probability,
     }

@@ -5,6 +5,7 @@ Each module in ``BENCHMARKS`` has ``run() -> list[str]`` returning lines of figu
 
 BENCHMARKS = [
     "bench.scheduling",
+    "bench.simulation",
     "bench.pages",
     "bench.projects_pages",
     "bench.reminders",

@@ -68,7 +68,12 @@ from projects.models import (
     Task,
     TaskStatus,
 )
-from projects.selectors import project_visible_q, templates_working_days, working_calendar
+from projects.selectors import (
+    project_visible_q,
+    template_histories,
+    templates_working_days,
+    working_calendar,
+)
 from records.paging import count_up_to
 
 CENT = Decimal("0.01")
@@ -761,6 +766,20 @@ def template_working_days(template_ids: set[int]) -> dict[int, int]:
     return templates_working_days(Q(template__is_active=True) | Q(template_id__in=template_ids))
 
 
+def template_effort_days(template_ids: set[int]) -> dict[int, Decimal]:
+    """Working days a project of each template takes: where the template has enough
+    finished projects (``MIN_FINISHED_PROJECTS``), the median of their actual working days
+    (first actual start to last actual finish), else the planned working days
+    (``template_working_days``). Five queries, however many templates."""
+    planned = template_working_days(template_ids)
+    histories = template_histories(planned)
+    effort = {template_id: Decimal(days) for template_id, days in planned.items()}
+    for template_id, history in histories.items():
+        if history.enough and history.median_project_days is not None:
+            effort[template_id] = Decimal(str(history.median_project_days))
+    return effort
+
+
 def delivery_headcount() -> int:
     """Active users with a delivery role (lead or member)."""
     return (
@@ -782,7 +801,8 @@ def delivery_demand(
     """Expected delivery work by month against capacity, from this month for ``months``.
 
     Each open deal with an expected close date brings its probability times its template's
-    planned working days (the template of its handoff draft, else the default template),
+    working days (``template_effort_days``: actual where known, else planned; the template
+    of its handoff draft, else the default template),
     in the month of its expected close, taken as its expected start; a deal whose expected
     close has passed counts in this month. Capacity is the number of active delivery people
     times the month's working days (Monday to Friday, minus holidays).
@@ -806,7 +826,7 @@ def delivery_demand(
         .values("start_month", "template_id")
         .annotate(deals=Count("pk"), weight=Sum("probability"))
     )
-    days = template_working_days({row["template_id"] for row in rows if row["template_id"]})
+    days = template_effort_days({row["template_id"] for row in rows if row["template_id"]})
     people = delivery_headcount()
     calendar = scheduling.WorkingCalendar(holidays)
     out = []

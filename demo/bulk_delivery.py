@@ -44,6 +44,8 @@ PROJECT_STEPS: dict[str, int] = {ProjectStatus.PLANNING: 0, ProjectStatus.ACTIVE
 STREAMS = 8  # the lead's extra tasks: parallel streams of build work
 FEATURES = ["Checkout", "Search", "Reporting", "Sign-in", "Import", "Billing", "Admin", "API"]
 OVERRIDE = "Customer accepted a phased go-live."
+# Working days a template task takes over (+) or under (-) its plan, each equally likely.
+SLIPS = (-1, 0, 0, 0, 1, 1, 2, 3)
 INTERNAL = ["Intranet", "Support playbook", "Onboarding kit", "Sales enablement", "Tooling"]
 
 
@@ -263,8 +265,13 @@ class DeliverySeeder:
 
     def _project(self, p: ProjectSpec, rows: "_Rows", *, first_task: int, first_ms: int) -> None:
         work = self.work()
+        slips = random.Random(p.id)  # its own, so the other rows stay as they were
         for i, spec in enumerate(self.t.specs(p.start)):
             work.not_before[i] = spec.not_before
+            # Plans move after kickoff: a template task takes more or less than planned, so
+            # the actual days of the finished projects vary (the template's history).
+            if work.durations[i]:
+                work.durations[i] = max(1, work.durations[i] + slips.choice(SLIPS))
         specs = [
             scheduling.TaskSpec(i, d, work.titles[i], work.not_before[i])
             for i, d in enumerate(work.durations)
@@ -307,6 +314,7 @@ class DeliverySeeder:
                 planned.start, planned.finish, planned.total_float, planned.is_critical,
                 *baseline, min(started, self.now) if started else None,
                 min(done, self.now) if done else None,
+                planned.start if started else None, planned.finish if done else None,
                 1 + steps + (1 if assignee and template_task else 0), created,
                 min(self.now, max(created, done or started or created)),
             ))  # fmt: skip
@@ -432,7 +440,7 @@ TASK_FIELDS = [
     "id", "project_id", "title", "description", "assignee_id", "status", "duration_days",
     "start_no_earlier_than", "milestone_id", "position", "planned_start", "planned_finish",
     "total_float", "is_critical", "baseline_start", "baseline_finish", "started_at",
-    "completed_at", "version", "created_at", "updated_at",
+    "completed_at", "actual_start", "actual_finish", "version", "created_at", "updated_at",
 ]  # fmt: skip
 DEPENDENCY_FIELDS = [
     "project_id",

@@ -67,3 +67,42 @@ def seed_won_deals(*, users: dict[str, User], count: int = 3) -> int:
                 )
             won += 1
     return won
+
+
+# Open deals with their handoff drafted, so the panel shows the promise check (with its
+# probability, from the finished projects of ``projects_seed``): promised in so many days.
+DRAFT_PROMISES = (33, 60)
+
+
+def seed_handoff_drafts(*, users: dict[str, User]) -> int:
+    """Draft the handoff of the first negotiation deals without one; how many were drafted."""
+    template = ProjectTemplate.objects.filter(is_active=True).order_by("pk").first()
+    if template is None:
+        return 0
+    if Handoff.objects.filter(project__isnull=True).exists():
+        return 0
+    kickoff = next_monday(timezone.localdate())
+    deals = (
+        Deal.objects.filter(stage=Stage.NEGOTIATION, handoff__isnull=True)
+        .select_related("owner", "company")
+        .order_by("pk")[: len(DRAFT_PROMISES)]
+    )
+    drafted = 0
+    for deal, days in zip(deals, DRAFT_PROMISES, strict=False):
+        promised = kickoff + dt.timedelta(days=days)
+        handoff_services.handoff_save_draft(
+            deal=deal,
+            by=deal.owner,
+            scope_summary=f"{deal.title}: discovery, design, build and launch.",
+            promised_date=promised,
+            promised_timeline=f"Live by {promised:%d %B %Y}, as discussed.",
+            key_constraints="Content comes from the customer's team.",
+            main_stakeholder=Contact.objects.filter(company_id=deal.company_id)
+            .order_by("pk")
+            .first(),
+            kickoff_date=kickoff,
+            template=template,
+            delivery_lead=users["dana"],
+        )
+        drafted += 1
+    return drafted

@@ -13,7 +13,7 @@ from accounts.roles import Role
 from accounts.services import user_create
 from demo.bulk import seed_bulk
 from demo.crm_seed import seed_crm
-from demo.handoff_seed import seed_won_deals
+from demo.handoff_seed import seed_handoff_drafts, seed_won_deals
 from demo.money_seed import seed_exchange_rates
 from demo.projects_seed import seed_projects
 
@@ -90,4 +90,5 @@ def seed(*, deals: int = 40, bulk: bool | None = None) -> SeedResult:
     result.deals_created = seed_crm(users=users, deals=deals)
     result.deals_won = seed_won_deals(users=users)
     result.projects_created = seed_projects(users=users)
+    seed_handoff_drafts(users=users)
     return result

@@ -1,11 +1,14 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from accounts.http import AuthenticatedHttpRequest
 from crm.admin import describe_refusal
 from handoff import services
-from handoff.models import Handoff
+from handoff.models import Handoff, PromiseSettings
 from records import EditConflict
 from records.admin import ReadOnlyAdmin
 
@@ -57,3 +60,26 @@ class HandoffAdmin(ReadOnlyAdmin):
                 self.message_user(
                     request, f"“{handoff.deal}” won; its project was created.", messages.SUCCESS
                 )
+
+
+@admin.register(PromiseSettings)
+class PromiseSettingsAdmin(admin.ModelAdmin):
+    """The one row of the promise check's settings; saved through the service."""
+
+    list_display = ["__str__", "updated_at"]
+    fields = ["min_probability"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not PromiseSettings.objects.filter(pk=1).exists()
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: PromiseSettings | None = None
+    ) -> bool:
+        return False
+
+    def save_model(self, request: Any, obj: PromiseSettings, form: Any, change: bool) -> None:
+        saved = services.promise_settings_update(
+            by=request.user, min_probability=obj.min_probability
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False

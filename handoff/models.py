@@ -2,6 +2,7 @@
 promise check's override (R7) and the one kickoff project the win created (R6)."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from inputs.fields import DateField, TextField
@@ -65,3 +66,31 @@ class Handoff(models.Model):
 
     def __str__(self) -> str:
         return f"Handoff for {self.deal}"
+
+
+DEFAULT_MIN_PROBABILITY = 50
+
+
+class PromiseSettings(models.Model):
+    """The promise check's settings: one row, edited in the admin (absent: the defaults)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    min_probability = models.PositiveSmallIntegerField(
+        "minimum chance of finishing by the promise (%)",
+        default=DEFAULT_MIN_PROBABILITY,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=(
+            "Where a template has enough finished projects, a win whose chance of finishing "
+            "by the promised date is below this needs an override reason."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "promise check settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="handoff_promise_settings_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Promise check: at least {self.min_probability}%"

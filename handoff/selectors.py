@@ -14,6 +14,7 @@ from handoff.services import (
     REFUSAL_LABELS,
     REQUIRED_LABELS,
     REQUIRED_MESSAGES,
+    PromiseCheck,
     handoff_for,
     handoff_missing,
     promise_check,
@@ -96,7 +97,14 @@ def handoff_panel_context(
     )
     override_value = (override.value() if override is not None else "") or ""
     return {
-        **win_status(user=user, deal=deal, handoff=shown, missing=missing, override=override_value),
+        **win_status(
+            user=user,
+            deal=deal,
+            handoff=shown,
+            missing=missing,
+            override=override_value,
+            check=check,
+        ),
         "deal": deal,
         "handoff": handoff,
         "missing": missing,
@@ -113,14 +121,22 @@ def handoff_panel_context(
 
 
 def win_status(
-    *, user: User, deal: Deal, handoff: Handoff, missing: list[str], override: str
+    *,
+    user: User,
+    deal: Deal,
+    handoff: Handoff,
+    missing: list[str],
+    override: str,
+    check: PromiseCheck | None = None,
 ) -> dict[str, Any]:
     """The panel's badge and reasons: what the win check (``win_refusals``, the gate's own)
     says of this handoff now, never more."""
     if handoff.project_id or deal.stage == Stage.WON:
         return {"win_badge": "Won", "win_ready": True, "win_blockers": []}
     today = timezone.localdate(timezone.now(), user.zone)
-    refusals = win_refusals(deal=deal, handoff=handoff, today=today, override_reason=override)
+    refusals = win_refusals(
+        deal=deal, handoff=handoff, today=today, override_reason=override, check=check
+    )
     if not refusals:
         return {"win_badge": "Ready to win", "win_ready": True, "win_blockers": []}
     blockers = [message for messages in refusals.values() for message in messages]

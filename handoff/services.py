@@ -13,13 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.formats import format_date
+from accounts.formats import format_date, format_month_day
 from accounts.models import User
 from accounts.roles import Role
 from crm import services as crm_services
 from crm.models import Deal, Stage
 from crm.services import WinPermit
-from handoff.models import Handoff
+from handoff.models import DEFAULT_MIN_PROBABILITY, Handoff, PromiseSettings
 from projects import selectors as project_selectors
 from projects import services as project_services
 from projects.models import ProjectTemplate
@@ -64,16 +64,66 @@ TEXT_FIELDS = ("scope_summary", "promised_timeline", "key_constraints")
 
 @dataclass(frozen=True)
 class PromiseCheck:
+    """R7's answer. With too little history (``history_count`` None), ``ok`` says whether
+    the plan finishes by the promise; with enough, whether the chance of finishing by it
+    (``probability``, from a Monte Carlo schedule of the template's actual durations)
+    reaches ``min_probability`` percent."""
+
     planned_finish: dt.date | None
     promised_date: dt.date | None
     ok: bool | None  # None: not enough to check yet (no template, kickoff or promise)
     error: str = ""  # why the plan cannot be computed (it would leave the accepted years)
+    probability: float | None = None  # of finishing by the promised date, 0 to 1
+    p50_finish: dt.date | None = None
+    p80_finish: dt.date | None = None
+    history_count: int | None = None  # the finished projects the forecast learned from
+    min_probability: int | None = None  # percent; the threshold this check applied
+    chance_percent: int | None = None  # the probability in whole percent, rounded down
 
     @property
     def late_by_days(self) -> int | None:
         if self.planned_finish and self.promised_date and self.planned_finish > self.promised_date:
             return (self.planned_finish - self.promised_date).days
         return None
+
+    @property
+    def forecast_text(self) -> str:
+        """ "Chance of finishing by 30 Jan 2027: 64% · P50 26 Jan · P80 3 Feb, from 7 finished
+        projects" (the year of a P date only when it differs from the promise's)."""
+        if self.history_count is None or self.p50_finish is None or self.p80_finish is None:
+            return ""
+        year = self.promised_date.year if self.promised_date else None
+
+        def day(value: dt.date) -> str:
+            return format_month_day(value) if value.year == year else format_date(value)
+
+        chance = (
+            f"Chance of finishing by {format_date(self.promised_date)}: {self.chance_percent}% · "
+            if self.promised_date
+            else ""
+        )
+        return (
+            f"{chance}P50 {day(self.p50_finish)} · P80 {day(self.p80_finish)}, "
+            f"from {self.history_count} finished projects"
+        )
+
+
+def promise_min_probability() -> int:
+    """The admin's threshold, in percent (``PromiseSettings``; absent: the default)."""
+    value = PromiseSettings.objects.filter(pk=1).values_list("min_probability", flat=True).first()
+    return DEFAULT_MIN_PROBABILITY if value is None else value
+
+
+@transaction.atomic
+def promise_settings_update(*, by: User, min_probability: int) -> PromiseSettings:
+    """Set the promise check's threshold (admins only)."""
+    if not by.has_role(Role.ADMIN):
+        raise PermissionDenied("Only admins set the promise check's threshold.")
+    settings, _ = PromiseSettings.objects.select_for_update().get_or_create(pk=1)
+    settings.min_probability = min_probability
+    settings.full_clean()
+    settings.save()
+    return settings
 
 
 def handoff_for(deal: Deal) -> Handoff:
@@ -99,16 +149,37 @@ def handoff_missing(handoff: Handoff) -> list[str]:
 def promise_check(
     *, template: ProjectTemplate | None, kickoff_date: dt.date | None, promised_date: dt.date | None
 ) -> PromiseCheck:
-    """R7: schedule the template from the kickoff date and compare with the promise."""
+    """R7: schedule the template from the kickoff date and compare with the promise; where
+    the template has enough finished projects (``MIN_FINISHED_PROJECTS``), the chance of
+    finishing by the promise, from a Monte Carlo schedule of their actual durations,
+    against the admin's threshold."""
     if template is None or kickoff_date is None:
         return PromiseCheck(None, promised_date, None)
     try:
         finish = project_selectors.template_planned_finish(template, kickoff_date)
+        forecast = (
+            project_selectors.template_forecast(template, kickoff_date, promised_date)
+            if finish is not None
+            else None
+        )
     except BeyondCalendarError as error:
         return PromiseCheck(None, promised_date, None, error=str(error))
-    if promised_date is None or finish is None:
-        return PromiseCheck(finish, promised_date, None)
-    return PromiseCheck(finish, promised_date, finish <= promised_date)
+    if forecast is None:
+        ok = None if promised_date is None or finish is None else finish <= promised_date
+        return PromiseCheck(finish, promised_date, ok)
+    threshold = promise_min_probability()
+    on_time = forecast.runs_on_time
+    return PromiseCheck(
+        finish,
+        promised_date,
+        None if on_time is None else on_time * 100 >= threshold * forecast.runs,
+        probability=forecast.probability,
+        p50_finish=forecast.p50_finish,
+        p80_finish=forecast.p80_finish,
+        history_count=forecast.history_count,
+        min_probability=threshold,
+        chance_percent=None if on_time is None else on_time * 100 // forecast.runs,
+    )
 
 
 def _validate_fields(handoff: Handoff, deal: Deal) -> dict[str, list[str]]:
@@ -194,11 +265,17 @@ def _check_complete(handoff: Handoff, deal: Deal, today: dt.date) -> dict[str, l
 
 
 def win_refusals(
-    *, deal: Deal, handoff: Handoff, today: dt.date, override_reason: str = ""
+    *,
+    deal: Deal,
+    handoff: Handoff,
+    today: dt.date,
+    override_reason: str = "",
+    check: PromiseCheck | None = None,
 ) -> dict[str, list[str]]:
     """Why ``deal_win`` would refuse to win this deal with this handoff now, field by field
     (empty: the win goes through). The one win check: the gate asks it, and so does the
-    handoff panel's badge, so the badge never says more than the gate allows."""
+    handoff panel's badge, so the badge never says more than the gate allows. ``check``:
+    this handoff's ``promise_check`` when the caller has it already (it is not redone)."""
     if deal.stage not in (Stage.PROPOSAL, Stage.NEGOTIATION):
         return {
             "stage": [f"A deal in {deal.get_stage_display()} cannot be won yet: propose first."]
@@ -206,13 +283,23 @@ def win_refusals(
     errors = _check_complete(handoff, deal, today)
     if errors:
         return errors
-    check = promise_check(
-        template=handoff.template,
-        kickoff_date=handoff.kickoff_date,
-        promised_date=handoff.promised_date,
-    )
+    if check is None:
+        check = promise_check(
+            template=handoff.template,
+            kickoff_date=handoff.kickoff_date,
+            promised_date=handoff.promised_date,
+        )
     if check.error:
         return {"kickoff_date": [check.error]}
+    if check.ok is False and not (override_reason or "").strip() and check.history_count:
+        return {
+            "override_reason": [
+                f"The chance of finishing by the promised {format_date(check.promised_date)} "
+                f"is {check.chance_percent}%, under the {check.min_probability}% required "
+                f"(from {check.history_count} finished projects). Record why you win anyway, "
+                "or change the promise, kickoff or template."
+            ]
+        }
     if check.ok is False and not (override_reason or "").strip():
         return {
             "override_reason": [
@@ -252,16 +339,16 @@ def deal_win(
         handoff_save_draft(deal=locked, by=by, **fields)
     handoff = handoff_for(locked)
     override_reason = (override_reason or "").strip()
-    errors = win_refusals(
-        deal=locked, handoff=handoff, today=today, override_reason=override_reason
-    )
-    if errors:
-        raise ValidationError(errors)
     check = promise_check(
         template=handoff.template,
         kickoff_date=handoff.kickoff_date,
         promised_date=handoff.promised_date,
     )
+    errors = win_refusals(
+        deal=locked, handoff=handoff, today=today, override_reason=override_reason, check=check
+    )
+    if errors:
+        raise ValidationError(errors)
     if check.ok:
         override_reason = ""
     permit = WinPermit(handoff_id=handoff.pk)

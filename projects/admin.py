@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
+from django.utils.html import format_html, format_html_join
 
 from crm.admin import KeptWhileInUse
 from projects import scheduling, selectors, services
@@ -103,6 +105,7 @@ class TemplateChecklistItemInline(admin.TabularInline):
 class ProjectTemplateAdmin(KeptWhileInUse):
     list_display = ["name", "is_active", "task_count", "planned_working_days"]
     search_fields = ["name"]
+    readonly_fields = ["actual_durations"]
     inlines = [
         TemplateMilestoneInline,
         TemplateTaskInline,
@@ -130,6 +133,44 @@ class ProjectTemplateAdmin(KeptWhileInUse):
     @admin.display(description="Planned working days")
     def planned_working_days(self, obj: ProjectTemplate) -> int:
         return selectors.template_planned_working_days(obj)
+
+    @admin.display(description="Actual working days (finished projects)")
+    def actual_durations(self, obj: ProjectTemplate) -> str:
+        """Per template task, what it really took in the latest finished projects made from
+        this template (``selectors.template_histories``: three queries)."""
+        if obj.pk is None:
+            return "None yet: no project was made from this template."
+        history = selectors.template_histories([obj.pk])[obj.pk]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    task.title,
+                    task.planned_days,
+                    task.count if task.planned_days else "milestone",
+                    _days(task.median),
+                    _days(task.p80),
+                )
+                for task in history.tasks
+            ),
+        )
+        return format_html(
+            "<p>From {} finished project{} ({} needed for the promise check's probability)."
+            '</p><table><thead><tr><th scope="col">Task</th><th scope="col">Planned</th>'
+            '<th scope="col">Count</th><th scope="col">Median</th>'
+            '<th scope="col">80th percentile</th></tr></thead><tbody>{}</tbody></table>',
+            history.project_count,
+            pluralize(history.project_count),
+            selectors.MIN_FINISHED_PROJECTS,
+            rows,
+        )
+
+
+def _days(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g}"
 
 
 @admin.register(Project)

@@ -1,5 +1,6 @@
 """Reads for delivery, always scoped to the acting user; they own select/prefetch_related."""
 
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -7,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -14,7 +16,7 @@ from accounts.models import User
 from accounts.roles import DELIVERY_ROLES, Role
 from accounts.selectors import users_matching
 from inputs.text import clean_query_text
-from projects import panels, scheduling
+from projects import panels, scheduling, simulation
 from projects.models import (
     OPEN_PROJECT_STATUSES,
     ChecklistItem,
@@ -599,6 +601,197 @@ def template_summaries() -> list[dict]:
         }
         for template in templates
     ]
+
+
+# Learning per template (issue 15) ----------------------------------------------------------
+
+# A template's history is enough to trust (the promise check's probability, the demand
+# report's actual effort) from this many finished projects on.
+MIN_FINISHED_PROJECTS = 5
+# Learned from the latest finished projects of a template, at most this many: recent
+# delivery says more than old, and a page reading the history stays quick.
+HISTORY_PROJECTS = 200
+
+
+def _percentile(values: Sequence[int], percent: int) -> int | None:
+    """The smallest value with at least ``percent``% of ``values`` at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(-(-len(ordered) * percent // 100), 1)  # ceil, at least the first
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True)
+class TaskHistory:
+    """What one template task really took in finished projects: working days from its
+    actual start to its actual finish, both included, one per project."""
+
+    template_task_id: int
+    title: str
+    planned_days: int
+    durations: tuple[int, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.durations)
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.durations) if self.durations else None
+
+    @property
+    def p80(self) -> int | None:
+        return _percentile(self.durations, 80)
+
+
+@dataclass(frozen=True)
+class TemplateHistory:
+    template_id: int
+    tasks: list[TaskHistory]  # in the template's order
+    # Per finished project with actual dates: working days from its first actual start
+    # to its last actual finish.
+    project_days: tuple[int, ...]
+
+    @property
+    def project_count(self) -> int:
+        return len(self.project_days)
+
+    @property
+    def enough(self) -> bool:
+        return self.project_count >= MIN_FINISHED_PROJECTS
+
+    @property
+    def median_project_days(self) -> float | None:
+        return statistics.median(self.project_days) if self.project_days else None
+
+    def samples(self) -> dict[int, tuple[int, ...]]:
+        """Each template task's actual durations, for ``simulation.simulate``."""
+        return {task.template_task_id: task.durations for task in self.tasks if task.durations}
+
+
+def template_histories(template_ids: Iterable[int]) -> dict[int, TemplateHistory]:
+    """The actual durations of each template task, from the latest ``HISTORY_PROJECTS``
+    finished (done) projects made from each of ``template_ids``. Three queries, however
+    many templates, projects and tasks.
+
+    A task keeps no link to the template task it was copied from:
+    ``project_create_from_template`` copies a template task's title and position, so a
+    project task is matched to the template task with the same position and title (the
+    n-th of several such in either, by creation order, to the n-th). A task renamed or
+    moved since, or one added to the project, counts for none. Milestones (zero-duration
+    template tasks) have no duration to learn. Only tasks with both actual dates count,
+    and only projects with at least one such task.
+    """
+    ids = sorted(set(template_ids))
+    template_tasks = list(
+        TemplateTask.objects.filter(template_id__in=ids)
+        .order_by("template_id", "position", "pk")
+        .values_list("pk", "template_id", "position", "title", "duration_days")
+    )
+    latest = (
+        Project.objects.filter(template_id__in=ids, status=ProjectStatus.DONE)
+        .annotate(
+            recent=Window(RowNumber(), partition_by=F("template_id"), order_by=F("pk").desc())
+        )
+        .filter(recent__lte=HISTORY_PROJECTS)
+        .values("pk")
+    )
+    rows = list(
+        Task.objects.filter(project_id__in=latest)
+        .order_by("project_id", "pk")
+        .values_list(
+            "project_id",
+            "project__template_id",
+            "position",
+            "title",
+            "actual_start",
+            "actual_finish",
+        )
+    )
+    # The n-th template task of each (template, position, title), to the n-th project task.
+    slots: dict[tuple[int, int, str], list[int]] = {}
+    for pk, template_id, position, title, days in template_tasks:
+        if days:
+            slots.setdefault((template_id, position, title), []).append(pk)
+    matched: list[tuple[int, date, date]] = []  # template task, actual start and finish
+    seen: dict[tuple[int, int, int, str], int] = {}  # per project and slot: matched so far
+    project_span: dict[int, tuple[int, date, date]] = {}
+    for project_id, template_id, position, title, first, last in rows:
+        nth = seen.get((project_id, template_id, position, title), 0)
+        seen[(project_id, template_id, position, title)] = nth + 1
+        if first is None or last is None:
+            continue
+        known = project_span.get(project_id)
+        project_span[project_id] = (
+            template_id,
+            min(first, known[1]) if known else first,
+            max(last, known[2]) if known else last,
+        )
+        candidates = slots.get((template_id, position, title), [])
+        if nth < len(candidates):
+            matched.append((candidates[nth], first, last))
+    calendar = working_calendar()
+    spans = simulation.working_days(
+        calendar, (first for _, first, _ in matched), (last for _, _, last in matched)
+    )
+    durations: dict[int, list[int]] = {pk: [] for pk, *_ in template_tasks}
+    for (template_task_id, _, _), days in zip(matched, spans, strict=True):
+        durations[template_task_id].append(days)
+    by_template: dict[int, list[TaskHistory]] = {template_id: [] for template_id in ids}
+    for pk, template_id, _, title, days in template_tasks:
+        by_template[template_id].append(TaskHistory(pk, title, days, tuple(durations[pk])))
+    projects = list(project_span.values())
+    project_days = simulation.working_days(
+        calendar, (first for _, first, _ in projects), (last for _, _, last in projects)
+    )
+    days_by_template: dict[int, list[int]] = {template_id: [] for template_id in ids}
+    for (template_id, _, _), days in zip(projects, project_days, strict=True):
+        days_by_template[template_id].append(days)
+    return {
+        template_id: TemplateHistory(
+            template_id, by_template[template_id], tuple(days_by_template[template_id])
+        )
+        for template_id in ids
+    }
+
+
+@dataclass(frozen=True)
+class PromiseForecast:
+    """A Monte Carlo schedule of a template from a kickoff date, from its history."""
+
+    probability: float | None  # of finishing by the promised date (None: no promise)
+    p50_finish: date
+    p80_finish: date
+    history_count: int  # the finished projects it learned from
+    runs: int
+    runs_on_time: int | None
+
+
+def template_forecast(
+    template: ProjectTemplate, start_date: date, promised_date: date | None
+) -> PromiseForecast | None:
+    """Schedule ``template`` from ``start_date`` ``simulation.RUNS`` times, each task's
+    duration drawn from its actual durations (a task without any: its planned duration);
+    None while the template has fewer than ``MIN_FINISHED_PROJECTS`` finished projects.
+    Raises ``scheduling.BeyondCalendarError`` as ``template_schedule`` does."""
+    history = template_histories([template.pk])[template.pk]
+    if not history.enough:
+        return None
+    calendar = working_calendar(since=start_date)
+    _, specs, links = _template_specs(template, calendar, start_date)
+    result = simulation.simulate(
+        specs, links, start=start_date, samples=history.samples(), calendar=calendar
+    )
+    on_time = result.runs_by(promised_date) if promised_date is not None else None
+    return PromiseForecast(
+        probability=on_time / result.runs if on_time is not None else None,
+        p50_finish=result.percentile_finish(50),
+        p80_finish=result.percentile_finish(80),
+        history_count=history.project_count,
+        runs=result.runs,
+        runs_on_time=on_time,
+    )
 
 
 def my_work_context(user: User | AnonymousUser) -> dict[str, Any]:

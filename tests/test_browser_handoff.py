@@ -7,11 +7,15 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accounts.formats import format_month_day
+from accounts.formats import format_date, format_month_day
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from crm.tests.factories import CompanyFactory, ContactFactory, DealFactory
+from handoff.models import Handoff
+from handoff.tests.factories import HandoffFactory
 from projects.models import Project, Task
+from projects.selectors import working_calendar
+from projects.tests.factories import finished_project, small_template
 from tests.browser import pick, sign_in
 from tests.test_browser_crm import drag
 
@@ -72,3 +76,55 @@ def test_drag_to_won_handoff_override_and_the_lead_sees_the_project(page: Page, 
     expect(context).to_contain_text("Customer accepts a soft launch first.")
     expect(context).to_contain_text("Anna Berg")
     expect(page.get_by_text("At risk").first).to_be_visible()
+
+
+def test_the_chance_from_finished_projects_blocks_and_the_override_releases(
+    page: Page, live_server
+):
+    rep = UserFactory(username="rita", full_name="Rita Rep", role=Role.SALES_REP)
+    lead = UserFactory(username="dana", full_name="Dana Lead", role=Role.DELIVERY_LEAD)
+    small = small_template(launch=False)
+    for _ in range(5):  # every finished project: 2 days of design, 4 of build
+        finished_project(
+            small,
+            lead,
+            {
+                "Design": (dt.date(2026, 11, 2), dt.date(2026, 11, 3)),
+                "Build": (dt.date(2026, 11, 4), dt.date(2026, 11, 9)),
+            },
+        )
+    today = timezone.localdate()
+    kickoff = today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)  # next Monday
+    calendar = working_calendar(since=kickoff)
+    finish = calendar.add_working_days(kickoff, 5)  # the 6th working day
+    too_soon = calendar.add_working_days(kickoff, 4)
+    handoff = HandoffFactory(
+        deal__owner=rep,
+        template=small,
+        kickoff_date=kickoff,
+        promised_date=too_soon,
+        delivery_lead=lead,
+    )
+
+    sign_in(page, live_server.url, "rita")
+    page.goto(live_server.url + f"/deals/{handoff.deal_id}/")
+    check = page.locator("#promise-check")
+    expect(check).to_contain_text("Promise at risk.")
+    expect(check).to_contain_text(
+        f"Chance of finishing by {format_date(too_soon)}: 0% · "
+        f"P50 {format_month_day(finish)} · P80 {format_month_day(finish)}, "
+        "from 5 finished projects: under the 50% required."
+    )
+    page.get_by_role("button", name="Win deal and start the project").click()
+    expect(page.locator("#promise-check .errorlist")).to_contain_text(
+        f"The chance of finishing by the promised {format_date(too_soon)} is 0%"
+    )
+    page.get_by_label("Promised delivery date").fill(finish.isoformat())
+    expect(check).to_contain_text("Promise likely met.")
+    expect(check).to_contain_text(f"Chance of finishing by {format_date(finish)}: 100%")
+    page.get_by_label("Promised delivery date").fill(too_soon.isoformat())
+    expect(check).to_contain_text("Promise at risk.")
+    page.get_by_label("Why win although the chance is under 50%?").fill("Two teams on it.")
+    page.get_by_role("button", name="Win deal and start the project").click()
+    expect(page.locator(".messages")).to_contain_text("is won. Its kickoff project starts here.")
+    assert Handoff.objects.get(pk=handoff.pk).override_reason == "Two teams on it."

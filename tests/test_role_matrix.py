@@ -53,7 +53,7 @@ from crm.models import Deal, ExchangeRate
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory, DealFactory
 from dashboards.widgets import DELIVERY_WIDGETS, SALES_WIDGETS
 from handoff import services as handoff_services
-from handoff.models import Handoff
+from handoff.models import Handoff, PromiseSettings
 from handoff.tests.factories import HandoffFactory
 from imports.models import ExternalId, ImportJob, RowProblem
 from projects import services as project_services
@@ -1116,6 +1116,7 @@ def build_world() -> World:
     PasswordResetRequest.objects.create(email="rep@example.com", ip_address="127.0.0.1")
     Holiday.objects.create(date=dt.date(2030, 12, 25), name="Far away")
     ExchangeRate.objects.create(currency="CHF", rate="1.05", valid_from=dt.date(2026, 1, 1))
+    PromiseSettings.objects.create(min_probability=50)
     ReminderPreference.objects.create(user=rep)
     OutboxEmail.objects.create(
         recipient=rep,

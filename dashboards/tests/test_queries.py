@@ -21,9 +21,10 @@ pytestmark = pytest.mark.django_db
 SALES_QUERIES = 3 + 10 + 2
 # health, at-risk, overdue, approvals, holidays, load, variance (projects, then the holidays
 # its working days skip); demand adds its grouped query, the template tasks and links, and
-# the delivery headcount.
+# the delivery headcount, and the templates' history (their tasks, the finished projects'
+# tasks and the holidays).
 DELIVERY_QUERIES = 3 + 8
-DEMAND_QUERIES = 4
+DEMAND_QUERIES = 4 + 3
 
 
 def add_sales_data(n, owners):

@@ -11,6 +11,7 @@ from dashboards import selectors
 from dashboards.selectors import Period
 from projects.models import Holiday, ProjectTemplate
 from projects.selectors import template_planned_working_days
+from projects.tests.factories import finished_project
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -382,6 +383,39 @@ def test_delivery_demand_weights_template_effort_against_capacity(demand_world):
         (dt.date(2026, 10, 1), 0, D("0.00"), D("0.00"), 22, 44, D("0.0000")),
     ]
     assert {r["people"] for r in rows} == {2}
+
+
+def finished_in(template, lead, spans):
+    """A finished project of ``template`` per span: its first task from Monday 5 January
+    2026 to the given day (the project's actual working days)."""
+    first = template.tasks.order_by("position", "pk").first().title
+    for last in spans:
+        finished_project(template, lead, {first: (dt.date(2026, 1, 5), last)})
+
+
+def test_delivery_demand_uses_actual_effort_where_the_template_has_history(
+    demand_world, lead, django_assert_num_queries
+):
+    standard = ProjectTemplate.objects.get(name="Standard delivery")
+    # Five finished projects of 10, 12, 14, 16 and 30 working days: the median is 14.
+    finished_in(
+        standard,
+        lead,
+        [dt.date(2026, 1, d) for d in (16, 20, 22, 26)] + [dt.date(2026, 2, 13)],
+    )
+    # Four of the small template, a day each: too few, its plan (4 days) still counts.
+    finished_in(demand_world["small"], lead, [dt.date(2026, 1, 5)] * 4)
+    with django_assert_num_queries(5):
+        effort = selectors.template_effort_days({demand_world["small"].pk})
+    assert (effort[standard.pk], effort[demand_world["small"].pk]) == (D(14), D(4))
+    rows = selectors.delivery_demand(
+        today=dt.date(2026, 5, 18), holidays=frozenset([dt.date(2026, 5, 25)]), months=2
+    )
+    assert [(r["month"], r["demand_days"], r["utilisation"]) for r in rows] == [
+        # May: 10% of 14 days; June: 50% of 14 days + 75% of the small template's 4.
+        (dt.date(2026, 5, 1), D("1.40"), D("0.0350")),
+        (dt.date(2026, 6, 1), D("10.00"), D("0.2273")),
+    ]
 
 
 def test_delivery_demand_without_delivery_people_has_no_capacity(demand_world, lead, member):

@@ -30,9 +30,11 @@ from projects.models import (
     Milestone,
     Project,
     ProjectStatus,
+    ProjectTemplate,
     Task,
     TaskStatus,
 )
+from projects.selectors import MIN_FINISHED_PROJECTS, template_histories
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +246,19 @@ def test_bulk_deals_are_converted_at_the_rate_of_their_date_of_record(seeded):
         assert (deal.exchange_rate, deal.amount_base) == (rate, convert(deal.amount, rate))
     closed_abroad = Deal.objects.exclude(currency="EUR").exclude(stage__in=OPEN_STAGES)
     assert closed_abroad.exists()  # at the rates of their day, up to two years ago
+
+
+def test_bulk_projects_keep_their_actual_days_and_finished_ones_teach_the_template(seeded):
+    standard = ProjectTemplate.objects.get(name="Standard delivery")
+    done = Project.objects.filter(status=ProjectStatus.DONE, template=standard)
+    history = template_histories([standard.pk])[standard.pk]
+    assert history.project_count == done.count() >= MIN_FINISHED_PROJECTS
+    # A task started has its actual start, one done its actual finish, as the services keep.
+    tasks = Task.objects.all()
+    assert not tasks.exclude(status=TaskStatus.TODO).filter(actual_start__isnull=True).exists()
+    assert not tasks.filter(status=TaskStatus.TODO, actual_start__isnull=False).exists()
+    assert not tasks.filter(status=TaskStatus.DONE, actual_finish__isnull=True).exists()
+    assert not tasks.exclude(status=TaskStatus.DONE).filter(actual_finish__isnull=False).exists()
+    # What the template's tasks took varies from project to project.
+    build = next(task for task in history.tasks if task.title == "Build")
+    assert build.count == done.count() and len(set(build.durations)) > 1

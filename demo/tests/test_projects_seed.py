@@ -2,11 +2,12 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db.models import F
 
-from demo.projects_seed import seed_projects
+from demo.projects_seed import FINISHED_PROJECTS, seed_projects
 from demo.seed import SeedResult, seed_users
 from projects import selectors
-from projects.models import Mention, Project, Task
+from projects.models import Dependency, Mention, Milestone, Project, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @time_machine.travel("2026-03-18 10:00:00+00:00", tick=False)
 def test_seed_projects_makes_two_projects_once_with_progress():
     users = seed_users(SeedResult())
-    assert seed_projects(users=users) == 2
+    assert seed_projects(users=users) == 8  # these two and six finished ones
     assert seed_projects(users=users) == 0
     intranet = Project.objects.get(name="Intranet refresh (internal)")
     assert (intranet.start_date, intranet.status) == (date(2026, 2, 23), "active")
@@ -45,3 +46,28 @@ def test_seed_projects_makes_two_projects_once_with_progress():
         "Build",
         "Review with the customer",
     ]
+
+
+@time_machine.travel("2026-03-18 10:00:00+00:00", tick=False)
+def test_seed_projects_finishes_six_projects_on_their_actual_days():
+    users = seed_users(SeedResult())
+    seed_projects(users=users)
+    done = Project.objects.filter(status="done").order_by("start_date")
+    assert [p.name for p in done] == [name for name, _ in FINISHED_PROJECTS]
+    assert done[0].start_date == date(2025, 1, 6)  # 62 weeks before Monday 16 March 2026
+    tasks = Task.objects.filter(project__in=done)
+    assert tasks.count() == 6 * 9
+    assert not tasks.exclude(status="done").exists()
+    assert not tasks.filter(actual_start__isnull=True).exists()
+    assert not tasks.filter(actual_finish__lt=F("actual_start")).exists()
+    assert not Milestone.objects.filter(
+        project__in=done, requires_approval=True, approved_at__isnull=True
+    ).exists()
+    # R8 holds on the actual days: a finish-to-start successor starts after its predecessor.
+    for link in Dependency.objects.filter(project__in=done, kind="FS", lag_days__gte=0):
+        assert link.successor.actual_start > link.predecessor.actual_finish or (
+            link.successor.duration_days == 0
+        )
+    # Durations vary around the plan: the six builds did not all take the same time.
+    builds = tasks.filter(title="Build").values_list("actual_start", "actual_finish")
+    assert len(set(builds)) > 1

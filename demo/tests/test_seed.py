@@ -5,7 +5,10 @@ from accounts.models import User
 from crm.models import Company, Deal, ExchangeRate, convert
 from dashboards.selectors import baseline_variance
 from demo.seed import DEMO_USERS
-from projects.models import Project
+from handoff.models import Handoff
+from handoff.services import promise_check
+from projects.models import Project, ProjectTemplate
+from projects.selectors import template_histories
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +32,23 @@ def test_seed_demo_runs_twice_and_changes_nothing_the_second_time(capsys):
     assert counts["companies"] == 20
     assert f"({len(DEMO_USERS)} new users, 40 new deals, 3 won with a kickoff project)" in first
     assert "(0 new users, 0 new deals, 0 won with a kickoff project)" in second
-    assert Project.objects.count() == 5  # 3 kickoff projects and 2 internal ones
+    assert Project.objects.count() == 11  # 3 kickoff projects and 8 internal ones
+    # Six finished projects of the ready template teach it how long its tasks take, so
+    # the two drafted handoffs' promise checks give a probability.
+    standard = ProjectTemplate.objects.get(name="Standard delivery")
+    history = template_histories([standard.pk])[standard.pk]
+    assert history.project_count == 6
+    assert all(task.count == 6 for task in history.tasks if task.planned_days)
+    assert len({task.durations for task in history.tasks if task.planned_days}) > 1
+    drafts = Handoff.objects.filter(project__isnull=True).order_by("deal_id")
+    checks = [
+        promise_check(
+            template=h.template, kickoff_date=h.kickoff_date, promised_date=h.promised_date
+        )
+        for h in drafts
+    ]
+    assert [(c.history_count, c.probability is not None) for c in checks] == [(6, True)] * 2
+    assert checks[0].probability < checks[1].probability == 1.0
     assert Deal.objects.filter(stage="won").count() == 3
     # Plans moved after kickoff: one build grew, one design shrank (in working days).
     rows, total = baseline_variance(user=User.objects.get(username="dana"))

@@ -1,3 +1,4 @@
+import itertools
 from datetime import date
 
 import factory
@@ -75,3 +76,40 @@ def bulk_plan(project: Project, chains: int, length: int, **task_fields) -> list
     )
     project_reschedule(project=project, created=True)
     return by_chain
+
+
+def small_template(name: str = "Small", *, design: int = 3, build: int = 5, launch: bool = True):
+    """A template "Design" (``design`` days) → "Build" (``build`` days) → "Launch"
+    (a milestone, unless ``launch`` is false), finish to start."""
+    from projects.models import ProjectTemplate, TemplateDependency, TemplateTask
+
+    template = ProjectTemplate.objects.create(name=name)
+    steps = [("Design", design), ("Build", build), ("Launch", 0)][: 3 if launch else 2]
+    tasks = [
+        TemplateTask.objects.create(template=template, title=title, duration_days=days, position=i)
+        for i, (title, days) in enumerate(steps)
+    ]
+    for pred, succ in itertools.pairwise(tasks):
+        TemplateDependency.objects.create(template=template, predecessor=pred, successor=succ)
+    return template
+
+
+def finished_project(template, lead: User, actuals: dict[str, tuple[date, date]], **fields):
+    """A project made from ``template`` and done, its tasks (by title) with these actual
+    start and finish days; other tasks without actuals."""
+    from projects.models import ProjectStatus
+    from projects.services import project_create_from_template
+
+    project = project_create_from_template(
+        by=lead,
+        template=template,
+        name=fields.pop("name", f"Done from {template.name}"),
+        start_date=fields.pop("start_date", MONDAY),
+        delivery_lead=lead,
+    )
+    for title, (first, last) in actuals.items():
+        Task.objects.filter(project=project, title=title).update(
+            actual_start=first, actual_finish=last, status="done"
+        )
+    Project.objects.filter(pk=project.pk).update(status=fields.pop("status", ProjectStatus.DONE))
+    return project
