@@ -127,24 +127,125 @@ def test_a_project_starting_on_a_holiday_starts_the_next_working_day():
     assert dates(result, "A") == (date(2026, 3, 3), date(2026, 3, 3))
 
 
-def test_milestones_sit_on_their_day_between_tasks():
+def test_milestones_sit_on_their_predecessors_finish_day():
     result = schedule(
         [TaskSpec("A", 3, "A"), TaskSpec("M", 0, "M"), TaskSpec("B", 2, "B")],
         [LinkSpec("A", "M"), LinkSpec("M", "B")],
         start=MON,
     )
-    assert dates(result, "M") == (date(2026, 3, 5), date(2026, 3, 5))
+    assert dates(result, "M") == (date(2026, 3, 4), date(2026, 3, 4))
+    # Its successor still starts the day after A finishes.
     assert dates(result, "B") == (date(2026, 3, 5), date(2026, 3, 6))
     assert result.critical_ids == ["A", "M", "B"]
     assert result.finish == date(2026, 3, 6)
 
 
 def test_a_milestone_at_the_end_is_the_project_finish():
+    """A 3-day task from Monday then a milestone: the plan finishes on Wednesday."""
     result = schedule(
         [TaskSpec("A", 3, "A"), TaskSpec("M", 0, "M")], [LinkSpec("A", "M")], start=MON
     )
+    assert dates(result, "M") == (date(2026, 3, 4), date(2026, 3, 4))
+    assert result.finish == date(2026, 3, 4)
+    assert result.working_days == 3
+    assert result.tasks["M"].early_day == 2
+    assert result.tasks["M"].late_day == 2
+    assert result.tasks["M"].total_float == 0
+
+
+def test_ms_project_a_milestone_after_a_task_finishing_friday_is_dated_friday():
+    """Microsoft's documented behaviour: a milestone linked finish-to-start to a task that
+    finishes on a Friday is dated that Friday (end of day), and a task after the milestone
+    starts on the Monday."""
+    result = schedule(
+        [TaskSpec("A", 5, "A"), TaskSpec("M", 0, "M"), TaskSpec("B", 1, "B")],
+        [LinkSpec("A", "M"), LinkSpec("M", "B")],
+        start=MON,
+    )
+    assert dates(result, "A") == (date(2026, 3, 2), date(2026, 3, 6))
+    assert dates(result, "M") == (date(2026, 3, 6), date(2026, 3, 6))
+    assert dates(result, "B") == (date(2026, 3, 9), date(2026, 3, 9))
+
+
+@pytest.mark.parametrize(
+    ("kind", "lag", "day"),
+    [
+        (FS, 0, date(2026, 3, 4)),  # end of Wednesday
+        (FF, 0, date(2026, 3, 4)),  # end of Wednesday
+        (FS, 1, date(2026, 3, 5)),  # end of Thursday
+        (SS, 3, date(2026, 3, 5)),  # start of Thursday
+        (SF, 3, date(2026, 3, 5)),  # start of Thursday
+        (SS, 0, date(2026, 3, 2)),  # start of Monday
+        (FS, -3, date(2026, 3, 2)),  # boundary 0: the project start, Monday
+    ],
+)
+def test_a_milestone_is_dated_by_what_reaches_it(kind, lag, day):
+    assert dates(two(3, 0, kind, lag), "B") == (day, day)
+
+
+def test_a_start_reaching_the_same_boundary_as_a_finish_dates_the_milestone_on_its_day():
+    # A finishes at the end of Wednesday (boundary 3); C starts Thursday, SS+0 reaches 3 too.
+    result = schedule(
+        [TaskSpec("A", 3, "A"), TaskSpec("C", 1, "C", date(2026, 3, 5)), TaskSpec("M", 0, "M")],
+        [LinkSpec("A", "M", FS), LinkSpec("C", "M", SS)],
+        start=MON,
+    )
+    assert dates(result, "M") == (date(2026, 3, 5), date(2026, 3, 5))
+    # A "no earlier than" Thursday on the milestone itself: a start, so Thursday as well.
+    result = schedule(
+        [TaskSpec("A", 3, "A"), TaskSpec("M", 0, "M", date(2026, 3, 5))],
+        [LinkSpec("A", "M", FS)],
+        start=MON,
+    )
+    assert dates(result, "M") == (date(2026, 3, 5), date(2026, 3, 5))
     assert result.finish == date(2026, 3, 5)
-    assert result.working_days == 4
+
+
+def test_a_milestone_after_a_milestone_keeps_the_day():
+    result = schedule(
+        [TaskSpec("A", 2, "A"), TaskSpec("M1", 0, "M1"), TaskSpec("M2", 0, "M2")],
+        [LinkSpec("A", "M1"), LinkSpec("M1", "M2")],
+        start=MON,
+    )
+    assert dates(result, "M1") == (date(2026, 3, 3), date(2026, 3, 3))
+    assert dates(result, "M2") == (date(2026, 3, 3), date(2026, 3, 3))
+    assert result.finish == date(2026, 3, 3)
+    assert result.working_days == 2
+
+
+def test_published_project_length_with_a_zero_duration_source_and_sink():
+    """PSPLIB's form of a network: a zero-duration source (job 1) and sink (job n), the
+    sink's early start being the published project length. Heizer & Render's Milwaukee
+    Paper network (published length 15) in that form finishes in exactly 15 working days:
+    on the sink's day, Friday of the third week, not the Monday after."""
+    durations = {"A": 2, "B": 3, "C": 2, "D": 4, "E": 4, "F": 3, "G": 5, "H": 2}
+    predecessors = {
+        "A": ["S"],
+        "B": ["S"],
+        "C": ["A"],
+        "D": ["A", "B"],
+        "E": ["C"],
+        "F": ["C"],
+        "G": ["D", "E"],
+        "H": ["F", "G"],
+        "T": ["H"],
+    }
+    result = schedule(
+        [
+            TaskSpec("S", 0, "source"),
+            *(TaskSpec(name, days, name) for name, days in durations.items()),
+            TaskSpec("T", 0, "sink"),
+        ],
+        [LinkSpec(p, s) for s, preds in predecessors.items() for p in preds],
+        start=MON,
+    )
+    assert result.tasks["T"].early_start == 15
+    assert result.working_days == 15
+    assert result.finish == date(2026, 3, 20)
+    assert dates(result, "S") == (MON, MON)
+    assert dates(result, "T") == (date(2026, 3, 20), date(2026, 3, 20))
+    assert result.critical_ids == ["S", "A", "C", "E", "G", "H", "T"]
+    assert {t: result.tasks[t].total_float for t in "BDF"} == {"B": 1, "D": 1, "F": 6}
 
 
 def test_textbook_critical_path_and_float():
