@@ -15,6 +15,7 @@ from projects.scheduling import (
     TaskSpec,
     UnknownTaskError,
     WorkingCalendar,
+    forecast,
     schedule,
     would_close_cycle,
 )
@@ -374,3 +375,127 @@ def test_day_index_maps_both_ways():
     assert index.to_index(date(2026, 2, 1)) == 0
     with pytest.raises(ValueError):
         index.to_date(-1)
+
+
+# Forecast from actuals -------------------------------------------------------------------
+
+TUE, WED, THU, FRI = (date(2026, 3, d) for d in (3, 4, 5, 6))
+NEXT_MON = date(2026, 3, 9)
+
+
+def spans(result):
+    return {task_id: (task.start, task.finish) for task_id, task in result.tasks.items()}
+
+
+def test_a_late_task_under_way_moves_its_successors():
+    # A (3 days) started Monday, still open on Thursday: it finishes Thursday at the
+    # earliest, so B (2 days, FS) runs Friday and Monday instead of Thursday and Friday.
+    result = forecast(
+        [TaskSpec("A", 3, "A", actual_start=MON), TaskSpec("B", 2, "B")],
+        [LinkSpec("A", "B")],
+        start=MON,
+        today=THU,
+    )
+    assert spans(result) == {"A": (MON, THU), "B": (FRI, NEXT_MON)}
+    assert result.finish == NEXT_MON
+    # On time (today Tuesday): the plan as it was.
+    on_time = forecast(
+        [TaskSpec("A", 3, "A", actual_start=MON), TaskSpec("B", 2, "B")],
+        [LinkSpec("A", "B")],
+        start=MON,
+        today=TUE,
+    )
+    assert spans(on_time) == {"A": (MON, WED), "B": (THU, FRI)}
+
+
+def test_an_early_finish_pulls_successors_in_only_as_the_links_allow():
+    tasks = [
+        TaskSpec("A", 5, "A", actual_start=MON, actual_finish=TUE),
+        TaskSpec("B", 1, "B"),  # FS: the day after A's actual finish
+        TaskSpec("C", 1, "C"),  # SS +3 from A's actual start: still Thursday
+        TaskSpec("D", 1, "D", FRI),  # FS, but no earlier than Friday
+        TaskSpec("E", 2, "E"),  # FF +1: finishes a day after A, no earlier than today
+    ]
+    links = [
+        LinkSpec("A", "B"),
+        LinkSpec("A", "C", SS, 3),
+        LinkSpec("A", "D"),
+        LinkSpec("A", "E", FF, 1),
+    ]
+    result = forecast(tasks, links, start=MON, today=TUE)
+    assert spans(result) == {
+        "A": (MON, TUE),
+        "B": (WED, WED),
+        "C": (THU, THU),
+        "D": (FRI, FRI),
+        "E": (TUE, WED),
+    }
+    assert result.finish == FRI
+
+
+def test_done_tasks_sit_at_their_actual_dates_even_before_the_project_start():
+    # Started the Friday before the project's Monday, done on a Saturday.
+    sat = date(2026, 3, 7)
+    result = forecast(
+        [
+            TaskSpec("A", 1, "A", actual_start=date(2026, 2, 27), actual_finish=sat),
+            TaskSpec("B", 1, "B"),
+        ],
+        [LinkSpec("A", "B")],
+        start=MON,
+        today=sat,
+    )
+    assert spans(result) == {"A": (date(2026, 2, 27), sat), "B": (NEXT_MON, NEXT_MON)}
+
+
+def test_nothing_is_forecast_in_the_past():
+    # Nothing started, the project began a week ago, today is Saturday: Monday at the earliest.
+    result = forecast(
+        [TaskSpec("A", 2, "A"), TaskSpec("M", 0, "M"), TaskSpec("B", 1, "B", TUE)],
+        [LinkSpec("A", "M")],
+        start=MON,
+        today=date(2026, 3, 14),
+    )
+    monday = date(2026, 3, 16)
+    assert spans(result) == {
+        "A": (monday, date(2026, 3, 17)),
+        "M": (date(2026, 3, 17), date(2026, 3, 17)),
+        "B": (monday, monday),
+    }
+    # A task under way whose planned days are used up still needs today.
+    late = forecast([TaskSpec("A", 1, "A", actual_start=MON)], [], start=MON, today=FRI)
+    assert spans(late) == {"A": (MON, FRI)}
+
+
+def test_milestones_in_the_forecast_follow_the_convention():
+    # A done on Tuesday: a milestone FS after it is dated Tuesday when today is Tuesday,
+    # today (Wednesday) when that is later; a done milestone's FS successor starts next day.
+    tasks = [
+        TaskSpec("A", 3, "A", actual_start=MON, actual_finish=TUE),
+        TaskSpec("M", 0, "M"),
+        TaskSpec("N", 0, "N", actual_start=TUE, actual_finish=TUE),
+        TaskSpec("B", 1, "B"),
+    ]
+    links = [LinkSpec("A", "M"), LinkSpec("N", "B")]
+    assert spans(forecast(tasks, links, start=MON, today=TUE)) == {
+        "A": (MON, TUE),
+        "M": (TUE, TUE),
+        "N": (TUE, TUE),
+        "B": (WED, WED),
+    }
+    assert spans(forecast(tasks, links, start=MON, today=WED))["M"] == (WED, WED)
+
+
+def test_a_task_under_way_waits_for_its_finish_to_finish_predecessor():
+    result = forecast(
+        [TaskSpec("A", 4, "A", actual_start=MON), TaskSpec("B", 1, "B", actual_start=MON)],
+        [LinkSpec("A", "B", FF, 0)],
+        start=MON,
+        today=MON,
+    )
+    assert spans(result) == {"A": (MON, THU), "B": (MON, THU)}
+
+
+def test_a_closed_project_is_forecast_without_today():
+    result = forecast([TaskSpec("A", 2, "A")], [], start=MON, today=None)
+    assert spans(result) == {"A": (MON, TUE)}
