@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, OuterRef, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.formats import format_date
@@ -217,6 +217,31 @@ def project_reschedule(
         setattr(project, name, getattr(locked, name))
     project.version = locked.version
     return result
+
+
+def forecasts_refresh(*, today: date | None = None) -> int:
+    """The daily refresh (Celery beat): as today moves, reschedule the open projects whose
+    forecast it moves: those with a task not started that is forecast to start before today,
+    or one not done forecast to finish before today (or never forecast). Nothing else can
+    move, since done tasks stay put and the rest follow those. One short transaction per
+    project; returns how many were rescheduled."""
+    today = today or forecast_today()
+    behind = Task.objects.filter(project=OuterRef("pk")).exclude(status=TaskStatus.DONE)
+    stale = (
+        Q(forecast_finish__lt=today)
+        | Q(forecast_finish__isnull=True)
+        | Q(status=TaskStatus.TODO, forecast_start__lt=today)
+    )
+    ids = list(
+        Project.objects.filter(status__in=OPEN_PROJECT_STATUSES)
+        .filter(Exists(behind.filter(stale)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            project_reschedule(project=Project(pk=pk))
+    return len(ids)
 
 
 def _lock_project(project: Project) -> Project:
