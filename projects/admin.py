@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from crm.admin import KeptWhileInUse
 from projects import scheduling, selectors, services
 from projects.models import (
+    ActualCorrection,
     Holiday,
     Project,
     ProjectTemplate,
@@ -18,6 +19,7 @@ from projects.models import (
     TemplateMilestone,
     TemplateTask,
 )
+from records.admin import ReadOnlyAdmin
 
 
 @admin.register(Holiday)
@@ -136,7 +138,15 @@ class ProjectTemplateAdmin(KeptWhileInUse):
 class ProjectAdmin(admin.ModelAdmin):
     """Read-only: plans change through the Relay screens and API, where the rules hold."""
 
-    list_display = ["name", "status", "delivery_lead", "start_date", "planned_finish", "at_risk"]
+    list_display = [
+        "name",
+        "status",
+        "delivery_lead",
+        "start_date",
+        "planned_finish",
+        "forecast_finish",
+        "at_risk",
+    ]
     list_filter = ["status", "at_risk"]
     search_fields = ["name"]
     list_select_related = ["delivery_lead"]
@@ -149,3 +159,13 @@ class ProjectAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(ActualCorrection)
+class ActualCorrectionAdmin(ReadOnlyAdmin):
+    """Corrections of tasks' actual days, kept as they were made (the task page makes them)."""
+
+    list_display = ["task", "field", "old", "new", "reason", "by", "at"]
+    list_filter = ["field"]
+    search_fields = ["task__title", "reason"]
+    list_select_related = ["task", "by"]

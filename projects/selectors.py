@@ -17,6 +17,7 @@ from inputs.text import clean_query_text
 from projects import panels, scheduling
 from projects.models import (
     OPEN_PROJECT_STATUSES,
+    ActualCorrection,
     ChecklistItem,
     Comment,
     Dependency,
@@ -131,6 +132,11 @@ def _get_child(queryset: QuerySet, user: User | AnonymousUser, pk: int, what: st
 
 def task_get_for_user(user: User | AnonymousUser, pk: int) -> Task:
     return _get_child(Task.objects.select_related("assignee", "milestone"), user, pk, "task")
+
+
+def task_actual_corrections(task: Task) -> list[ActualCorrection]:
+    """Every correction of the task's actual days, newest first, with who made it."""
+    return list(ActualCorrection.objects.filter(task=task).select_related("by"))
 
 
 def milestone_get_for_user(user: User | AnonymousUser, pk: int) -> Milestone:
@@ -462,6 +468,63 @@ def user_can_see_project(user: User, project: Project) -> bool:
 
 
 # Calendar and templates --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Variance:
+    """A finish against its baseline, in working days (``WorkingCalendar.working_days_variance``):
+    the actual finish once there is one, else the forecast finish; positive is late."""
+
+    baseline: date | None
+    forecast: date | None
+    actual: date | None
+    forecast_days: int | None
+    actual_days: int | None
+
+    @property
+    def days(self) -> int | None:
+        return self.actual_days if self.actual_days is not None else self.forecast_days
+
+    @property
+    def basis(self) -> str:
+        return "actual" if self.actual_days is not None else "forecast"
+
+    @property
+    def tone(self) -> str:
+        days = self.days or 0
+        return "late" if days > 0 else "early" if days < 0 else ""
+
+    @property
+    def label(self) -> str:
+        days = self.days
+        if days is None:
+            return "—"
+        if days == 0:
+            return f"On the baseline ({self.basis})"
+        count = abs(days)
+        word = "day" if count == 1 else "days"
+        return f"{count} working {word} {'late' if days > 0 else 'early'} ({self.basis})"
+
+
+def finish_variance(
+    calendar: scheduling.WorkingCalendar,
+    baseline: date | None,
+    forecast: date | None,
+    actual: date | None = None,
+) -> Variance:
+    def against(day: date | None) -> int | None:
+        if baseline is None or day is None:
+            return None
+        return calendar.working_days_variance(baseline, day)
+
+    return Variance(baseline, forecast, actual, against(forecast), against(actual))
+
+
+def task_variance(task: Task) -> Variance:
+    """The task's finish variance (one query: the holidays from its earliest date on)."""
+    days = [d for d in (task.baseline_finish, task.forecast_finish, task.actual_finish) if d]
+    calendar = working_calendar(since=min(days)) if days else scheduling.WorkingCalendar()
+    return finish_variance(calendar, task.baseline_finish, task.forecast_finish, task.actual_finish)
 
 
 def working_calendar(since: date | Subquery | None = None) -> scheduling.WorkingCalendar:

@@ -24,6 +24,7 @@ from inputs.picker import lookup_response
 from projects import gantt, selectors, services
 from projects import rules as project_rules
 from projects.forms import (
+    ActualsForm,
     ApproveForm,
     ChecklistItemForm,
     CommentForm,
@@ -360,8 +361,11 @@ def _task_context(user: User, task: Task) -> dict[str, Any]:
         "can_comment": user.has_perm("projects.add_comment", task),
         "can_change_status": user.has_perm("projects.change_task_status", task),
         "status_choices": TaskStatus.choices,
+        "corrections": selectors.task_actual_corrections(task),
+        "variance": selectors.task_variance(task),
     }
     if can_manage:
+        context["actuals_form"] = ActualsForm(initial=ActualsForm.initial_for(task))
         context["edit_form"] = TaskForm(
             initial=TaskForm.initial_for(task),
             people=selectors.task_assignees(),
@@ -431,6 +435,38 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     task.refresh_from_db()
     context = _task_context(user, task)
     context["edit_form"] = form
+    return render(request, "projects/task_detail.html", context, status=422)
+
+
+@require_POST
+def task_actuals(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the task's actual days (the project's lead), with a reason."""
+    user = _user(request)
+    task = selectors.task_get_for_user(user, pk)
+    if not user.has_perm("projects.change_project", task):
+        raise PermissionDenied("Only the project's lead can correct actuals.")
+    form = ActualsForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.task_correct_actuals(
+                by=user,
+                task=task,
+                version=data["version"],
+                actual_start=data["actual_start"],
+                actual_finish=data["actual_finish"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except EditConflict as error:
+            form.add_error(None, error.detail)
+        else:
+            messages.success(request, "Actual dates corrected.")
+            return redirect("projects:task-detail", pk=pk)
+    task.refresh_from_db()
+    context = _task_context(user, task)
+    context["actuals_form"] = form
     return render(request, "projects/task_detail.html", context, status=422)
 
 

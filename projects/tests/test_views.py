@@ -4,12 +4,13 @@ import re
 from datetime import date
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.roles import Role
 from projects import services
-from projects.models import Dependency, Milestone, Project, Task, TaskStatus
+from projects.models import ActualCorrection, Dependency, Milestone, Project, Task, TaskStatus
 from projects.tests.factories import MONDAY, bulk_plan, make_user
 
 pytestmark = pytest.mark.django_db
@@ -179,6 +180,38 @@ def test_role_matrix(client, lead, world, people, view, user_name):
     assert response.status_code == expected[USERS.index(user_name)]
 
 
+@pytest.mark.parametrize("user_name", USERS)
+def test_role_matrix_of_correcting_actuals(client, lead, world, people, user_name):
+    # The member's own task, started: the assignee may not correct its actuals either.
+    services.task_set_status(by=lead, task=world["design"], status=TaskStatus.DONE)
+    services.task_set_status(by=lead, task=world["build"], status=TaskStatus.IN_PROGRESS)
+    url = reverse("projects:task-actuals", args=[world["build"].pk])
+    client.force_login(people[user_name])
+    response = client.post(url, {"actual_start": "2026-03-02", "reason": "Began on Monday"})
+    assert response.status_code == MANAGE_POST[USERS.index(user_name)]
+    corrected = response.status_code == 302
+    assert ActualCorrection.objects.filter(task=world["build"]).exists() is corrected
+
+
+@time_machine.travel("2026-03-05 09:00:00+00:00", tick=False)
+def test_correcting_actuals_on_the_task_page(client, lead, world):
+    services.task_set_status(by=lead, task=world["design"], status=TaskStatus.IN_PROGRESS)
+    url = reverse("projects:task-actuals", args=[world["design"].pk])
+    client.force_login(lead)
+    refused = client.post(url, {"actual_start": "2026-03-04", "actual_finish": "2026-03-03"})
+    assert refused.status_code == 422
+    text = refused.content.decode()
+    assert "Say why the actual dates are corrected." in text
+    assert "This task is not done yet; it has no actual finish." in text
+    assert ActualCorrection.objects.count() == 0
+    done = client.post(url, {"actual_start": "2026-03-03", "reason": "Began on Tuesday"})
+    assert done.status_code == 302
+    text = client.get(reverse("projects:task-detail", args=[world["design"].pk])).content.decode()
+    assert "Actual start: 5 Mar 2026 → 3 Mar 2026. Began on Tuesday" in text
+    assert "3 Mar 2026 to (under way)" in text
+    assert 'type="submit">Correct actual dates</button>' in text
+
+
 def test_anonymous_users_are_sent_to_sign_in(client, world):
     response = client.get(reverse("projects:project-detail", args=[world["project"].pk]))
     assert response.status_code == 302
@@ -289,12 +322,17 @@ def test_the_task_page_query_count_is_constant(
     task = world["build"]
     for i in range(count):
         services.comment_create(by=member, task=task, body=f"Note {i} @lead")
+    ActualCorrection.objects.bulk_create(
+        ActualCorrection(task=task, field="actual_start", reason=f"Fix {i}", by=lead)
+        for i in range(count)
+    )
     client.force_login(lead)
-    # session, user, roles, task, members, links, comments, mentions,
-    # assignee choices, milestone choices, link choices
-    with django_assert_num_queries(11):
+    # session, user, roles, task, members, links, comments, mentions, actual corrections
+    # (with who), holidays (variance), assignee choices, milestone choices, link choices
+    with django_assert_num_queries(13):
         response = client.get(reverse("projects:task-detail", args=[task.pk]))
     assert response.content.decode().count("mentions @lead") == count
+    assert response.content.decode().count(". Fix ") == count
 
 
 def test_the_project_page_shows_the_plan(client, lead, member, world):
