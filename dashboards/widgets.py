@@ -708,11 +708,11 @@ def delivery_variance(q: DeliveryQuery) -> Widget:
     if not rows:
         note = ""
     elif not moved:
-        note = "Every open project with a baseline is planned to finish on its baseline finish."
+        note = "Every open project with a baseline is forecast to finish on its baseline finish."
     else:
         note = (
-            "Working days from the finish planned at kickoff (the baseline) to the planned "
-            "finish; positive = later." + shown
+            "Working days from the finish planned at kickoff (the baseline) to the forecast "
+            "finish (from the tasks' actual progress); positive = later." + shown
         )
     return Widget(
         name="variance",
@@ -721,6 +721,7 @@ def delivery_variance(q: DeliveryQuery) -> Widget:
             Column("project", "Project"),
             Column("baseline_finish", "Baseline finish", DATE),
             Column("planned_finish", "Planned finish", DATE),
+            Column("forecast_finish", "Forecast finish", DATE),
             Column("variance_days", "Variance (working days)", DAYS),
         ],
         rows=rows,
