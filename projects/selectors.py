@@ -6,7 +6,19 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -274,6 +286,8 @@ def project_milestones(project: Project) -> QuerySet[Milestone]:
         .annotate(
             task_count=Count("tasks"),
             open_task_count=Count("tasks", filter=~Q(tasks__status=TaskStatus.DONE)),
+            forecast_date=Max("tasks__forecast_finish"),
+            actual_date=Max("tasks__actual_finish"),
         )
         .order_by("position", "due_date", "pk")
     )
@@ -518,6 +532,35 @@ def finish_variance(
         return calendar.working_days_variance(baseline, day)
 
     return Variance(baseline, forecast, actual, against(forecast), against(actual))
+
+
+def mark_variance(
+    project: Project, tasks: Iterable[Task], milestones: Iterable[Milestone]
+) -> Variance:
+    """Set ``variance`` on each task (its finish) and milestone (its baseline date against the
+    latest forecast finish of its tasks, the actual once all are done; ``project_milestones``
+    annotates those) and answer the project's (its forecast finish is its actual finish once
+    it is done). One query: the holidays."""
+    calendar = working_calendar()
+    for task in tasks:
+        task.variance = finish_variance(  # type: ignore[attr-defined]
+            calendar, task.baseline_finish, task.forecast_finish, task.actual_finish
+        )
+    for milestone in milestones:
+        done = milestone.task_count and not milestone.open_task_count  # type: ignore[attr-defined]
+        milestone.variance = finish_variance(  # type: ignore[attr-defined]
+            calendar,
+            milestone.baseline_date,
+            milestone.forecast_date,  # type: ignore[attr-defined]
+            milestone.actual_date if done else None,  # type: ignore[attr-defined]
+        )
+    done = project.status == ProjectStatus.DONE
+    return finish_variance(
+        calendar,
+        project.baseline_finish,
+        project.forecast_finish,
+        project.forecast_finish if done else None,
+    )
 
 
 def task_variance(task: Task) -> Variance:

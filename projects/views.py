@@ -193,6 +193,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tasks = list(page["object_list"])
     context = {"project": project, "tab": "overview", **page, **_plan(user, project, tasks)}
     if getattr(request, "htmx", False) and "page" in request.GET:
+        selectors.mark_variance(project, tasks, [])
         return render(request, "projects/project_detail.html#task-table", context)
     context.update(
         panels=project_panels(request, project),
@@ -200,6 +201,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         can_tick=user.has_perm("projects.tick_checklist", project),
         **_milestones_context(user, project),
     )
+    context["variance"] = selectors.mark_variance(project, tasks, context["milestones"])
     if context["can_manage"]:
         context.update(
             task_form=TaskForm(
@@ -248,6 +250,7 @@ def _milestones_answer(
     """The Milestones card alone, for htmx: a refusal or a success said in place."""
     form = context.pop("milestone_form", None)
     full = {**_milestones_context(_user(request), project, milestone_form=form), **context}
+    selectors.mark_variance(project, [], full["milestones"])
     return render(request, "projects/project_detail.html#milestones", full, status=status)
 
 

@@ -285,8 +285,9 @@ def test_the_project_page_query_count_is_constant(
     url = reverse("projects:project-detail", args=[world["project"].pk])
     # session, user, roles, project, members, task count, the page of tasks, their
     # blockers, milestones, checklist, milestone choices (task form; its assignee picker
-    # lists no one), approver choices (milestone form), and the handoff panel
-    with django_assert_num_queries(13):
+    # lists no one), approver choices (milestone form), the handoff panel, and the holidays
+    # (variance)
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('class="status-form"') == min(count, 25)
@@ -333,6 +334,37 @@ def test_the_task_page_query_count_is_constant(
         response = client.get(reverse("projects:task-detail", args=[task.pk]))
     assert response.content.decode().count("mentions @lead") == count
     assert response.content.decode().count(". Fix ") == count
+
+
+def test_the_project_page_shows_variance_per_task_milestone_and_project(client, lead):
+    with time_machine.travel("2026-03-02 08:00:00+00:00", tick=False):
+        project = services.project_create(
+            by=lead, name="Launch", delivery_lead=lead, start_date=MONDAY
+        )
+        milestone = services.milestone_create(by=lead, project=project, name="Live")
+        build = services.task_create(by=lead, project=project, title="Build", duration_days=3)
+        live = services.task_create(
+            by=lead, project=project, title="Go live", duration_days=0, milestone=milestone
+        )
+        services.dependency_create(by=lead, successor=live, predecessor=build)
+        services.project_set_baseline(by=lead, project=project)
+        Milestone.objects.filter(pk=milestone.pk).update(baseline_date=date(2026, 3, 4))
+        services.task_set_status(by=lead, task=build, status=TaskStatus.IN_PROGRESS)
+    url = reverse("projects:project-detail", args=[project.pk])
+    client.force_login(lead)
+    with time_machine.travel("2026-03-05 08:00:00+00:00", tick=False):
+        services.forecasts_refresh()
+        text = client.get(url).content.decode()
+    late = '<span class="variance late">1 working day late (forecast)</span>'
+    # Build, Go live (its row and its milestone), and the project: Wed 4 -> Thu 5 March.
+    assert text.count(late) == 4
+    assert "<dt>Forecast finish</dt><dd>5 Mar 2026</dd>" in text
+    with time_machine.travel("2026-03-05 16:00:00+00:00", tick=False):
+        services.task_set_status(by=lead, task=build, status=TaskStatus.DONE)
+        services.task_set_status(by=lead, task=live, status=TaskStatus.DONE)
+        text = client.get(url).content.decode()
+    assert text.count('<span class="variance late">1 working day late (actual)</span>') == 3
+    assert text.count(late) == 1  # the project is not done: its forecast
 
 
 def test_the_project_page_shows_the_plan(client, lead, member, world):
