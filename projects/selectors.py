@@ -251,15 +251,22 @@ def project_board(project: Project, page_for: dict[str, int] | None = None) -> l
 
 
 def holidays_spanning(tasks: Sequence[Task], *also: date | None) -> list[date]:
-    """The holidays from the first to the last date of ``tasks`` (planned and baseline)
-    and of the days in ``also`` (today, the promise): one query; none when nothing is planned."""
+    """The holidays from the first to the last date of ``tasks`` (planned, baseline and
+    forecast finish) and of the days in ``also`` (today, the promise): one query; none when
+    nothing is planned."""
     dated = [t for t in tasks if t.planned_start and t.planned_finish]
     if not dated:
         return []
     days = [
         day
         for t in dated
-        for day in (t.planned_start, t.planned_finish, t.baseline_start, t.baseline_finish)
+        for day in (
+            t.planned_start,
+            t.planned_finish,
+            t.baseline_start,
+            t.baseline_finish,
+            t.forecast_finish,
+        )
         if day
     ]
     days += [day for day in also if day]
