@@ -409,7 +409,7 @@ def at_risk_projects(*, user: User, limit: int = 50) -> tuple[list[Any], int]:
         .select_related("delivery_lead", "company")
         .annotate(
             slip=ExpressionWrapper(
-                F("planned_finish") - F("promised_date"), output_field=DurationField()
+                F("forecast_finish") - F("promised_date"), output_field=DurationField()
             ),
             total=Window(Count("pk")),
         )

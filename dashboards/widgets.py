@@ -571,7 +571,8 @@ def delivery_at_risk(q: DeliveryQuery) -> Widget:
             "lead": p.delivery_lead.display_name,
             "promised_date": p.promised_date,
             "planned_finish": p.planned_finish,
-            "planned_finish_css": "overdue",
+            "forecast_finish": p.forecast_finish,
+            "forecast_finish_css": "overdue",
             "slip_days": p.slip_days,
         }
         for p in projects
@@ -586,10 +587,12 @@ def delivery_at_risk(q: DeliveryQuery) -> Widget:
             Column("lead", "Lead"),
             Column("promised_date", "Promised", DATE),
             Column("planned_finish", "Planned finish", DATE),
+            Column("forecast_finish", "Forecast finish", DATE),
             Column("slip_days", "Days late", DAYS),
         ],
         rows=rows,
-        note="Open projects whose planned finish passes the promised date." + shown,
+        note="Open projects whose forecast finish (from the tasks' actual progress) passes the "
+        "promised date; days late count from the promise to the forecast." + shown,
         extra={"total": total},
     )
 

@@ -250,7 +250,8 @@ def test_project_health_counts_open_projects_and_risk(delivery_world, lead, memb
 
 def test_at_risk_projects_with_their_slip(delivery_world, lead, member):
     projects, total = selectors.at_risk_projects(user=lead)
-    assert [(p.name, p.slip_days) for p in projects] == [("Alpha", 10)]
+    # Promised Mon 1 June, forecast Fri 12 June (planned Thu 11): 11 days late.
+    assert [(p.name, p.slip_days) for p in projects] == [("Alpha", 11)]
     assert total == 1
     assert selectors.at_risk_projects(user=member) == ([], 0)
 

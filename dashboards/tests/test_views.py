@@ -250,8 +250,8 @@ def test_delivery_csv_exports(client, lead, delivery_world):
         "Go-live,Beta,Lena Lead,,0,yes",
     ]
     assert csv_lines(client.get(DELIVERY, {"format": "csv", "widget": "at_risk"})) == [
-        "project,company,lead,promised_date,planned_finish,slip_days",
-        "Alpha,,Lena Lead,2026-06-01,2026-06-11,10",
+        "project,company,lead,promised_date,planned_finish,forecast_finish,slip_days",
+        "Alpha,,Lena Lead,2026-06-01,2026-06-11,2026-06-12,11",
     ]
     assert csv_lines(client.get(DELIVERY, {"format": "csv", "widget": "health"})) == [
         "status,count",
