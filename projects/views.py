@@ -1,7 +1,9 @@
 """Delivery screens: HTTP only. Selectors find (404), services decide (403, form errors)."""
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -414,30 +416,46 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         people=selectors.task_assignees(),
         milestones=Milestone.objects.filter(project=task.project),
     )
+
+    def save(data: dict[str, Any]) -> None:
+        services.task_update(
+            by=user,
+            task=task,
+            version=data["version"],
+            title=data["title"],
+            duration_days=data["duration_days"],
+            assignee=data["assignee"],
+            start_no_earlier_than=data["start_no_earlier_than"],
+            milestone=data["milestone"],
+            description=data["description"],
+        )
+
+    return _task_form_answer(request, task, form, "edit_form", save, "Task saved.")
+
+
+def _task_form_answer(
+    request: HttpRequest,
+    task: Task,
+    form: forms.Form,
+    name: str,
+    save: Callable[[dict[str, Any]], None],
+    saved: str,
+) -> HttpResponse:
+    """A task page form's POST: ``save`` the valid input and go back to the task page, or
+    show the page again (422) with ``form`` (as ``name``) and the service's errors in it."""
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.task_update(
-                by=user,
-                task=task,
-                version=data["version"],
-                title=data["title"],
-                duration_days=data["duration_days"],
-                assignee=data["assignee"],
-                start_no_earlier_than=data["start_no_earlier_than"],
-                milestone=data["milestone"],
-                description=data["description"],
-            )
+            save(form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         except EditConflict as error:
             form.add_error(None, error.detail)
         else:
-            messages.success(request, "Task saved.")
-            return redirect("projects:task-detail", pk=pk)
+            messages.success(request, saved)
+            return redirect("projects:task-detail", pk=task.pk)
     task.refresh_from_db()
-    context = _task_context(user, task)
-    context["edit_form"] = form
+    context = _task_context(_user(request), task)
+    context[name] = form
     return render(request, "projects/task_detail.html", context, status=422)
 
 
@@ -449,28 +467,18 @@ def task_actuals(request: HttpRequest, pk: int) -> HttpResponse:
     if not user.has_perm("projects.change_project", task):
         raise PermissionDenied("Only the project's lead can correct actuals.")
     form = ActualsForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.task_correct_actuals(
-                by=user,
-                task=task,
-                version=data["version"],
-                actual_start=data["actual_start"],
-                actual_finish=data["actual_finish"],
-                reason=data["reason"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        except EditConflict as error:
-            form.add_error(None, error.detail)
-        else:
-            messages.success(request, "Actual dates corrected.")
-            return redirect("projects:task-detail", pk=pk)
-    task.refresh_from_db()
-    context = _task_context(user, task)
-    context["actuals_form"] = form
-    return render(request, "projects/task_detail.html", context, status=422)
+
+    def save(data: dict[str, Any]) -> None:
+        services.task_correct_actuals(
+            by=user,
+            task=task,
+            version=data["version"],
+            actual_start=data["actual_start"],
+            actual_finish=data["actual_finish"],
+            reason=data["reason"],
+        )
+
+    return _task_form_answer(request, task, form, "actuals_form", save, "Actual dates corrected.")
 
 
 @require_POST

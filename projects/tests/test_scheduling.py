@@ -219,22 +219,11 @@ def test_published_project_length_with_a_zero_duration_source_and_sink():
     sink's early start being the published project length. Heizer & Render's Milwaukee
     Paper network (published length 15) in that form finishes in exactly 15 working days:
     on the sink's day, Friday of the third week, not the Monday after."""
-    durations = {"A": 2, "B": 3, "C": 2, "D": 4, "E": 4, "F": 3, "G": 5, "H": 2}
-    predecessors = {
-        "A": ["S"],
-        "B": ["S"],
-        "C": ["A"],
-        "D": ["A", "B"],
-        "E": ["C"],
-        "F": ["C"],
-        "G": ["D", "E"],
-        "H": ["F", "G"],
-        "T": ["H"],
-    }
+    predecessors = {"A": ["S"], "B": ["S"], **MILWAUKEE_PREDECESSORS, "T": ["H"]}
     result = schedule(
         [
             TaskSpec("S", 0, "source"),
-            *(TaskSpec(name, days, name) for name, days in durations.items()),
+            *(TaskSpec(name, days, name) for name, days in MILWAUKEE_DURATIONS.items()),
             TaskSpec("T", 0, "sink"),
         ],
         [LinkSpec(p, s) for s, preds in predecessors.items() for p in preds],
@@ -249,20 +238,23 @@ def test_published_project_length_with_a_zero_duration_source_and_sink():
     assert {t: result.tasks[t].total_float for t in "BDF"} == {"B": 1, "D": 1, "F": 6}
 
 
+MILWAUKEE_DURATIONS = {"A": 2, "B": 3, "C": 2, "D": 4, "E": 4, "F": 3, "G": 5, "H": 2}
+MILWAUKEE_PREDECESSORS = {
+    "C": ["A"],
+    "D": ["A", "B"],
+    "E": ["C"],
+    "F": ["C"],
+    "G": ["D", "E"],
+    "H": ["F", "G"],
+}
+
+
 def test_textbook_critical_path_and_float():
     """Heizer & Render, Operations Management, Milwaukee Paper Manufacturing (weeks -> days).
 
     Published answers: project 15 periods; critical path A-C-E-G-H; slack B 1, D 1, F 6.
     """
-    durations = {"A": 2, "B": 3, "C": 2, "D": 4, "E": 4, "F": 3, "G": 5, "H": 2}
-    predecessors = {
-        "C": ["A"],
-        "D": ["A", "B"],
-        "E": ["C"],
-        "F": ["C"],
-        "G": ["D", "E"],
-        "H": ["F", "G"],
-    }
+    durations, predecessors = MILWAUKEE_DURATIONS, MILWAUKEE_PREDECESSORS
     result = schedule(
         [TaskSpec(name, days, name) for name, days in durations.items()],
         [LinkSpec(p, s) for s, preds in predecessors.items() for p in preds],
