@@ -242,3 +242,18 @@ def test_beat_refreshes_forecasts_daily(project, lead, add_task, settings):
         assert refresh_forecasts() == 1
         assert refresh_forecasts() == 0
     assert forecast(task) == (WED, THU)
+
+
+def test_the_refresh_command_runs_the_same_job(project, add_task):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with at("2026-03-02 08:00"):
+        task = add_task("Build", 2)
+    Task.objects.filter(pk=task.pk).update(forecast_start=None, forecast_finish=None)
+    out = StringIO()
+    with at("2026-03-02 09:00"):
+        call_command("refresh_forecasts", stdout=out)
+    assert out.getvalue() == "Refreshed the forecasts of 1 project(s).\n"
+    assert forecast(task) == (MON, TUE)
