@@ -411,14 +411,14 @@ def projects_led_by(user: User, *, limit: int = HOME_ROWS) -> list[Any]:
         Project.objects.filter(delivery_lead=user, status__in=OPEN_PROJECT_STATUSES)
         .select_related("company")
         .annotate(total=Window(Count("pk")))
-        .order_by(F("at_risk").desc(), F("planned_finish").asc(nulls_last=True), "name", "pk")[
+        .order_by(F("at_risk").desc(), F("forecast_finish").asc(nulls_last=True), "name", "pk")[
             :limit
         ]
     )
     for project in projects:
         slip = (
-            (project.planned_finish - project.promised_date).days
-            if project.planned_finish and project.promised_date
+            (project.forecast_finish - project.promised_date).days
+            if project.forecast_finish and project.promised_date
             else None
         )
         project.slip_days = slip  # type: ignore[attr-defined]

@@ -1027,13 +1027,13 @@ def _any_of(names: list[str]) -> str:
 
 
 def _reschedule_around(days: Iterable[date]) -> int:
-    """Reschedule open projects whose plan spans any of ``days``; returns how many."""
+    """Reschedule open projects whose plan or forecast spans any of ``days``; returns how many."""
     days = list(days)
     if not days:
         return 0
     first, last = min(days), max(days)
     projects = Project.objects.filter(status__in=OPEN_PROJECT_STATUSES, start_date__lte=last)
-    projects = projects.exclude(planned_finish__lt=first)
+    projects = projects.exclude(planned_finish__lt=first, forecast_finish__lt=first)
     count = 0
     for project in projects.select_for_update():
         project_reschedule(project=project)

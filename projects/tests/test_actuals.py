@@ -257,3 +257,15 @@ def test_the_refresh_command_runs_the_same_job(project, add_task):
         call_command("refresh_forecasts", stdout=out)
     assert out.getvalue() == "Refreshed the forecasts of 1 project(s).\n"
     assert forecast(task) == (MON, TUE)
+
+
+def test_a_holiday_after_the_plan_but_within_the_forecast_moves_the_forecast(
+    project, lead, admin_user, add_task
+):
+    with at("2026-03-02 08:00"):
+        task = add_task("Build", 2)  # planned Monday and Tuesday
+    with at("2026-03-09 08:00"):  # nothing started a week later: forecast 9-10 March
+        services.forecasts_refresh()
+        assert forecast(task) == (NEXT_MON, NEXT_TUE)
+        services.holiday_create(by=admin_user, day=NEXT_TUE, name="Strike")
+    assert forecast(task) == (NEXT_MON, date(2026, 3, 11))
