@@ -5,11 +5,18 @@ from importlib import import_module
 
 import time_machine
 from django.apps import apps
+from django.db import connection
 
 from projects import services
 from projects.models import Milestone, Project, Task, TaskStatus
 
 migration = import_module("projects.migrations.0009_milestone_convention")
+
+
+def run_migration():
+    with connection.schema_editor() as editor:
+        migration.reschedule_all(apps, editor)
+
 
 MON, WED, THU = date(2026, 3, 2), date(2026, 3, 4), date(2026, 3, 5)
 
@@ -38,7 +45,7 @@ def test_plans_and_baselines_move_to_the_milestone_convention(lead, standard_tem
     versions = dict(Task.objects.values_list("pk", "version"))
     q_version = Project.objects.get(pk=untouched.pk).version
 
-    migration.reschedule_all(apps, None)
+    run_migration()
 
     done.refresh_from_db()
     assert (done.planned_start, done.planned_finish) == (WED, WED)
@@ -68,7 +75,7 @@ def test_the_migration_forecasts_from_actuals(lead):
         status=TaskStatus.IN_PROGRESS, actual_start=MON, forecast_start=None, forecast_finish=None
     )
     Project.objects.filter(pk=project.pk).update(forecast_finish=None, at_risk=False)
-    migration.reschedule_all(apps, None)
+    run_migration()
     task.refresh_from_db()
     assert (task.forecast_start, task.forecast_finish) == (MON, date(2026, 3, 9))
     project.refresh_from_db()
