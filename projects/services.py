@@ -105,15 +105,40 @@ class _PlanRow:
     actual_finish: date | None
 
     def spec(self) -> scheduling.TaskSpec:
-        started = self.status != TaskStatus.TODO
         return scheduling.TaskSpec(
             self.pk,
             self.duration_days,
             self.title,
             self.start_no_earlier_than,
-            actual_start=self.actual_start if started else None,
-            actual_finish=self.actual_finish if self.status == TaskStatus.DONE else None,
+            *actuals_for_forecast(
+                self.status,
+                self.actual_start,
+                self.actual_finish,
+                self.planned_start,
+                self.planned_finish,
+            ),
         )
+
+
+def actuals_for_forecast(
+    status: str,
+    actual_start: date | None,
+    actual_finish: date | None,
+    planned_start: date | None,
+    planned_finish: date | None,
+) -> tuple[date | None, date | None]:
+    """The actual days the forecast counts from: none for a task to do; for a task under
+    way or done whose actual days were never recorded (rows written before actuals were, or
+    in bulk), its planned days, as if it went as planned."""
+    if status == TaskStatus.TODO:
+        return None, None
+    start = actual_start or planned_start
+    if status != TaskStatus.DONE:
+        return start, None
+    finish = actual_finish or planned_finish
+    if start and finish and finish < start:
+        start = finish
+    return start, finish
 
 
 def forecast_today() -> date:

@@ -75,6 +75,20 @@ def _update_tasks(schema_editor, Task, tasks, now):
         )
 
 
+def _actuals(task):
+    """As ``projects.services.actuals_for_forecast`` (copied: a migration keeps its own):
+    a task under way or done without recorded actual days counts from its planned days."""
+    if task.status == "todo":
+        return None, None
+    start = task.actual_start or task.planned_start
+    if task.status != "done":
+        return start, None
+    finish = task.actual_finish or task.planned_finish
+    if start and finish and finish < start:
+        start = finish
+    return start, finish
+
+
 def _migrate_project(apps, schema_editor, project, calendar, today):
     Task = apps.get_model("projects", "Task")
     Dependency = apps.get_model("projects", "Dependency")
@@ -88,14 +102,7 @@ def _migrate_project(apps, schema_editor, project, calendar, today):
         )
     ]
     specs = [
-        scheduling.TaskSpec(
-            t.pk,
-            t.duration_days,
-            t.title,
-            t.start_no_earlier_than,
-            actual_start=t.actual_start if t.status != "todo" else None,
-            actual_finish=t.actual_finish if t.status == "done" else None,
-        )
+        scheduling.TaskSpec(t.pk, t.duration_days, t.title, t.start_no_earlier_than, *_actuals(t))
         for t in tasks
     ]
     try:

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from projects import services
 from projects.models import ActualCorrection, DependencyKind, Project, Task, TaskStatus
@@ -269,3 +270,19 @@ def test_a_holiday_after_the_plan_but_within_the_forecast_moves_the_forecast(
         assert forecast(task) == (NEXT_MON, NEXT_TUE)
         services.holiday_create(by=admin_user, day=NEXT_TUE, name="Strike")
     assert forecast(task) == (NEXT_MON, date(2026, 3, 11))
+
+
+def test_tasks_done_or_under_way_without_recorded_actuals_count_as_planned(
+    project, lead, add_task
+):
+    with at("2026-03-02 08:00"):
+        design = add_task("Design", 2)
+        build = add_task("Build", 3)
+        services.dependency_create(by=lead, successor=build, predecessor=design)
+    # Rows written in bulk (or before actuals were recorded): statuses without actual days.
+    Task.objects.filter(pk=design.pk).update(status=TaskStatus.DONE)
+    Task.objects.filter(pk=build.pk).update(status=TaskStatus.IN_PROGRESS)
+    with at("2026-03-05 08:00"), transaction.atomic():
+        services.project_reschedule(project=project)
+    assert forecast(design) == (MON, TUE)
+    assert forecast(build) == (WED, FRI)
