@@ -272,9 +272,7 @@ def test_a_holiday_after_the_plan_but_within_the_forecast_moves_the_forecast(
     assert forecast(task) == (NEXT_MON, date(2026, 3, 11))
 
 
-def test_tasks_done_or_under_way_without_recorded_actuals_count_as_planned(
-    project, lead, add_task
-):
+def test_tasks_done_or_under_way_without_recorded_actuals_count_as_planned(project, lead, add_task):
     with at("2026-03-02 08:00"):
         design = add_task("Design", 2)
         build = add_task("Build", 3)
