@@ -70,6 +70,9 @@ class ProjectOut(Schema):
     kickoff_date: date
     planned_finish: date | None
     baseline_finish: date | None
+    forecast_finish: date | None = Field(
+        None, description="The finish forecast from the tasks' actuals; at_risk compares it."
+    )
     promised_date: date | None
     at_risk: bool
     # Handoff context (R6): filled in by the handoff once a won deal starts the project.
@@ -122,6 +125,10 @@ class TaskOut(Schema):
     planned_finish: date | None
     baseline_start: date | None
     baseline_finish: date | None
+    actual_start: date | None
+    actual_finish: date | None
+    forecast_start: date | None
+    forecast_finish: date | None
     total_float: int | None
     is_critical: bool
     version: int
@@ -144,6 +151,16 @@ class TaskPatch(Input):
     start_no_earlier_than: Date | None = None
     milestone_id: Id | None = None
     status: TaskStatus = None  # type: ignore[assignment]
+    version: Version | None = None
+
+
+class ActualsIn(Input):
+    """The task's actual days as they really were (both, for a done task; the start only,
+    for one in progress) and why they are corrected."""
+
+    actual_start: Date | None = None
+    actual_finish: Date | None = None
+    reason: Annotated[str, Text()] = ""
     version: Version | None = None
 
 
@@ -278,6 +295,7 @@ def _project_out(project: Project, handoffs: dict[int, Handoff] | None = None) -
         "kickoff_date": project.start_date,
         "planned_finish": project.planned_finish,
         "baseline_finish": project.baseline_finish,
+        "forecast_finish": project.forecast_finish,
         "promised_date": project.promised_date,
         "at_risk": project.at_risk,
         "version": project.version,
@@ -443,6 +461,25 @@ def task_update(request: HttpRequest, task_id: PathId, payload: TaskPatch) -> Ta
         else:
             changes[key] = value
     services.task_update(by=user, task=task, version=version, **changes)
+    return selectors.task_get_for_user(user, task_id)
+
+
+@router.post(
+    "tasks/{int:task_id}/actuals", response=answers({200: TaskOut}, *ONE, *WRITE, 403, 409)
+)
+def task_correct_actuals(request: HttpRequest, task_id: PathId, payload: ActualsIn) -> Task:
+    """Correct the actual start and finish (the project's lead or an admin), with a reason
+    that is kept; the forecast follows."""
+    user = current_user(request)
+    task = selectors.task_get_for_user(user, task_id)
+    services.task_correct_actuals(
+        by=user,
+        task=task,
+        actual_start=payload.actual_start,
+        actual_finish=payload.actual_finish,
+        reason=payload.reason,
+        version=payload.version,
+    )
     return selectors.task_get_for_user(user, task_id)
 
 

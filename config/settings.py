@@ -255,6 +255,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reminders.tasks.send_outbox",
         "schedule": crontab(),
     },
+    # Forecasts (issue 15): nothing is forecast in the past, so each day moves what is behind.
+    "projects-refresh-forecasts": {
+        "task": "projects.tasks.refresh_forecasts",
+        "schedule": crontab(minute=5, hour=0),
+    },
 }
 
 # Security. Behind a TLS-terminating proxy, set SECURE_SSL_REDIRECT=true.

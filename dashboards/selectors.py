@@ -415,7 +415,7 @@ def at_risk_projects(*, user: User, limit: int = 50) -> tuple[list[Any], int]:
         .select_related("delivery_lead", "company")
         .annotate(
             slip=ExpressionWrapper(
-                F("planned_finish") - F("promised_date"), output_field=DurationField()
+                F("forecast_finish") - F("promised_date"), output_field=DurationField()
             ),
             total=Window(Count("pk")),
         )
@@ -569,30 +569,34 @@ def load_by_person_week(
 
 
 def baseline_variance(*, user: User, limit: int = 25) -> tuple[list[dict[str, Any]], int]:
-    """Open projects with a baseline: the working days their planned finish lies after the
-    baseline finish (negative = earlier than planned at kickoff), largest slip first.
+    """Open projects with a baseline: the working days their forecast finish (from the
+    tasks' actuals, ``Project.forecast_finish``) lies after the baseline finish (negative =
+    earlier than planned at kickoff), largest slip first; the planned finish beside it.
 
     Two queries (the projects' dates, the holidays since the earliest); working days are
     counted by the projects' calendar, so the slip shown here is the one on the Gantt.
     """
     baselined = _open_projects(user).filter(
-        baseline_finish__isnull=False, planned_finish__isnull=False
+        baseline_finish__isnull=False, forecast_finish__isnull=False
     )
     projects = list(
-        baselined.values_list("pk", "name", "baseline_finish", "planned_finish", "at_risk")
+        baselined.values_list(
+            "pk", "name", "baseline_finish", "planned_finish", "forecast_finish", "at_risk"
+        )
     )
-    first = baselined.annotate(first=Least("baseline_finish", "planned_finish")).order_by("first")
+    first = baselined.annotate(first=Least("baseline_finish", "forecast_finish")).order_by("first")
     calendar = working_calendar(since=Subquery(first.values("first")[:1]))
     rows: list[dict[str, Any]] = []
-    for pk, name, baseline, planned, at_risk in projects:
-        assert baseline is not None and planned is not None  # filtered above
+    for pk, name, baseline, planned, forecast, at_risk in projects:
+        assert baseline is not None and forecast is not None  # filtered above
         rows.append(
             {
                 "project_id": pk,
                 "project": name,
                 "baseline_finish": baseline,
                 "planned_finish": planned,
-                "variance_days": calendar.working_days_variance(baseline, planned),
+                "forecast_finish": forecast,
+                "variance_days": calendar.working_days_variance(baseline, forecast),
                 "at_risk": at_risk,
             }
         )

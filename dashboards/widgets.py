@@ -587,7 +587,8 @@ def delivery_at_risk(q: DeliveryQuery) -> Widget:
             "lead": p.delivery_lead.display_name,
             "promised_date": p.promised_date,
             "planned_finish": p.planned_finish,
-            "planned_finish_css": "overdue",
+            "forecast_finish": p.forecast_finish,
+            "forecast_finish_css": "overdue",
             "slip_days": p.slip_days,
         }
         for p in projects
@@ -602,10 +603,12 @@ def delivery_at_risk(q: DeliveryQuery) -> Widget:
             Column("lead", "Lead"),
             Column("promised_date", "Promised", DATE),
             Column("planned_finish", "Planned finish", DATE),
+            Column("forecast_finish", "Forecast finish", DATE),
             Column("slip_days", "Days late", DAYS),
         ],
         rows=rows,
-        note="Open projects whose planned finish passes the promised date." + shown,
+        note="Open projects whose forecast finish (from the tasks' actual progress) passes the "
+        "promised date; days late count from the promise to the forecast." + shown,
         extra={"total": total},
     )
 
@@ -724,11 +727,11 @@ def delivery_variance(q: DeliveryQuery) -> Widget:
     if not rows:
         note = ""
     elif not moved:
-        note = "Every open project with a baseline is planned to finish on its baseline finish."
+        note = "Every open project with a baseline is forecast to finish on its baseline finish."
     else:
         note = (
-            "Working days from the finish planned at kickoff (the baseline) to the planned "
-            "finish; positive = later." + shown
+            "Working days from the finish planned at kickoff (the baseline) to the forecast "
+            "finish (from the tasks' actual progress); positive = later." + shown
         )
     return Widget(
         name="variance",
@@ -737,6 +740,7 @@ def delivery_variance(q: DeliveryQuery) -> Widget:
             Column("project", "Project"),
             Column("baseline_finish", "Baseline finish", DATE),
             Column("planned_finish", "Planned finish", DATE),
+            Column("forecast_finish", "Forecast finish", DATE),
             Column("variance_days", "Variance (working days)", DAYS),
         ],
         rows=rows,

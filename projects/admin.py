@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from crm.admin import KeptWhileInUse
 from projects import scheduling, selectors, services
 from projects.models import (
+    ActualCorrection,
     Holiday,
     Project,
     ProjectTemplate,
@@ -20,6 +21,7 @@ from projects.models import (
     TemplateMilestone,
     TemplateTask,
 )
+from records.admin import ReadOnlyAdmin
 
 
 @admin.register(Holiday)
@@ -177,7 +179,15 @@ def _days(value: float | int | None) -> str:
 class ProjectAdmin(admin.ModelAdmin):
     """Read-only: plans change through the Relay screens and API, where the rules hold."""
 
-    list_display = ["name", "status", "delivery_lead", "start_date", "planned_finish", "at_risk"]
+    list_display = [
+        "name",
+        "status",
+        "delivery_lead",
+        "start_date",
+        "planned_finish",
+        "forecast_finish",
+        "at_risk",
+    ]
     list_filter = ["status", "at_risk"]
     search_fields = ["name"]
     list_select_related = ["delivery_lead"]
@@ -190,3 +200,13 @@ class ProjectAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(ActualCorrection)
+class ActualCorrectionAdmin(ReadOnlyAdmin):
+    """Corrections of tasks' actual days, kept as they were made (the task page makes them)."""
+
+    list_display = ["task", "field", "old", "new", "reason", "by", "at"]
+    list_filter = ["field"]
+    search_fields = ["task__title", "reason"]
+    list_select_related = ["task", "by"]

@@ -136,6 +136,26 @@ class TaskForm(forms.Form):
         }
 
 
+class ActualsForm(forms.Form):
+    actual_start = DateField(label="Actual start", required=False)
+    actual_finish = DateField(label="Actual finish", required=False)
+    reason = forms.CharField(
+        label="Reason for the correction",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the correction; delivery sees it.",
+    )
+    version = VersionField()
+
+    @staticmethod
+    def initial_for(task: Task) -> dict:
+        return {
+            "actual_start": task.actual_start,
+            "actual_finish": task.actual_finish,
+            "version": task.version,
+        }
+
+
 class TaskStatusForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=TaskStatus.choices)
 

@@ -43,15 +43,22 @@ class Bar:
     start: date | None = None
     finish: date | None = None
     baseline: "BaselineBar | None" = None
-    # Working days the planned finish lies after the baseline finish (negative: before).
+    # The finish forecast from actuals (``Task.forecast_finish``), when there is one.
+    forecast: date | None = None
+    # Working days the forecast finish (else the planned finish) lies after the baseline
+    # finish (negative: before): the task's variance, as on the task table.
     slip: int | None = None
+
+    @property
+    def expected(self) -> date | None:
+        return self.forecast or self.finish
 
     @property
     def slipped(self) -> bool:
         return (
             self.baseline is not None
-            and self.finish is not None
-            and self.finish > (self.baseline.finish)
+            and self.expected is not None
+            and self.expected > (self.baseline.finish)
         )
 
     @property
@@ -180,9 +187,11 @@ def layout(
     promised: date | None = None,
 ) -> Gantt:
     """``tasks`` need id, title, planned_start, planned_finish, duration_days, is_critical,
-    status, and may have baseline_start and baseline_finish; ``links`` need predecessor_id,
-    successor_id, kind, lag_days. ``today`` and ``promised`` are drawn as lines when they
-    lie within ``MARKER_REACH`` days of the tasks' dates (the chart widens to show them)."""
+    status, and may have baseline_start, baseline_finish and forecast_finish (the variance
+    is the forecast finish's, else the planned finish's, against the baseline finish);
+    ``links`` need predecessor_id, successor_id, kind, lag_days. ``today`` and ``promised``
+    are drawn as lines when they lie within ``MARKER_REACH`` days of the tasks' dates (the
+    chart widens to show them)."""
     planned = [t for t in tasks if t.planned_start and t.planned_finish]
     markers = [
         m
@@ -204,7 +213,7 @@ def layout(
         marker.drawn = origin - reach <= marker.day <= last + reach
     drawn = [m.day for m in markers if m.drawn]
     origin, last = min([origin, *drawn]), max([last, *drawn])
-    slipping = any(t.planned_finish > t.baseline_finish for t in baselines)
+    slipping = any(_expected(t) > t.baseline_finish for t in baselines)
     end = last + timedelta(days=2 + (SLIP_ROOM if slipping else 0))
     days = (end - origin).days + 1
     by_kind = {m.kind: m for m in markers}
@@ -261,6 +270,7 @@ def layout(
             milestone=milestone,
             start=task.planned_start,
             finish=task.planned_finish,
+            forecast=getattr(task, "forecast_finish", None),
         )
         base_start = getattr(task, "baseline_start", None)
         base_finish = getattr(task, "baseline_finish", None)
@@ -272,15 +282,19 @@ def layout(
                 start=base_start,
                 finish=base_finish,
             )
-            bar.slip = calendar.working_days_variance(base_finish, task.planned_finish)
+            bar.slip = calendar.working_days_variance(base_finish, _expected(task))
         if milestone:
             cx, cy, r = x + DAY // 2, y + BAR // 2, BAR // 2 + 1
             bar.points = f"{cx},{cy - r} {cx + r},{cy} {cx},{cy + r} {cx - r},{cy}"
             bar.x = cx - r
             bar.width = 2 * r
+        forecast = ""
+        if bar.forecast and bar.forecast != task.planned_finish:
+            forecast = f" · forecast finish {format_month_day(bar.forecast)}"
         bar.tooltip = (
             f"{task.title}: {format_month_day(task.planned_start)}{finish}"
             + (" · critical" if task.is_critical else "")
+            + forecast
             + _baseline_tip(bar)
         )
         rows[task.id] = bar
@@ -306,6 +320,10 @@ def layout(
             )
         )
     return gantt
+
+
+def _expected(task: Any) -> date:
+    return getattr(task, "forecast_finish", None) or task.planned_finish
 
 
 def _baseline_tip(bar: Bar) -> str:

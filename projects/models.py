@@ -191,6 +191,8 @@ class Project(TimeStamped):
     start_date = DateField(help_text="Kickoff: the first working day of the plan.")
     planned_finish = models.DateField(null=True, blank=True, editable=False)
     baseline_finish = models.DateField(null=True, blank=True, editable=False)
+    # The finish forecast from the tasks' actuals (issue 15); at_risk compares it (R7).
+    forecast_finish = models.DateField(null=True, blank=True, editable=False)
     # Filled by the handoff from the deal's promised timeline (R7); the scheduler keeps at_risk.
     promised_date = DateField(null=True, blank=True)
     at_risk = models.BooleanField(default=False, editable=False)
@@ -323,6 +325,9 @@ class Task(TimeStamped):
     # when it starts and when it is done, correctable by the project's lead.
     actual_start = models.DateField(null=True, blank=True, editable=False)
     actual_finish = models.DateField(null=True, blank=True, editable=False)
+    # Kept by the scheduler from the actuals (``scheduling.forecast``):
+    forecast_start = models.DateField(null=True, blank=True, editable=False)
+    forecast_finish = models.DateField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = TaskQuerySet.as_manager()
@@ -352,6 +357,30 @@ class Task(TimeStamped):
     @property
     def is_open(self) -> bool:
         return self.status != TaskStatus.DONE
+
+
+class ActualField(models.TextChoices):
+    ACTUAL_START = "actual_start", "Actual start"
+    ACTUAL_FINISH = "actual_finish", "Actual finish"
+
+
+class ActualCorrection(models.Model):
+    """A correction of a task's actual start or finish by the project's lead, kept for good:
+    which field, from what to what, why, who and when."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="actual_corrections")
+    field = models.CharField(max_length=20, choices=ActualField.choices)
+    old = models.DateField(null=True, blank=True)
+    new = models.DateField(null=True, blank=True)
+    reason = TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["task", "-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} of {self.task}: {self.old} → {self.new}"
 
 
 class Dependency(models.Model):

@@ -6,9 +6,8 @@ services all share one implementation.
 Model. Every date is mapped to a working-day index counted from the project start
 (index 0 is the first working day on or after the start date). A task occupies the
 half-open range ``[start, start + duration)`` of indices, so its last working day (its
-``planned_finish``, inclusive) is index ``start + duration - 1``. A milestone task
-(duration 0) sits on the working day of its start index. Links, with a lag in working
-days (negative = lead), constrain the successor:
+``planned_finish``, inclusive) is index ``start + duration - 1``. Links, with a lag in
+working days (negative = lead), constrain the successor:
 
     FS  successor.start  >= predecessor.finish + lag
     SS  successor.start  >= predecessor.start  + lag
@@ -18,6 +17,27 @@ days (negative = lead), constrain the successor:
 (``finish`` here is the exclusive end index.) So a 3-day task starting on a Monday
 finishes on Wednesday, and its FS successor with lag 2 starts on the following Monday.
 No task starts before the project start or before its "start no earlier than" date.
+
+Milestones (MS Project's convention). An index boundary ``b`` is a point in time: "the end
+of day ``b - 1``" when a finish reaches it (an FS link: ``pred.finish + lag``; an FF link),
+"the start of day ``b``" when a start reaches it (SS and SF links, the project start, a
+start no earlier than, and the forecast's today). A zero-duration task (a milestone) at
+boundary ``b`` is dated on day ``b - 1`` when every constraint reaching its maximum ``b`` is
+finish-driven and ``b > 0``, else on day ``b`` (a start wins a tie: 08:00 of day ``b`` is
+later than 17:00 of day ``b - 1``). Its indices do not change, so an FS successor of a
+milestone still starts on index ``b``; but the project finish (``Schedule.finish``,
+``working_days``) is the milestone's day: a plan that ends in a milestone after a 3-day task
+starting on a Monday finishes on Wednesday, and PSPLIB's zero-duration sink gives exactly
+the published project length. The late dates of a milestone follow the same rule
+(``ScheduledTask.late_day``); float is counted in boundaries, so it is what it was.
+
+Forecast (:func:`forecast`). The same forward pass from what really happened: a done task
+sits on its actual days (its duration is the working days it took; its finish is the end of
+its actual finish day); a task under way keeps its actual start and finishes no earlier than
+its planned duration from that start and no earlier than the end of today (at least one
+working day remains while it is not done); a task not started starts no earlier than today.
+Links hold as in the plan, except that a task that has started is not moved by its
+predecessors' starts (only its finish is pushed, by FF and SF links).
 
 Both passes visit tasks in a topological order found by Kahn's algorithm, so the work is
 linear in tasks plus links; a cycle is refused with :class:`CycleError` naming it.
@@ -144,6 +164,9 @@ class TaskSpec:
     duration: int
     name: str = ""
     not_before: date | None = None
+    # What happened (read by :func:`forecast` only; :func:`schedule` plans without them).
+    actual_start: date | None = None
+    actual_finish: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +187,19 @@ class ScheduledTask:
     late_finish: int  # exclusive index
     start: date
     finish: date  # last working day, inclusive (a milestone: its day)
+    # A milestone reached only from finishes sits on the day before its boundary.
+    finish_driven: bool = False
+
+    @property
+    def early_day(self) -> int:
+        """Index of the task's first working day (a milestone: its day)."""
+        return self.early_start - 1 if self.finish_driven else self.early_start
+
+    @property
+    def late_day(self) -> int:
+        """Index of the latest first working day that keeps the project end (a milestone:
+        its latest day, by the same convention as its early day)."""
+        return self.late_start - 1 if self.finish_driven else self.late_start
 
     @property
     def total_float(self) -> int:
@@ -249,16 +285,44 @@ def topological_order(
     return order
 
 
-def schedule(
-    tasks: Sequence[TaskSpec],
-    links: Sequence[LinkSpec],
-    *,
-    start: date,
-    calendar: WorkingCalendar | None = None,
-) -> Schedule:
-    """Schedule ``tasks`` from ``start``: early dates, late dates, float, critical flags."""
-    calendar = calendar or WorkingCalendar()
-    days = DayIndex(start, calendar)
+def _link_bound(
+    link: LinkSpec, starts: Mapping[Hashable, int], finishes: Mapping[Hashable, int], duration: int
+) -> tuple[int, bool]:
+    """The earliest start ``link`` allows its successor, and whether a finish reaches it."""
+    pred, kind, lag = link.predecessor, link.kind, link.lag
+    if kind == FS:
+        return finishes[pred] + lag, True
+    if kind == SS:
+        return starts[pred] + lag, False
+    if kind == FF:
+        return finishes[pred] + lag - duration, True
+    return starts[pred] + lag - duration, False  # SF
+
+
+def _earliest(
+    es: int,
+    links: Iterable[LinkSpec],
+    starts: Mapping[Hashable, int],
+    finishes: Mapping[Hashable, int],
+    duration: int,
+) -> tuple[int, bool]:
+    """The earliest start from ``es`` (a start: the project start, a "no earlier than",
+    today) and ``links``, and whether only finishes reach it (the milestone convention)."""
+    by_finish = False
+    for link in links:
+        candidate, from_finish = _link_bound(link, starts, finishes, duration)
+        if candidate > es:
+            es, by_finish = candidate, from_finish
+        elif candidate == es and not from_finish:
+            by_finish = False
+    return es, by_finish
+
+
+def _prepare(
+    tasks: Sequence[TaskSpec], links: Sequence[LinkSpec]
+) -> tuple[
+    dict[Hashable, TaskSpec], list[Hashable], list[Hashable], dict[Hashable, list[LinkSpec]]
+]:
     spec = {task.id: task for task in tasks}
     if len(spec) != len(tasks):
         raise ValueError("Task ids must be unique.")
@@ -270,40 +334,48 @@ def schedule(
             raise ValueError(f"Unknown link kind {link.kind!r}.")
     ids = [task.id for task in tasks]
     order = topological_order(ids, links, {task.id: task.name for task in tasks})
-
     incoming: dict[Hashable, list[LinkSpec]] = {task_id: [] for task_id in ids}
-    outgoing: dict[Hashable, list[LinkSpec]] = {task_id: [] for task_id in ids}
     for link in links:
         incoming[link.successor].append(link)
+    return spec, ids, order, incoming
+
+
+def schedule(
+    tasks: Sequence[TaskSpec],
+    links: Sequence[LinkSpec],
+    *,
+    start: date,
+    calendar: WorkingCalendar | None = None,
+) -> Schedule:
+    """Schedule ``tasks`` from ``start``: early dates, late dates, float, critical flags."""
+    calendar = calendar or WorkingCalendar()
+    days = DayIndex(start, calendar)
+    spec, ids, order, incoming = _prepare(tasks, links)
+    outgoing: dict[Hashable, list[LinkSpec]] = {task_id: [] for task_id in ids}
+    for link in links:
         outgoing[link.predecessor].append(link)
 
     # Forward pass: earliest starts.
     early_start: dict[Hashable, int] = {}
     early_finish: dict[Hashable, int] = {}
+    finish_driven: dict[Hashable, bool] = {}
     for task_id in order:
         task = spec[task_id]
         duration = task.duration
         es = days.to_index(task.not_before) if task.not_before else 0
-        for link in incoming[task_id]:
-            pred = link.predecessor
-            kind = link.kind
-            if kind == FS:
-                candidate = early_finish[pred] + link.lag
-            elif kind == SS:
-                candidate = early_start[pred] + link.lag
-            elif kind == FF:
-                candidate = early_finish[pred] + link.lag - duration
-            else:  # SF
-                candidate = early_start[pred] + link.lag - duration
-            if candidate > es:
-                es = candidate
+        es, by_finish = _earliest(es, incoming[task_id], early_start, early_finish, duration)
         early_start[task_id] = es
         early_finish[task_id] = es + duration
+        finish_driven[task_id] = duration == 0 and by_finish and es > 0
 
     project_end = max(early_finish.values(), default=0)
     # The last day anything happens on: a milestone at the end sits on its own day.
     last_index = max(
-        (early_finish[t] - 1 if spec[t].duration else early_start[t] for t in ids), default=-1
+        (
+            early_finish[t] - 1 if spec[t].duration else early_start[t] - finish_driven[t]
+            for t in ids
+        ),
+        default=-1,
     )
 
     # Backward pass: latest finishes that keep the project end.
@@ -331,7 +403,7 @@ def schedule(
     result = Schedule(start=days.to_date(0))
     for task_id in ids:
         es, ef, duration = early_start[task_id], early_finish[task_id], spec[task_id].duration
-        start_day = days.to_date(es)
+        start_day = days.to_date(es - finish_driven[task_id])
         finish_day = days.to_date(ef - 1) if duration else start_day
         result.tasks[task_id] = ScheduledTask(
             id=task_id,
@@ -342,10 +414,81 @@ def schedule(
             late_finish=late_finish[task_id],
             start=start_day,
             finish=finish_day,
+            finish_driven=finish_driven[task_id],
         )
     if ids:
         result.finish = days.to_date(last_index) if last_index >= 0 else days.to_date(0)
         result.working_days = max(last_index + 1, 0)
+    return result
+
+
+@dataclass(slots=True)
+class ForecastTask:
+    id: Hashable
+    start: date
+    finish: date  # last working day, inclusive (a milestone: its day)
+
+
+@dataclass
+class Forecast:
+    tasks: dict[Hashable, ForecastTask] = field(default_factory=dict)
+    finish: date | None = None
+
+
+def forecast(
+    tasks: Sequence[TaskSpec],
+    links: Sequence[LinkSpec],
+    *,
+    start: date,
+    today: date | None,
+    calendar: WorkingCalendar | None = None,
+) -> Forecast:
+    """Schedule ``tasks`` from their actuals (see the module's docstring): done tasks on
+    their actual days, tasks under way from their actual start to no earlier than the end of
+    ``today`` (``None``: no today, for a closed project), the rest from no earlier than the
+    start of ``today`` and the project ``start``, every link respected."""
+    calendar = calendar or WorkingCalendar()
+    spec, _ids, order, incoming = _prepare(tasks, links)
+    actual_days = [t.actual_start or t.actual_finish for t in tasks]
+    days = DayIndex(min([start, *(day for day in actual_days if day)]), calendar)
+    start_index = days.to_index(start)
+    today_index = days.to_index(today) if today is not None else None
+    early_start: dict[Hashable, int] = {}
+    early_finish: dict[Hashable, int] = {}
+    result = Forecast()
+    for task_id in order:
+        task = spec[task_id]
+        duration = task.duration
+        if task.actual_finish is not None:  # done: where it really was
+            first = task.actual_start or task.actual_finish
+            after = days.to_index(_step(task.actual_finish, _ONE_DAY))  # end of its last day
+            es = after if duration == 0 else days.to_index(first)
+            ef = max(after, es + 1) if duration else after
+            start_day, finish_day = first, task.actual_finish
+        elif task.actual_start is not None and duration:  # under way
+            es = days.to_index(task.actual_start)
+            ef = es + duration
+            if today_index is not None:
+                ef = max(ef, today_index + 1)
+            for link in incoming[task_id]:
+                if link.kind in (FF, SF):
+                    bound, _ = _link_bound(link, early_start, early_finish, 0)
+                    ef = max(ef, bound)
+            start_day, finish_day = task.actual_start, days.to_date(ef - 1)
+        else:  # not started (a milestone counts as started only when it is done)
+            es = start_index
+            if task.not_before:
+                es = max(es, days.to_index(task.not_before))
+            if today_index is not None:
+                es = max(es, today_index)
+            es, by_finish = _earliest(es, incoming[task_id], early_start, early_finish, duration)
+            ef = es + duration
+            start_day = days.to_date(es - 1 if duration == 0 and by_finish and es > 0 else es)
+            finish_day = days.to_date(ef - 1) if duration else start_day
+        early_start[task_id], early_finish[task_id] = es, ef
+        result.tasks[task_id] = ForecastTask(task_id, start_day, finish_day)
+        if result.finish is None or finish_day > result.finish:
+            result.finish = finish_day
     return result
 
 

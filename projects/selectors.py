@@ -7,7 +7,19 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -19,6 +31,7 @@ from inputs.text import clean_query_text
 from projects import panels, scheduling, simulation
 from projects.models import (
     OPEN_PROJECT_STATUSES,
+    ActualCorrection,
     ChecklistItem,
     Comment,
     Dependency,
@@ -135,6 +148,11 @@ def task_get_for_user(user: User | AnonymousUser, pk: int) -> Task:
     return _get_child(Task.objects.select_related("assignee", "milestone"), user, pk, "task")
 
 
+def task_actual_corrections(task: Task) -> list[ActualCorrection]:
+    """Every correction of the task's actual days, newest first, with who made it."""
+    return list(ActualCorrection.objects.filter(task=task).select_related("by"))
+
+
 def milestone_get_for_user(user: User | AnonymousUser, pk: int) -> Milestone:
     return _get_child(
         Milestone.objects.select_related("approver", "approved_by"), user, pk, "milestone"
@@ -235,15 +253,22 @@ def project_board(project: Project, page_for: dict[str, int] | None = None) -> l
 
 
 def holidays_spanning(tasks: Sequence[Task], *also: date | None) -> list[date]:
-    """The holidays from the first to the last date of ``tasks`` (planned and baseline)
-    and of the days in ``also`` (today, the promise): one query; none when nothing is planned."""
+    """The holidays from the first to the last date of ``tasks`` (planned, baseline and
+    forecast finish) and of the days in ``also`` (today, the promise): one query; none when
+    nothing is planned."""
     dated = [t for t in tasks if t.planned_start and t.planned_finish]
     if not dated:
         return []
     days = [
         day
         for t in dated
-        for day in (t.planned_start, t.planned_finish, t.baseline_start, t.baseline_finish)
+        for day in (
+            t.planned_start,
+            t.planned_finish,
+            t.baseline_start,
+            t.baseline_finish,
+            t.forecast_finish,
+        )
         if day
     ]
     days += [day for day in also if day]
@@ -270,6 +295,8 @@ def project_milestones(project: Project) -> QuerySet[Milestone]:
         .annotate(
             task_count=Count("tasks"),
             open_task_count=Count("tasks", filter=~Q(tasks__status=TaskStatus.DONE)),
+            forecast_date=Max("tasks__forecast_finish"),
+            actual_date=Max("tasks__actual_finish"),
         )
         .order_by("position", "due_date", "pk")
     )
@@ -386,14 +413,14 @@ def projects_led_by(user: User, *, limit: int = HOME_ROWS) -> list[Any]:
         Project.objects.filter(delivery_lead=user, status__in=OPEN_PROJECT_STATUSES)
         .select_related("company")
         .annotate(total=Window(Count("pk")))
-        .order_by(F("at_risk").desc(), F("planned_finish").asc(nulls_last=True), "name", "pk")[
+        .order_by(F("at_risk").desc(), F("forecast_finish").asc(nulls_last=True), "name", "pk")[
             :limit
         ]
     )
     for project in projects:
         slip = (
-            (project.planned_finish - project.promised_date).days
-            if project.planned_finish and project.promised_date
+            (project.forecast_finish - project.promised_date).days
+            if project.forecast_finish and project.promised_date
             else None
         )
         project.slip_days = slip  # type: ignore[attr-defined]
@@ -464,6 +491,92 @@ def user_can_see_project(user: User, project: Project) -> bool:
 
 
 # Calendar and templates --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Variance:
+    """A finish against its baseline, in working days (``WorkingCalendar.working_days_variance``):
+    the actual finish once there is one, else the forecast finish; positive is late."""
+
+    baseline: date | None
+    forecast: date | None
+    actual: date | None
+    forecast_days: int | None
+    actual_days: int | None
+
+    @property
+    def days(self) -> int | None:
+        return self.actual_days if self.actual_days is not None else self.forecast_days
+
+    @property
+    def basis(self) -> str:
+        return "actual" if self.actual_days is not None else "forecast"
+
+    @property
+    def tone(self) -> str:
+        days = self.days or 0
+        return "late" if days > 0 else "early" if days < 0 else ""
+
+    @property
+    def label(self) -> str:
+        days = self.days
+        if days is None:
+            return "—"
+        if days == 0:
+            return f"On the baseline ({self.basis})"
+        count = abs(days)
+        word = "day" if count == 1 else "days"
+        return f"{count} working {word} {'late' if days > 0 else 'early'} ({self.basis})"
+
+
+def finish_variance(
+    calendar: scheduling.WorkingCalendar,
+    baseline: date | None,
+    forecast: date | None,
+    actual: date | None = None,
+) -> Variance:
+    def against(day: date | None) -> int | None:
+        if baseline is None or day is None:
+            return None
+        return calendar.working_days_variance(baseline, day)
+
+    return Variance(baseline, forecast, actual, against(forecast), against(actual))
+
+
+def mark_variance(
+    project: Project, tasks: Iterable[Task], milestones: Iterable[Milestone]
+) -> Variance:
+    """Set ``variance`` on each task (its finish) and milestone (its baseline date against the
+    latest forecast finish of its tasks, the actual once all are done; ``project_milestones``
+    annotates those) and answer the project's (its forecast finish is its actual finish once
+    it is done). One query: the holidays."""
+    calendar = working_calendar()
+    for task in tasks:
+        task.variance = finish_variance(  # type: ignore[attr-defined]
+            calendar, task.baseline_finish, task.forecast_finish, task.actual_finish
+        )
+    for milestone in milestones:
+        done = milestone.task_count and not milestone.open_task_count  # type: ignore[attr-defined]
+        milestone.variance = finish_variance(  # type: ignore[attr-defined]
+            calendar,
+            milestone.baseline_date,
+            milestone.forecast_date,  # type: ignore[attr-defined]
+            milestone.actual_date if done else None,  # type: ignore[attr-defined]
+        )
+    done = project.status == ProjectStatus.DONE
+    return finish_variance(
+        calendar,
+        project.baseline_finish,
+        project.forecast_finish,
+        project.forecast_finish if done else None,
+    )
+
+
+def task_variance(task: Task) -> Variance:
+    """The task's finish variance (one query: the holidays from its earliest date on)."""
+    days = [d for d in (task.baseline_finish, task.forecast_finish, task.actual_finish) if d]
+    calendar = working_calendar(since=min(days)) if days else scheduling.WorkingCalendar()
+    return finish_variance(calendar, task.baseline_finish, task.forecast_finish, task.actual_finish)
 
 
 def working_calendar(since: date | Subquery | None = None) -> scheduling.WorkingCalendar:

@@ -14,19 +14,21 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, OuterRef, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.formats import format_date
 from accounts.models import User
 from accounts.roles import Role
 from crm.services import WinPermit
+from inputs.dates import OUT_OF_RANGE, in_window
 from projects import rules as project_rules
 from projects import scheduling
 from projects.models import (
     MAX_DURATION_DAYS,
     MAX_LAG_DAYS,
     OPEN_PROJECT_STATUSES,
+    ActualCorrection,
     ChecklistItem,
     Comment,
     Dependency,
@@ -73,7 +75,14 @@ def within_calendar(field: str) -> Iterator[None]:
         ) from error
 
 
-PLAN_FIELDS = ["planned_start", "planned_finish", "total_float", "is_critical"]
+PLAN_FIELDS = [
+    "planned_start",
+    "planned_finish",
+    "total_float",
+    "is_critical",
+    "forecast_start",
+    "forecast_finish",
+]
 
 
 @dataclass
@@ -86,9 +95,55 @@ class _PlanRow:
     planned_finish: date | None
     total_float: int | None
     is_critical: bool
+    forecast_start: date | None
+    forecast_finish: date | None
     title: str
     duration_days: int
     start_no_earlier_than: date | None
+    status: str
+    actual_start: date | None
+    actual_finish: date | None
+
+    def spec(self) -> scheduling.TaskSpec:
+        return scheduling.TaskSpec(
+            self.pk,
+            self.duration_days,
+            self.title,
+            self.start_no_earlier_than,
+            *actuals_for_forecast(
+                self.status,
+                self.actual_start,
+                self.actual_finish,
+                self.planned_start,
+                self.planned_finish,
+            ),
+        )
+
+
+def actuals_for_forecast(
+    status: str,
+    actual_start: date | None,
+    actual_finish: date | None,
+    planned_start: date | None,
+    planned_finish: date | None,
+) -> tuple[date | None, date | None]:
+    """The actual days the forecast counts from: none for a task to do; for a task under
+    way or done whose actual days were never recorded (rows written before actuals were, or
+    in bulk), its planned days, as if it went as planned."""
+    if status == TaskStatus.TODO:
+        return None, None
+    start = actual_start or planned_start
+    if status != TaskStatus.DONE:
+        return start, None
+    finish = actual_finish or planned_finish
+    if start and finish and finish < start:
+        start = finish
+    return start, finish
+
+
+def forecast_today() -> date:
+    """The day forecasts count from: the installation's (``TIME_ZONE``), whoever triggers it."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
 
 
 def project_reschedule(
@@ -98,23 +153,33 @@ def project_reschedule(
     created: bool = False,
     new_task: Task | None = None,
 ) -> scheduling.Schedule:
-    """Schedule the project's tasks and store planned dates, float, critical flags and the
-    project's planned finish and at-risk flag. Call inside the transaction of the change;
-    a plan that would run past the accepted years is refused as an error on ``field``.
+    """Schedule the project's tasks and store planned dates, float, critical flags, the
+    forecast from actuals (``scheduling.forecast``, from today for an open project) and the
+    project's planned and forecast finish and at-risk flag (R7: the forecast finish after the
+    promised date). Call inside the transaction of the change; a plan that would run past the
+    accepted years is refused as an error on ``field``.
 
     It reads the project's locked row (its start and promise as they are now, not as the
-    caller read them). Only the tasks whose plan changed are written, in one statement
-    (``records.save_rows``), each with a new version, as API.md promises for changes Relay
-    makes itself: a task whose float or critical flag changed reads differently, so it is
-    a new version too (not when the rows were ``created`` in this transaction, nor the
-    ``new_task`` just added: nobody can have read them yet). ``project`` is brought up to
-    date in memory."""
+    caller read them). Only the tasks whose plan or forecast changed are written, in one
+    statement (``records.save_rows``), each with a new version, as API.md promises for
+    changes Relay makes itself: a task whose float or critical flag changed reads
+    differently, so it is a new version too (not when the rows were ``created`` in this
+    transaction, nor the ``new_task`` just added or just saved with a new version in this
+    transaction: nobody can have read them yet). ``project`` is brought up to date in memory."""
     locked = locked_row(Project, project.pk)
     # Plain rows, not model instances: building 2,000 of those is a good part of the time.
     tasks = [
         _PlanRow(*row)
         for row in Task.objects.filter(project=project).values_list(
-            "pk", "version", *PLAN_FIELDS, "title", "duration_days", "start_no_earlier_than"
+            "pk",
+            "version",
+            *PLAN_FIELDS,
+            "title",
+            "duration_days",
+            "start_no_earlier_than",
+            "status",
+            "actual_start",
+            "actual_finish",
         )
     ]
     links = [
@@ -124,15 +189,15 @@ def project_reschedule(
         )
     ]
     calendar = working_calendar(since=locked.start_date)
+    specs = [t.spec() for t in tasks]
     try:
         with within_calendar(field):
-            result = scheduling.schedule(
-                [
-                    scheduling.TaskSpec(t.pk, t.duration_days, t.title, t.start_no_earlier_than)
-                    for t in tasks
-                ],
+            result = scheduling.schedule(specs, links, start=locked.start_date, calendar=calendar)
+            expected = scheduling.forecast(
+                specs,
                 links,
                 start=locked.start_date,
+                today=forecast_today() if locked.is_open else None,
                 calendar=calendar,
             )
     except scheduling.CycleError as error:
@@ -141,24 +206,67 @@ def project_reschedule(
         ) from error
     changed, bumps = [], []
     for task in tasks:
-        planned = result.tasks[task.pk]
-        dates = (planned.start, planned.finish)
-        values = (*dates, planned.total_float, planned.is_critical)
-        if values != (task.planned_start, task.planned_finish, task.total_float, task.is_critical):
-            task.planned_start, task.planned_finish, task.total_float, task.is_critical = values
+        planned, future = result.tasks[task.pk], expected.tasks[task.pk]
+        values = (
+            planned.start,
+            planned.finish,
+            planned.total_float,
+            planned.is_critical,
+            future.start,
+            future.finish,
+        )
+        if values != tuple(getattr(task, name) for name in PLAN_FIELDS):
+            for name, value in zip(PLAN_FIELDS, values, strict=True):
+                setattr(task, name, value)
             changed.append(task)
             bumps.append(not created and not (new_task and task.pk == new_task.pk))
     save_rows(Task, changed, PLAN_FIELDS, bump=bumps)
-    at_risk = bool(locked.promised_date and result.finish and result.finish > locked.promised_date)
-    if (locked.planned_finish, locked.at_risk) != (result.finish, at_risk):
-        locked.planned_finish, locked.at_risk = result.finish, at_risk
+    finish = expected.finish
+    at_risk = bool(locked.promised_date and finish and finish > locked.promised_date)
+    fields = ["planned_finish", "forecast_finish", "at_risk"]
+    if (locked.planned_finish, locked.forecast_finish, locked.at_risk) != (
+        result.finish,
+        finish,
+        at_risk,
+    ):
+        locked.planned_finish, locked.forecast_finish, locked.at_risk = (
+            result.finish,
+            finish,
+            at_risk,
+        )
         if created:
-            locked.save(update_fields=["planned_finish", "at_risk", "updated_at"])
+            locked.save(update_fields=[*fields, "updated_at"])
         else:
-            save_row(locked, ["planned_finish", "at_risk"])
-    project.planned_finish, project.at_risk = locked.planned_finish, locked.at_risk
+            save_row(locked, fields)
+    for name in fields:
+        setattr(project, name, getattr(locked, name))
     project.version = locked.version
     return result
+
+
+def forecasts_refresh(*, today: date | None = None) -> int:
+    """The daily refresh (Celery beat): as today moves, reschedule the open projects whose
+    forecast it moves: those with a task not started that is forecast to start before today,
+    or one not done forecast to finish before today (or never forecast). Nothing else can
+    move, since done tasks stay put and the rest follow those. One short transaction per
+    project; returns how many were rescheduled."""
+    today = today or forecast_today()
+    behind = Task.objects.filter(project=OuterRef("pk")).exclude(status=TaskStatus.DONE)
+    stale = (
+        Q(forecast_finish__lt=today)
+        | Q(forecast_finish__isnull=True)
+        | Q(status=TaskStatus.TODO, forecast_start__lt=today)
+    )
+    ids = list(
+        Project.objects.filter(status__in=OPEN_PROJECT_STATUSES)
+        .filter(Exists(behind.filter(stale)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            project_reschedule(project=Project(pk=pk))
+    return len(ids)
 
 
 def _lock_project(project: Project) -> Project:
@@ -373,7 +481,7 @@ def project_update(
         if name in changes:
             changes[name] = (changes[name] or "").strip()
     reschedule = any(
-        field in ("start_date", "promised_date") and getattr(locked, field) != value
+        field in ("start_date", "promised_date", "status") and getattr(locked, field) != value
         for field, value in changes.items()
     )
     for field, value in changes.items():
@@ -504,7 +612,7 @@ def task_update(*, by: User, task: Task, version: int | None = None, **changes: 
             project_reschedule(project=project, field=moved[0])
             locked.refresh_from_db()
     if status is not None and status != locked.status:
-        locked = _set_status(task=locked, status=status)
+        locked = _set_status(by=by, task=locked, status=status)
     return locked
 
 
@@ -537,8 +645,11 @@ def _blocking(task: Task, status: str) -> list[str]:
     return messages
 
 
-def _set_status(*, task: Task, status: str) -> Task:
-    """Move the locked ``task`` to ``status`` (R8 checks its predecessors first)."""
+def _set_status(*, by: User, task: Task, status: str) -> Task:
+    """Move the locked ``task`` to ``status`` (R8 checks its predecessors first), record its
+    actuals (the day in ``by``'s zone: started when it leaves to-do, finished when done;
+    back to to-do clears both, back to in progress the finish) and reschedule its project
+    (the forecast follows). The caller holds the project's lock."""
     if status not in TaskStatus.values:
         raise ValidationError({"status": f"Choose one of {', '.join(TaskStatus.values)}."})
     if task.status == status:
@@ -547,26 +658,109 @@ def _set_status(*, task: Task, status: str) -> Task:
     if blockers:
         raise ValidationError({"status": blockers})
     now = timezone.now()
+    today = timezone.localdate(now, timezone=by.zone)
     task.status = status
     if status == TaskStatus.TODO:
         task.started_at = task.completed_at = None
+        task.actual_start = task.actual_finish = None
     else:
         task.started_at = task.started_at or now
-        task.completed_at = now if status == TaskStatus.DONE else None
-    return save_row(task, ["status", "started_at", "completed_at"])
+        task.actual_start = task.actual_start or today
+        done = status == TaskStatus.DONE
+        task.completed_at = now if done else None
+        task.actual_finish = max(today, task.actual_start) if done else None
+    save_row(task, ["status", "started_at", "completed_at", "actual_start", "actual_finish"])
+    project_reschedule(project=task.project, field="status", new_task=task)
+    task.refresh_from_db()
+    return task
 
 
 @transaction.atomic
 def task_set_status(*, by: User, task: Task, status: str, version: int | None = None) -> Task:
     """Move a task to to-do, in progress or done (R8: not past an unfinished FS/FF predecessor)."""
+    project = _lock_project(task.project)
     locked = locked_row(Task, task.pk, version=version)
+    locked.project = project
     _require(
         by,
         "projects.change_task_status",
         locked,
         "Only the assignee or the project's lead can change this task's status.",
     )
-    return _set_status(task=locked, status=status)
+    return _set_status(by=by, task=locked, status=status)
+
+
+def _actuals_refusals(
+    task: Task, actual_start: date | None, actual_finish: date | None, reason: str, today: date
+) -> dict[str, list[ValidationError]]:
+    errors: dict[str, list[ValidationError]] = {}
+
+    def refuse(field: str, message: str, code: str) -> None:
+        errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+    if not reason:
+        refuse("reason", "Say why the actual dates are corrected.", "required")
+    for name, value in (("actual_start", actual_start), ("actual_finish", actual_finish)):
+        if value is None:
+            continue
+        if not in_window(value):
+            refuse(name, OUT_OF_RANGE, "date_out_of_range")
+        elif value > today:
+            refuse(name, f"Enter today ({format_date(today)}) or an earlier day.", "future")
+    if task.status == TaskStatus.TODO:
+        for name, value in (("actual_start", actual_start), ("actual_finish", actual_finish)):
+            if value is not None:
+                refuse(name, "This task has not started; it has no actual dates.", "not_started")
+        return errors
+    if actual_start is None:
+        refuse("actual_start", "Enter the day this task started.", "required")
+    if task.status == TaskStatus.DONE and actual_finish is None:
+        refuse("actual_finish", "Enter the day this task was finished.", "required")
+    if task.status == TaskStatus.IN_PROGRESS and actual_finish is not None:
+        refuse("actual_finish", "This task is not done yet; it has no actual finish.", "not_done")
+    if actual_start and actual_finish and actual_finish < actual_start and not errors:
+        refuse("actual_finish", "The finish cannot be before the start.", "before_start")
+    if not errors and (actual_start, actual_finish) == (task.actual_start, task.actual_finish):
+        refuse("actual_start", "These are the recorded dates already.", "unchanged")
+    return errors
+
+
+@transaction.atomic
+def task_correct_actuals(
+    *,
+    by: User,
+    task: Task,
+    actual_start: date | None,
+    actual_finish: date | None,
+    reason: str,
+    version: int | None = None,
+) -> Task:
+    """Correct a task's actual start and finish (its lead or an admin), with a reason; every
+    correction is kept (``ActualCorrection``) and the project's forecast follows. Refused
+    field by field, changing nothing: a missing reason, a day outside the accepted years or
+    after today (in ``by``'s zone), a finish before the start, dates the status cannot have."""
+    _require(by, "projects.change_project", task, "Only the project's lead can correct actuals.")
+    project = _lock_project(task.project)
+    locked = locked_row(Task, task.pk, version=version)
+    locked.project = project
+    reason = (reason or "").strip()
+    today = timezone.localdate(timezone=by.zone)
+    errors = _actuals_refusals(locked, actual_start, actual_finish, reason, today)
+    if errors:
+        raise ValidationError(errors)
+    corrections = [
+        ActualCorrection(
+            task=locked, field=name, old=getattr(locked, name), new=value, reason=reason, by=by
+        )
+        for name, value in (("actual_start", actual_start), ("actual_finish", actual_finish))
+        if getattr(locked, name) != value
+    ]
+    locked.actual_start, locked.actual_finish = actual_start, actual_finish
+    save_row(locked, ["actual_start", "actual_finish"])
+    ActualCorrection.objects.bulk_create(corrections)
+    project_reschedule(project=project, field="actual_start", new_task=locked)
+    locked.refresh_from_db()
+    return locked
 
 
 @transaction.atomic
@@ -858,13 +1052,13 @@ def _any_of(names: list[str]) -> str:
 
 
 def _reschedule_around(days: Iterable[date]) -> int:
-    """Reschedule open projects whose plan spans any of ``days``; returns how many."""
+    """Reschedule open projects whose plan or forecast spans any of ``days``; returns how many."""
     days = list(days)
     if not days:
         return 0
     first, last = min(days), max(days)
     projects = Project.objects.filter(status__in=OPEN_PROJECT_STATUSES, start_date__lte=last)
-    projects = projects.exclude(planned_finish__lt=first)
+    projects = projects.exclude(planned_finish__lt=first, forecast_finish__lt=first)
     count = 0
     for project in projects.select_for_update():
         project_reschedule(project=project)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_detail, name="task-detail"),
     path("tasks/<int:pk>/edit/", views.task_edit, name="task-edit"),
     path("tasks/<int:pk>/status/", views.task_status, name="task-status"),
+    path("tasks/<int:pk>/actuals/", views.task_actuals, name="task-actuals"),
     path("tasks/<int:pk>/delete/", views.task_delete, name="task-delete"),
     path("tasks/<int:pk>/dependencies/new/", views.dependency_create, name="dependency-create"),
     path("tasks/<int:pk>/comments/new/", views.comment_create, name="comment-create"),

@@ -1,7 +1,9 @@
 """Delivery screens: HTTP only. Selectors find (404), services decide (403, form errors)."""
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +26,7 @@ from inputs.picker import lookup_response
 from projects import gantt, selectors, services
 from projects import rules as project_rules
 from projects.forms import (
+    ActualsForm,
     ApproveForm,
     ChecklistItemForm,
     CommentForm,
@@ -192,6 +195,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tasks = list(page["object_list"])
     context = {"project": project, "tab": "overview", **page, **_plan(user, project, tasks)}
     if getattr(request, "htmx", False) and "page" in request.GET:
+        selectors.mark_variance(project, tasks, [])
         return render(request, "projects/project_detail.html#task-table", context)
     context.update(
         panels=project_panels(request, project),
@@ -199,6 +203,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         can_tick=user.has_perm("projects.tick_checklist", project),
         **_milestones_context(user, project),
     )
+    context["variance"] = selectors.mark_variance(project, tasks, context["milestones"])
     if context["can_manage"]:
         context.update(
             task_form=TaskForm(
@@ -247,6 +252,7 @@ def _milestones_answer(
     """The Milestones card alone, for htmx: a refusal or a success said in place."""
     form = context.pop("milestone_form", None)
     full = {**_milestones_context(_user(request), project, milestone_form=form), **context}
+    selectors.mark_variance(project, [], full["milestones"])
     return render(request, "projects/project_detail.html#milestones", full, status=status)
 
 
@@ -360,8 +366,11 @@ def _task_context(user: User, task: Task) -> dict[str, Any]:
         "can_comment": user.has_perm("projects.add_comment", task),
         "can_change_status": user.has_perm("projects.change_task_status", task),
         "status_choices": TaskStatus.choices,
+        "corrections": selectors.task_actual_corrections(task),
+        "variance": selectors.task_variance(task),
     }
     if can_manage:
+        context["actuals_form"] = ActualsForm(initial=ActualsForm.initial_for(task))
         context["edit_form"] = TaskForm(
             initial=TaskForm.initial_for(task),
             people=selectors.task_assignees(),
@@ -407,31 +416,69 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         people=selectors.task_assignees(),
         milestones=Milestone.objects.filter(project=task.project),
     )
+
+    def save(data: dict[str, Any]) -> None:
+        services.task_update(
+            by=user,
+            task=task,
+            version=data["version"],
+            title=data["title"],
+            duration_days=data["duration_days"],
+            assignee=data["assignee"],
+            start_no_earlier_than=data["start_no_earlier_than"],
+            milestone=data["milestone"],
+            description=data["description"],
+        )
+
+    return _task_form_answer(request, task, form, "edit_form", save, "Task saved.")
+
+
+def _task_form_answer(
+    request: HttpRequest,
+    task: Task,
+    form: forms.Form,
+    name: str,
+    save: Callable[[dict[str, Any]], None],
+    saved: str,
+) -> HttpResponse:
+    """A task page form's POST: ``save`` the valid input and go back to the task page, or
+    show the page again (422) with ``form`` (as ``name``) and the service's errors in it."""
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.task_update(
-                by=user,
-                task=task,
-                version=data["version"],
-                title=data["title"],
-                duration_days=data["duration_days"],
-                assignee=data["assignee"],
-                start_no_earlier_than=data["start_no_earlier_than"],
-                milestone=data["milestone"],
-                description=data["description"],
-            )
+            save(form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         except EditConflict as error:
             form.add_error(None, error.detail)
         else:
-            messages.success(request, "Task saved.")
-            return redirect("projects:task-detail", pk=pk)
+            messages.success(request, saved)
+            return redirect("projects:task-detail", pk=task.pk)
     task.refresh_from_db()
-    context = _task_context(user, task)
-    context["edit_form"] = form
+    context = _task_context(_user(request), task)
+    context[name] = form
     return render(request, "projects/task_detail.html", context, status=422)
+
+
+@require_POST
+def task_actuals(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the task's actual days (the project's lead), with a reason."""
+    user = _user(request)
+    task = selectors.task_get_for_user(user, pk)
+    if not user.has_perm("projects.change_project", task):
+        raise PermissionDenied("Only the project's lead can correct actuals.")
+    form = ActualsForm(request.POST)
+
+    def save(data: dict[str, Any]) -> None:
+        services.task_correct_actuals(
+            by=user,
+            task=task,
+            version=data["version"],
+            actual_start=data["actual_start"],
+            actual_finish=data["actual_finish"],
+            reason=data["reason"],
+        )
+
+    return _task_form_answer(request, task, form, "actuals_form", save, "Actual dates corrected.")
 
 
 @require_POST

@@ -37,6 +37,7 @@ def make_data() -> None:
         at_risk=True,
         promised_date=today,
         planned_finish=today + dt.timedelta(days=9),
+        forecast_finish=today + dt.timedelta(days=9),
         baseline_finish=today + dt.timedelta(days=2),
         members=[member],
     )

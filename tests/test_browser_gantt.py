@@ -21,10 +21,11 @@ SHOTS = Path("/tmp/shots-gantt")
 
 
 def slipped_project(lead, member):
-    """From this week's Monday: Design 3 d then Build 2 d, kept as baseline; then Design
-    grows by 2 working days (so both finish 2 days late); promised in 3 weeks."""
+    """From next week's Monday: Design 3 d then Build 2 d, kept as baseline; then Design
+    grows by 2 working days (so both finish 2 days late); promised in 3 weeks. Nothing is
+    under way or behind yet, so the forecast is the plan whatever today's weekday."""
     today = timezone.localdate()
-    monday = today - dt.timedelta(days=today.weekday())
+    monday = today + dt.timedelta(days=7 - today.weekday())
     project = services.project_create(
         by=lead,
         name="Shop relaunch",
@@ -86,6 +87,7 @@ def test_the_variance_chart_is_drawn_with_each_projects_working_days(page: Page,
             status="active",
             baseline_finish=base,
             planned_finish=base + dt.timedelta(weeks=weeks),
+            forecast_finish=base + dt.timedelta(weeks=weeks),  # the variance is the forecast's
         )
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

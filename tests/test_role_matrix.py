@@ -619,6 +619,7 @@ ROUTES: dict[str, Route] = {
     "projects:task-status": post_only(
         "task", POST=task_status(302), body={"status": "in_progress"}
     ),
+    "projects:task-actuals": post_only("task", POST=task_write(422)),  # no reason given
     "projects:task-delete": post_only("task", POST=task_write(302)),
     "projects:dependency-create": post_only(
         "task",
@@ -784,6 +785,7 @@ OPERATIONS: dict[str, Operation] = {
     "task_update[status]": Operation(
         "task", task_status(200, anon=401), body={"status": "in_progress"}
     ),
+    "task_correct_actuals": Operation("task", task_write(422, anon=401), body={}),  # no reason
     "dependency_list": Operation("task", task_read(anon=401)),
     "dependency_create": Operation("task", task_write(201, anon=401), body=_other_task_id),
     "dependency_delete": Operation("dependency", project_write(204) | {ANON: 401}),
@@ -958,7 +960,16 @@ def _project_children(w: World, key: str, project, by, *, approver, assignees) -
     second = project_services.task_create(
         by=by, project=project, title=f"MXq-T-{key.upper()}B", assignee=assignees[1]
     )
-    project_services.task_create(by=by, project=project, title=f"MXq-T-{key.upper()}C")
+    third = project_services.task_create(by=by, project=project, title=f"MXq-T-{key.upper()}C")
+    # Started, and its actual start corrected (a row for the admin's read-only pages).
+    third = project_services.task_set_status(by=by, task=third, status="in_progress")
+    project_services.task_correct_actuals(
+        by=by,
+        task=third,
+        actual_start=third.actual_start - dt.timedelta(days=1),
+        actual_finish=None,
+        reason="Began a day earlier",
+    )
     w[f"dependency_{key}"] = project_services.dependency_create(
         by=by, successor=second, predecessor=first
     )

@@ -526,6 +526,7 @@ OPERATION_IDS = {
     ("post", "/api/v1/projects/{project_id}/tasks"): "task_create",
     ("get", "/api/v1/tasks/{task_id}"): "task_detail",
     ("patch", "/api/v1/tasks/{task_id}"): "task_update",
+    ("post", "/api/v1/tasks/{task_id}/actuals"): "task_correct_actuals",
     ("get", "/api/v1/tasks/{task_id}/dependencies"): "dependency_list",
     ("post", "/api/v1/tasks/{task_id}/dependencies"): "dependency_create",
     ("delete", "/api/v1/dependencies/{dependency_id}"): "dependency_delete",

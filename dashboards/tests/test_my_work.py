@@ -219,7 +219,7 @@ def test_the_delivery_leads_home_shows_her_projects_late_tasks_and_load(
     response = client.get("/")
     context = response.context
     assert [(p.name, p.slip_days) for p in context["led_projects"]] == [
-        ("Alpha", 10),  # at risk first
+        ("Alpha", 11),  # at risk first; forecast Fri 12 June against the promised 1 June
         ("Beta", None),
         ("Delta", None),  # not planned yet: last
     ]
@@ -243,7 +243,7 @@ def test_the_delivery_leads_home_shows_her_projects_late_tasks_and_load(
     page = response.content.decode()
     alpha = delivery_world["p1"]
     assert (
-        f'<a href="/projects/{alpha.pk}/">Alpha</a> <span class="badge danger">At risk: 10 days late</span>'
+        f'<a href="/projects/{alpha.pk}/">Alpha</a> <span class="badge danger">At risk: 11 days late</span>'
         in page
     )
     assert 'id="team-load"' in page

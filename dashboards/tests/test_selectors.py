@@ -251,7 +251,8 @@ def test_project_health_counts_open_projects_and_risk(delivery_world, lead, memb
 
 def test_at_risk_projects_with_their_slip(delivery_world, lead, member):
     projects, total = selectors.at_risk_projects(user=lead)
-    assert [(p.name, p.slip_days) for p in projects] == [("Alpha", 10)]
+    # Promised Mon 1 June, forecast Fri 12 June (planned Thu 11): 11 days late.
+    assert [(p.name, p.slip_days) for p in projects] == [("Alpha", 11)]
     assert total == 1
     assert selectors.at_risk_projects(user=member) == ([], 0)
 
@@ -317,20 +318,24 @@ def test_load_counts_from_today_in_the_current_week(delivery_world, lead, member
 
 
 def test_baseline_variance_largest_slip_first(delivery_world, lead, django_assert_num_queries):
-    # Alpha: Mon 1 June -> Thu 11 June is 8 working days later; Beta: Fri 3 July -> Wed
-    # 1 July is 2 earlier. One query for the projects, one for the holidays (the lead's
+    # The forecast finish, not the plan: Alpha: Mon 1 June -> Fri 12 June is 9 working days
+    # later (planned Thu 11 June would be 8); Beta: Fri 3 July -> Wed 1 July is 2 earlier. One query for the projects, one for the holidays (the lead's
     # roles, read once, are not counted).
     assert lead.has_role(Role.DELIVERY_LEAD)
     with django_assert_num_queries(2):
         rows, total = selectors.baseline_variance(user=lead)
-    assert [(r["project"], r["variance_days"]) for r in rows] == [("Alpha", 8), ("Beta", -2)]
+    assert [(r["project"], r["variance_days"]) for r in rows] == [("Alpha", 9), ("Beta", -2)]
+    assert [(r["planned_finish"], r["forecast_finish"]) for r in rows] == [
+        (dt.date(2026, 6, 11), dt.date(2026, 6, 12)),
+        (dt.date(2026, 7, 1), dt.date(2026, 7, 1)),
+    ]
     assert total == 2
 
 
 def test_baseline_variance_skips_holidays_like_the_plan(delivery_world, lead):
     Holiday.objects.create(date=dt.date(2026, 6, 4), name="Corpus Christi")
     rows, _ = selectors.baseline_variance(user=lead)
-    assert [(r["project"], r["variance_days"]) for r in rows] == [("Alpha", 7), ("Beta", -2)]
+    assert [(r["project"], r["variance_days"]) for r in rows] == [("Alpha", 8), ("Beta", -2)]
     rows, total = selectors.baseline_variance(user=lead, limit=1)
     assert ([r["project"] for r in rows], total) == (["Alpha"], 2)
 

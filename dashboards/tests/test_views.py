@@ -221,7 +221,7 @@ def test_the_variance_chart_plots_working_days_per_project(client, lead, deliver
     response = client.get(DELIVERY)
     variance = response.context["w"]["variance"]
     assert variance.chart["labels"] == ["Alpha", "Beta"]
-    assert variance.chart["datasets"] == [{"label": "Variance (working days)", "data": [8.0, -2.0]}]
+    assert variance.chart["datasets"] == [{"label": "Variance (working days)", "data": [9.0, -2.0]}]
     assert variance.chart["horizontal"] is True
     html = response.content.decode()
     assert '<canvas data-chart="chart-variance"' in html
@@ -232,11 +232,13 @@ def test_the_variance_widget_says_in_words_when_there_is_nothing_to_chart(
     client, lead, delivery_world
 ):
     client.force_login(lead)
-    Project.objects.filter(name="Alpha").update(planned_finish=dt.date(2026, 6, 1))
-    Project.objects.filter(name="Beta").update(planned_finish=dt.date(2026, 7, 3))
+    Project.objects.filter(name="Alpha").update(forecast_finish=dt.date(2026, 6, 1))
+    Project.objects.filter(name="Beta").update(forecast_finish=dt.date(2026, 7, 3))
     html = client.get(DELIVERY).content.decode()
     assert 'data-chart="chart-variance"' not in html
-    assert "Every open project with a baseline is planned to finish on its baseline finish." in html
+    assert (
+        "Every open project with a baseline is forecast to finish on its baseline finish." in html
+    )
     Project.objects.update(baseline_finish=None)
     response = client.get(DELIVERY)
     assert response.context["w"]["variance"].rows == []
@@ -270,9 +272,9 @@ def test_delivery_csv_exports(client, lead, delivery_world):
         "Everyone,2,,",
     ]
     assert csv_lines(client.get(DELIVERY, {"format": "csv", "widget": "variance"})) == [
-        "project,baseline_finish,planned_finish,variance_days",
-        "Alpha,2026-06-01,2026-06-11,8",
-        "Beta,2026-07-03,2026-07-01,-2",
+        "project,baseline_finish,planned_finish,forecast_finish,variance_days",
+        "Alpha,2026-06-01,2026-06-11,2026-06-12,9",
+        "Beta,2026-07-03,2026-07-01,2026-07-01,-2",
     ]
     assert csv_lines(client.get(DELIVERY, {"format": "csv", "widget": "approvals"})) == [
         "milestone,project,approver,due_date,open_tasks,ready",
@@ -280,8 +282,8 @@ def test_delivery_csv_exports(client, lead, delivery_world):
         "Go-live,Beta,Lena Lead,,0,yes",
     ]
     assert csv_lines(client.get(DELIVERY, {"format": "csv", "widget": "at_risk"})) == [
-        "project,company,lead,promised_date,planned_finish,slip_days",
-        "Alpha,,Lena Lead,2026-06-01,2026-06-11,10",
+        "project,company,lead,promised_date,planned_finish,forecast_finish,slip_days",
+        "Alpha,,Lena Lead,2026-06-01,2026-06-11,2026-06-12,11",
     ]
     assert csv_lines(client.get(DELIVERY, {"format": "csv", "widget": "health"})) == [
         "status,count",

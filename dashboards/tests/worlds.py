@@ -142,6 +142,7 @@ def delivery_world(delivery_now, lead, member):
         at_risk=True,
         promised_date=dt.date(2026, 6, 1),
         planned_finish=dt.date(2026, 6, 11),
+        forecast_finish=dt.date(2026, 6, 12),
         baseline_finish=dt.date(2026, 6, 1),
     )
     p2 = ProjectFactory(
@@ -149,6 +150,7 @@ def delivery_world(delivery_now, lead, member):
         delivery_lead=lead,
         status="active",
         planned_finish=dt.date(2026, 7, 1),
+        forecast_finish=dt.date(2026, 7, 1),
         baseline_finish=dt.date(2026, 7, 3),
         members=[member],
     )

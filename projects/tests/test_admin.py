@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from projects import services
-from projects.models import Holiday, Task, TemplateTask
+from projects.models import ActualCorrection, Holiday, Task, TemplateTask
 from projects.tests.factories import MONDAY
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +92,23 @@ def test_the_template_admin_refuses_a_cycle(client, admin_user, standard_templat
 def test_projects_are_read_only_in_admin(client, admin_user):
     client.force_login(admin_user)
     assert client.get(reverse("admin:projects_project_add")).status_code == 403
+
+
+def test_actual_corrections_are_read_only_in_admin(client, admin_user, lead):
+    project = services.project_create(by=lead, name="P", delivery_lead=lead, start_date=MONDAY)
+    task = services.task_create(by=lead, project=project, title="Build", duration_days=3)
+    services.task_set_status(by=lead, task=task, status="in_progress")
+    services.task_correct_actuals(
+        by=lead, task=task, actual_start=MONDAY, actual_finish=None, reason="Began Monday"
+    )
+    correction = ActualCorrection.objects.get()
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:projects_actualcorrection_changelist"))
+    assert listing.status_code == 200
+    assert '<td class="field-reason">Began Monday</td>' in listing.content.decode()
+    assert client.get(reverse("admin:projects_actualcorrection_add")).status_code == 403
+    change = reverse("admin:projects_actualcorrection_change", args=[correction.pk])
+    assert client.post(change, {"reason": "Rewritten"}).status_code == 403
+    delete = reverse("admin:projects_actualcorrection_delete", args=[correction.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert ActualCorrection.objects.get().reason == "Began Monday"

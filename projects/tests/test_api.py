@@ -2,14 +2,16 @@
 
 import json
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
+import time_machine
 from django.test import Client
 
 from accounts.roles import Role
 from accounts.services import api_token_create
 from projects import services
-from projects.models import Dependency, Milestone, Project, Task, TaskStatus
+from projects.models import ActualCorrection, Dependency, Milestone, Project, Task, TaskStatus
 from projects.tests.factories import MONDAY, make_user
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +82,7 @@ def world(lead, member):
 # Happy paths with exact bodies ---------------------------------------------------------------
 
 
+@time_machine.travel("2026-03-02 08:00:00+00:00", tick=False)  # the forecast is the plan
 def test_create_a_project_from_the_template(api, lead, member, standard_template):
     response = api(lead).post(
         "projects",
@@ -107,6 +110,7 @@ def test_create_a_project_from_the_template(api, lead, member, standard_template
         "kickoff_date": "2026-03-02",
         "planned_finish": "2026-04-01",
         "baseline_finish": "2026-04-01",
+        "forecast_finish": "2026-04-01",
         "promised_date": "2026-03-31",
         "at_risk": True,
         "deal_id": None,
@@ -126,6 +130,7 @@ def test_create_a_project_from_the_template(api, lead, member, standard_template
     ]
 
 
+@time_machine.travel("2026-03-02 08:00:00+00:00", tick=False)
 def test_the_api_example_task_and_link(api, lead):
     project = api(lead).post("projects", {"name": "P", "start_date": "2026-03-02"}).json()
     a = api(lead).post(f"projects/{project['id']}/tasks", {"title": "A", "duration_days": 3})
@@ -159,6 +164,10 @@ def test_the_api_example_task_and_link(api, lead):
         "planned_finish": "2026-03-09",
         "baseline_start": None,
         "baseline_finish": None,
+        "actual_start": None,
+        "actual_finish": None,
+        "forecast_start": "2026-03-09",
+        "forecast_finish": "2026-03-09",
         "total_float": 0,
         "is_critical": True,
         "version": 2,  # the link moved it: a change Relay made is a new version
@@ -215,8 +224,9 @@ def test_r8_after_the_predecessor_is_done_the_member_starts(api, lead, member, w
     assert api(lead).patch(f"tasks/{world.design.pk}", {"status": "done"}).status_code == 200
     response = api(member).patch(f"tasks/{world.build.pk}", {"status": "in_progress"})
     assert response.status_code == 200
-    # Version 1 when created, 2 when the link to Design moved it, 3 now.
-    assert (response.json()["status"], response.json()["version"]) == ("in_progress", 3)
+    # Version 1 when created, 2 when the link to Design moved it, 3 when Design was done
+    # (its forecast moved), 4 now.
+    assert (response.json()["status"], response.json()["version"]) == ("in_progress", 4)
 
 
 def test_r9_approval_through_the_api(api, lead, member, world):
@@ -708,3 +718,67 @@ def test_the_project_list_query_count_is_constant(client, lead, member, django_a
         with django_assert_num_queries(8):
             response = client.get("/api/v1/projects?limit=200")
         assert response.json()["count"] == count
+
+
+# Actuals (issue 15) --------------------------------------------------------------------------
+
+
+def test_actuals_and_forecasts_through_the_api(api, lead, member, world):
+    with time_machine.travel("2026-03-03 09:00:00+00:00", tick=False):
+        started = api(lead).patch(f"tasks/{world.design.pk}", {"status": "in_progress"})
+    assert started.status_code == 200
+    assert {k: started.json()[k] for k in ("actual_start", "actual_finish")} == {
+        "actual_start": "2026-03-03",
+        "actual_finish": None,
+    }
+    with time_machine.travel("2026-03-05 09:00:00+00:00", tick=False):
+        done = api(lead).patch(f"tasks/{world.design.pk}", {"status": "done"})
+        corrected = api(lead).post(
+            f"tasks/{world.design.pk}/actuals",
+            {
+                "actual_start": "2026-03-02",
+                "actual_finish": "2026-03-04",
+                "reason": "Started on Monday really",
+                "version": done.json()["version"],
+            },
+        )
+    assert corrected.status_code == 200
+    body = corrected.json()
+    assert (body["actual_start"], body["actual_finish"]) == ("2026-03-02", "2026-03-04")
+    assert (body["forecast_start"], body["forecast_finish"]) == ("2026-03-02", "2026-03-04")
+    build = api(member).get(f"tasks/{world.build.pk}").json()
+    assert (build["forecast_start"], build["forecast_finish"]) == ("2026-03-05", "2026-03-06")
+    project = api(lead).get(f"projects/{world.project.pk}").json()
+    assert (project["planned_finish"], project["forecast_finish"]) == ("2026-03-06", "2026-03-06")
+    assert list(ActualCorrection.objects.order_by("pk").values_list("field", "old", "new")) == [
+        ("actual_start", date(2026, 3, 3), date(2026, 3, 2)),
+        ("actual_finish", date(2026, 3, 5), date(2026, 3, 4)),
+    ]
+
+
+def test_correcting_actuals_role_matrix_and_errors(api, lead, member, world):
+    services.task_set_status(by=lead, task=world.design, status=TaskStatus.IN_PROGRESS)
+    path = f"tasks/{world.design.pk}/actuals"
+    body = {"actual_start": "2026-03-02", "reason": "typo"}
+    services.task_update(by=lead, task=world.design, assignee=member)
+    before = Task.objects.values().get(pk=world.design.pk)
+    assert api(member).post(path, body).status_code == 403  # a member, even the assignee
+    other_lead = make_user("other_lead", Role.DELIVERY_LEAD)
+    assert api(other_lead).post(path, body).status_code == 403  # sees it, does not lead it
+    outsider = make_user("outsider", Role.DELIVERY_MEMBER)
+    assert api(outsider).post(path, body).status_code == 404
+    assert api(outsider).post("tasks/999999/actuals", body).status_code == 404
+    refused = api(lead).post(path, {"actual_start": "2999-12-31"})
+    assert refused.status_code == 422
+    errors = refused.json()["errors"]
+    assert errors["reason"] == ["Say why the actual dates are corrected."]
+    assert len(errors["actual_start"]) == 1 and errors["actual_start"][0].startswith(
+        "Enter today ("
+    )
+    malformed = api(lead).post(path, {"actual_start": "3000-01-01", "reason": "x"})
+    assert malformed.status_code == 422
+    assert list(malformed.json()["errors"]) == ["actual_start"]
+    stale = api(lead).post(path, {"actual_start": "2026-03-03", "reason": "x", "version": 1})
+    assert stale.status_code == 409
+    assert Task.objects.values().get(pk=world.design.pk) == before
+    assert api(lead).post(path, body).status_code == 200

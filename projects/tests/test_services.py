@@ -57,7 +57,8 @@ def test_a_project_from_the_standard_template_is_scheduled_and_baselined(
         "Build": (date(2026, 3, 12), date(2026, 3, 25)),
         "Test planning": (date(2026, 3, 17), date(2026, 3, 19)),
         "Review with the customer": (date(2026, 3, 26), date(2026, 3, 27)),
-        "Sign-off": (date(2026, 3, 30), date(2026, 3, 30)),
+        # A milestone on its predecessor's finish day (MS Project), Friday not Monday:
+        "Sign-off": (date(2026, 3, 27), date(2026, 3, 27)),
         "Go-live": (date(2026, 3, 31), date(2026, 3, 31)),
         "Handover to support": (date(2026, 3, 31), date(2026, 4, 1)),
     }
@@ -74,7 +75,7 @@ def test_a_project_from_the_standard_template_is_scheduled_and_baselined(
         (m.name, m.due_date, m.baseline_date, m.requires_approval, m.approver) for m in milestones
     ] == [
         ("Requirements agreed", date(2026, 3, 4), date(2026, 3, 4), False, None),
-        ("Customer sign-off", date(2026, 3, 30), date(2026, 3, 30), True, lead),
+        ("Customer sign-off", date(2026, 3, 27), date(2026, 3, 27), True, lead),
         ("Live", date(2026, 4, 1), date(2026, 4, 1), False, None),
     ]
     assert tasks["Build"].milestone == milestones[1]
@@ -141,6 +142,7 @@ def test_moving_the_project_start_moves_everything(project, lead, add_task):
     assert plan(task) == (date(2026, 3, 9), date(2026, 3, 10))
 
 
+@time_machine.travel("2026-03-02 08:00:00+00:00", tick=False)  # the forecast is the plan
 def test_at_risk_follows_the_promised_date(project, lead, add_task):
     task = add_task("Build", 5)
     services.project_update(by=lead, project=project, promised_date=date(2026, 3, 5))
@@ -275,7 +277,9 @@ def test_a_task_cannot_start_while_a_finish_to_start_predecessor_is_unfinished(
     assert build.status == TaskStatus.IN_PROGRESS
     assert build.started_at.isoformat() == "2026-03-04T09:30:00+00:00"
     assert build.completed_at is None
-    assert build.version == before[3] + 1
+    assert build.actual_start == date(2026, 3, 4)
+    # One new version when Design was done (Build's forecast moved), one for the start.
+    assert build.version == before[3] + 2
 
 
 def test_a_task_cannot_finish_while_a_finish_to_finish_predecessor_is_unfinished(
@@ -551,6 +555,7 @@ def test_renaming_a_task_read_before_its_predecessor_grew_keeps_the_new_plan(lea
     assert second.title == "Second, renamed"
 
 
+@time_machine.travel("2026-03-02 08:00:00+00:00", tick=False)  # the forecast is the plan
 def test_renaming_a_project_read_before_it_was_rescheduled_keeps_the_new_plan(lead, chain):
     project, first, _ = chain
     services.project_update(by=lead, project=project, promised_date=date(2026, 3, 10))

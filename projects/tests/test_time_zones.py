@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from projects import services
@@ -53,7 +54,8 @@ def test_project_and_task_pages_show_dates_the_house_way(client, project, add_ta
 
 
 def test_the_timeline_says_its_dates_the_house_way(client, project, add_task, member):
-    add_task("Wireframes", days=3)  # Monday 2 to Wednesday 4 March 2026
+    with time_machine.travel("2026-03-02 08:00:00+00:00", tick=False):  # forecast = plan
+        add_task("Wireframes", days=3)  # Monday 2 to Wednesday 4 March 2026
     client.force_login(member)
     html = client.get(reverse("projects:project-timeline", args=[project.pk])).content.decode()
     assert "<title>Wireframes: 2 Mar to 4 Mar · critical</title>" in html

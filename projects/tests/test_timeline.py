@@ -28,7 +28,13 @@ def test_working_days_variance_counts_working_days_either_way():
 @pytest.fixture
 def slipped(lead, member):
     """Design (3 d) then Build (2 d) from Monday 2 March, kept as baseline; then Design
-    grows by 2 working days, so both finish 2 working days late; Side job has no baseline."""
+    grows by 2 working days, so both finish 2 working days late; Side job has no baseline.
+    Made on Monday morning, so the forecast is the plan."""
+    with time_machine.travel("2026-03-02 08:00:00+00:00", tick=False):
+        return _slipped(lead, member)
+
+
+def _slipped(lead, member):
     project = services.project_create(
         by=lead,
         name="Website",
@@ -127,3 +133,14 @@ def test_the_timeline_with_baselines_keeps_its_query_count(
     with django_assert_num_queries(11):
         response = client.get(reverse("projects:project-timeline", args=[project.pk]))
     assert response.content.decode().count('<rect class="baseline"') == min(count, 100)
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_the_timeline_measures_variance_to_the_forecast(client, lead, member, slipped):
+    # Design (5 d) starts only on Wednesday: forecast to Tue 10 March, Build to Thu 12.
+    design = slipped.tasks.get(title="Design")
+    services.task_set_status(by=lead, task=design, status="in_progress")
+    text = timeline(client, member, slipped)
+    assert text.count(">4 d late</text>") == 2
+    assert "Design: 2 Mar to 6 Mar · critical · forecast finish 10 Mar" in text
+    assert "Late against the baseline: Design (4 d late), Build (4 d late)." in text

@@ -4,12 +4,13 @@ import re
 from datetime import date
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.roles import Role
 from projects import services
-from projects.models import Dependency, Milestone, Project, Task, TaskStatus
+from projects.models import ActualCorrection, Dependency, Milestone, Project, Task, TaskStatus
 from projects.tests.factories import MONDAY, bulk_plan, make_user
 
 pytestmark = pytest.mark.django_db
@@ -179,6 +180,38 @@ def test_role_matrix(client, lead, world, people, view, user_name):
     assert response.status_code == expected[USERS.index(user_name)]
 
 
+@pytest.mark.parametrize("user_name", USERS)
+def test_role_matrix_of_correcting_actuals(client, lead, world, people, user_name):
+    # The member's own task, started: the assignee may not correct its actuals either.
+    services.task_set_status(by=lead, task=world["design"], status=TaskStatus.DONE)
+    services.task_set_status(by=lead, task=world["build"], status=TaskStatus.IN_PROGRESS)
+    url = reverse("projects:task-actuals", args=[world["build"].pk])
+    client.force_login(people[user_name])
+    response = client.post(url, {"actual_start": "2026-03-02", "reason": "Began on Monday"})
+    assert response.status_code == MANAGE_POST[USERS.index(user_name)]
+    corrected = response.status_code == 302
+    assert ActualCorrection.objects.filter(task=world["build"]).exists() is corrected
+
+
+@time_machine.travel("2026-03-05 09:00:00+00:00", tick=False)
+def test_correcting_actuals_on_the_task_page(client, lead, world):
+    services.task_set_status(by=lead, task=world["design"], status=TaskStatus.IN_PROGRESS)
+    url = reverse("projects:task-actuals", args=[world["design"].pk])
+    client.force_login(lead)
+    refused = client.post(url, {"actual_start": "2026-03-04", "actual_finish": "2026-03-03"})
+    assert refused.status_code == 422
+    text = refused.content.decode()
+    assert "Say why the actual dates are corrected." in text
+    assert "This task is not done yet; it has no actual finish." in text
+    assert ActualCorrection.objects.count() == 0
+    done = client.post(url, {"actual_start": "2026-03-03", "reason": "Began on Tuesday"})
+    assert done.status_code == 302
+    text = client.get(reverse("projects:task-detail", args=[world["design"].pk])).content.decode()
+    assert "Actual start: 5 Mar 2026 → 3 Mar 2026. Began on Tuesday" in text
+    assert "3 Mar 2026 to (under way)" in text
+    assert 'type="submit">Correct actual dates</button>' in text
+
+
 def test_anonymous_users_are_sent_to_sign_in(client, world):
     response = client.get(reverse("projects:project-detail", args=[world["project"].pk]))
     assert response.status_code == 302
@@ -252,8 +285,9 @@ def test_the_project_page_query_count_is_constant(
     url = reverse("projects:project-detail", args=[world["project"].pk])
     # session, user, roles, project, members, task count, the page of tasks, their
     # blockers, milestones, checklist, milestone choices (task form; its assignee picker
-    # lists no one), approver choices (milestone form), and the handoff panel
-    with django_assert_num_queries(13):
+    # lists no one), approver choices (milestone form), the handoff panel, and the holidays
+    # (variance)
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('class="status-form"') == min(count, 25)
@@ -289,12 +323,48 @@ def test_the_task_page_query_count_is_constant(
     task = world["build"]
     for i in range(count):
         services.comment_create(by=member, task=task, body=f"Note {i} @lead")
+    ActualCorrection.objects.bulk_create(
+        ActualCorrection(task=task, field="actual_start", reason=f"Fix {i}", by=lead)
+        for i in range(count)
+    )
     client.force_login(lead)
-    # session, user, roles, task, members, links, comments, mentions,
-    # assignee choices, milestone choices, link choices
-    with django_assert_num_queries(11):
+    # session, user, roles, task, members, links, comments, mentions, actual corrections
+    # (with who), holidays (variance), assignee choices, milestone choices, link choices
+    with django_assert_num_queries(13):
         response = client.get(reverse("projects:task-detail", args=[task.pk]))
     assert response.content.decode().count("mentions @lead") == count
+    assert response.content.decode().count(". Fix ") == count
+
+
+def test_the_project_page_shows_variance_per_task_milestone_and_project(client, lead):
+    with time_machine.travel("2026-03-02 08:00:00+00:00", tick=False):
+        project = services.project_create(
+            by=lead, name="Launch", delivery_lead=lead, start_date=MONDAY
+        )
+        milestone = services.milestone_create(by=lead, project=project, name="Live")
+        build = services.task_create(by=lead, project=project, title="Build", duration_days=3)
+        live = services.task_create(
+            by=lead, project=project, title="Go live", duration_days=0, milestone=milestone
+        )
+        services.dependency_create(by=lead, successor=live, predecessor=build)
+        services.project_set_baseline(by=lead, project=project)
+        Milestone.objects.filter(pk=milestone.pk).update(baseline_date=date(2026, 3, 4))
+        services.task_set_status(by=lead, task=build, status=TaskStatus.IN_PROGRESS)
+    url = reverse("projects:project-detail", args=[project.pk])
+    client.force_login(lead)
+    with time_machine.travel("2026-03-05 08:00:00+00:00", tick=False):
+        services.forecasts_refresh()
+        text = client.get(url).content.decode()
+    late = '<span class="variance late">1 working day late (forecast)</span>'
+    # Build, Go live (its row and its milestone), and the project: Wed 4 -> Thu 5 March.
+    assert text.count(late) == 4
+    assert "<dt>Forecast finish</dt><dd>5 Mar 2026</dd>" in text
+    with time_machine.travel("2026-03-05 16:00:00+00:00", tick=False):
+        services.task_set_status(by=lead, task=build, status=TaskStatus.DONE)
+        services.task_set_status(by=lead, task=live, status=TaskStatus.DONE)
+        text = client.get(url).content.decode()
+    assert text.count('<span class="variance late">1 working day late (actual)</span>') == 3
+    assert text.count(late) == 1  # the project is not done: its forecast
 
 
 def test_the_project_page_shows_the_plan(client, lead, member, world):
