@@ -59,7 +59,7 @@ def my_work_team(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A sales manager's team on My work: the part the home loads after the manager's own
     day (htmx swaps it in), or a page of its own when opened without htmx."""
     user = request.user
-    if not user.has_role(Role.SALES_MANAGER):
+    if not user.has_role(Role.SALES_MANAGER, Role.ADMIN):
         raise PermissionDenied("The team's figures are for sales managers.")
     team = selectors.team_home(now=timezone.now(), zone=user.zone)
     if request.htmx:

@@ -704,6 +704,9 @@ ROUTES: dict[str, Route] = {
     "handoff:win[won]": post_only("won_deal", POST=won_write(302)),  # already won: say so
     # My work, search, dashboards.
     "dashboards:my-work": get_only(GET=every(200)),
+    "dashboards:my-work-team": get_only(
+        GET=roles(rep=403, manager=200, lead=403, member=403, admin=200, no_role=403, anon=LOGIN)
+    ),
     "dashboards:search": get_only(
         GET=every(200), query={"q": "MXq"}, lists=("company", "contact", "deal", "project")
     ),
