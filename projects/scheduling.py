@@ -318,11 +318,14 @@ def _earliest(
     return es, by_finish
 
 
-def _prepare(
+def prepare(
     tasks: Sequence[TaskSpec], links: Sequence[LinkSpec]
 ) -> tuple[
     dict[Hashable, TaskSpec], list[Hashable], list[Hashable], dict[Hashable, list[LinkSpec]]
 ]:
+    """Check ``tasks`` and ``links`` (unique ids, no negative duration, known kinds, no
+    cycle) and index them: the tasks by id, their ids, a topological order, each task's
+    incoming links. Shared by the scheduler and the simulation (``projects.simulation``)."""
     spec = {task.id: task for task in tasks}
     if len(spec) != len(tasks):
         raise ValueError("Task ids must be unique.")
@@ -350,7 +353,7 @@ def schedule(
     """Schedule ``tasks`` from ``start``: early dates, late dates, float, critical flags."""
     calendar = calendar or WorkingCalendar()
     days = DayIndex(start, calendar)
-    spec, ids, order, incoming = _prepare(tasks, links)
+    spec, ids, order, incoming = prepare(tasks, links)
     outgoing: dict[Hashable, list[LinkSpec]] = {task_id: [] for task_id in ids}
     for link in links:
         outgoing[link.predecessor].append(link)
@@ -448,7 +451,7 @@ def forecast(
     ``today`` (``None``: no today, for a closed project), the rest from no earlier than the
     start of ``today`` and the project ``start``, every link respected."""
     calendar = calendar or WorkingCalendar()
-    spec, _ids, order, incoming = _prepare(tasks, links)
+    spec, _ids, order, incoming = prepare(tasks, links)
     actual_days = [t.actual_start or t.actual_finish for t in tasks]
     days = DayIndex(min([start, *(day for day in actual_days if day)]), calendar)
     start_index = days.to_index(start)

@@ -29,13 +29,12 @@ import numpy as np
 from projects.scheduling import (
     FF,
     FS,
-    LINK_KINDS,
     SS,
     DayIndex,
     LinkSpec,
     TaskSpec,
     WorkingCalendar,
-    topological_order,
+    prepare,
 )
 
 RUNS = 2_000
@@ -86,17 +85,7 @@ def simulate(
     calendar = calendar or WorkingCalendar()
     samples = samples or {}
     days = DayIndex(start, calendar)
-    spec = {task.id: task for task in tasks}
-    if len(spec) != len(tasks):
-        raise ValueError("Task ids must be unique.")
-    for link in links:
-        if link.kind not in LINK_KINDS:
-            raise ValueError(f"Unknown link kind {link.kind!r}.")
-    ids = [task.id for task in tasks]
-    order = topological_order(ids, links, {task.id: task.name for task in tasks})
-    incoming: dict[Hashable, list[LinkSpec]] = {task_id: [] for task_id in ids}
-    for link in links:
-        incoming[link.successor].append(link)
+    spec, _, order, incoming = prepare(tasks, links)
 
     rng = np.random.default_rng(seed)
     early_start: dict[Hashable, np.ndarray] = {}
@@ -105,7 +94,7 @@ def simulate(
     for task_id in order:
         task = spec[task_id]
         pool = [int(d) for d in samples.get(task_id, ())]
-        if any(d < 0 for d in pool) or task.duration < 0:
+        if any(d < 0 for d in pool):
             raise ValueError(f"Task {task.name or task_id} has a negative duration.")
         if len(set(pool)) > 1:
             duration = rng.choice(np.asarray(pool, dtype=np.int64), size=runs)
