@@ -774,7 +774,7 @@ def template_effort_days(template_ids: set[int]) -> dict[int, Decimal]:
     """Working days a project of each template takes: where the template has enough
     finished projects (``MIN_FINISHED_PROJECTS``), the median of their actual working days
     (first actual start to last actual finish), else the planned working days
-    (``template_working_days``). Five queries, however many templates."""
+    (``template_working_days``). Six queries, however many templates."""
     planned = template_working_days(template_ids)
     histories = template_histories(planned)
     effort = {template_id: Decimal(days) for template_id, days in planned.items()}

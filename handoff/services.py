@@ -156,12 +156,7 @@ def promise_check(
     if template is None or kickoff_date is None:
         return PromiseCheck(None, promised_date, None)
     try:
-        finish = project_selectors.template_planned_finish(template, kickoff_date)
-        forecast = (
-            project_selectors.template_forecast(template, kickoff_date, promised_date)
-            if finish is not None
-            else None
-        )
+        finish, forecast = project_selectors.template_promise(template, kickoff_date, promised_date)
     except BeyondCalendarError as error:
         return PromiseCheck(None, promised_date, None, error=str(error))
     if forecast is None:

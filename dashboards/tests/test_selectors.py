@@ -410,7 +410,7 @@ def test_delivery_demand_uses_actual_effort_where_the_template_has_history(
     )
     # Four of the small template, a day each: too few, its plan (4 days) still counts.
     finished_in(demand_world["small"], lead, [dt.date(2026, 1, 5)] * 4)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         effort = selectors.template_effort_days({demand_world["small"].pk})
     assert (effort[standard.pk], effort[demand_world["small"].pk]) == (D(14), D(4))
     rows = selectors.delivery_demand(

@@ -87,15 +87,15 @@ def test_the_nth_of_same_named_tasks_matches_the_nth(lead):
     ]
 
 
-def test_template_statistics_take_three_queries_however_many_projects(
+def test_template_statistics_take_four_queries_however_many_projects(
     history_world, lead, django_assert_num_queries
 ):
     small, other = history_world
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         selectors.template_histories([small.pk, other.pk])
     finished_project(small, lead, {"Design": (MAR[2], MAR[2])})
     finished_project(other, lead, {"Build": (MAR[2], MAR[2])})
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         history = selectors.template_histories([small.pk, other.pk])
     assert (history[small.pk].project_count, history[other.pk].project_count) == (4, 2)
 
