@@ -43,7 +43,13 @@ class Read:
 
 
 def reads(
-    size: int, name: str, word: str, deal_id: int, company_id: int, contact_id: int
+    size: int,
+    name: str,
+    word: str,
+    deal_id: int,
+    company_id: int,
+    contact_id: int,
+    promise_deal_id: int,
 ) -> list[Read]:
     """``name`` is a customer's whole name, what a user looking for it types; ``word`` the
     first word of it, which the demo's names share with one company in 18 (a stress case
@@ -61,6 +67,9 @@ def reads(
         Read("deal list, ?q=a word of 1 in 18 names", f"/deals/?q={word}", "rep"),
         Read("deal list, page 200", "/deals/?page=200", "rep"),
         Read("deal page", f"/deals/{deal_id}/", "rep"),
+        Read(
+            "deal page, handoff drafted (the promise's chance)", f"/deals/{promise_deal_id}/", "rep"
+        ),
         Read("companies list", "/companies/", "rep"),
         Read("company page", f"/companies/{company_id}/", "rep"),
         Read("contacts list", "/contacts/", "rep"),
@@ -136,6 +145,35 @@ def seed(size: int) -> float | None:
     return time.perf_counter() - started
 
 
+def _drafted_handoff(rep: Any) -> Any:
+    """A deal of ``rep`` in negotiation whose handoff names the Standard template, a
+    kickoff and a promise: its page runs the promise check with its chance (the template's
+    finished projects). Made once in the seeded database, then reused."""
+    import datetime as dt
+
+    from crm.models import Deal
+    from handoff.models import Handoff
+    from projects.models import ProjectTemplate
+
+    drafted = Handoff.objects.filter(
+        deal__owner=rep, deal__stage="negotiation", template__isnull=False
+    ).first()
+    if drafted:
+        return drafted.deal
+    deal = Deal.objects.filter(owner=rep, stage="negotiation").order_by("pk").first()
+    assert deal is not None
+    Handoff.objects.update_or_create(
+        deal=deal,
+        defaults={
+            "template": ProjectTemplate.objects.get(name="Standard delivery"),
+            "kickoff_date": dt.date.today() + dt.timedelta(days=14),
+            "promised_date": dt.date.today() + dt.timedelta(days=90),
+            "scope_summary": "Benchmark: a drafted handoff.",
+        },
+    )
+    return deal
+
+
 def serve() -> None:
     """In a process of its own, for the database in DATABASE_URL: warms up and counts each
     read's queries (printed as one JSON line), then times one round of every read for each
@@ -173,7 +211,9 @@ def serve() -> None:
         clients[key] = (client, {"Authorization": f"Bearer {raw}"})
     contact_id = deal.contact_id or company.contacts.values_list("pk", flat=True).first()
     assert contact_id is not None
-    plan = reads(size, name, word, deal.pk, company.pk, contact_id)
+    plan = reads(
+        size, name, word, deal.pk, company.pk, contact_id, _drafted_handoff(people["rep"]).pk
+    )
 
     def get(read: Read) -> float:
         client, headers = clients[read.user]
