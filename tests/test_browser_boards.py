@@ -178,7 +178,10 @@ def test_a_move_keeps_the_columns_shown_with_show_more(page: Page, live_server):
     expect(lead).to_have_count(BOARD_PAGE_SIZE)
     page.get_by_role("link", name="Show more lead deals").click()
     expect(lead).to_have_count(len(deals) + 1)
-    card_in(page, "lead", "Mover").focus()
+    mover = card_in(page, "lead", "Mover")
+    expect(mover).to_have_attribute("tabindex", "0")  # the swapped-in column is set up
+    mover.focus()
+    expect(mover).to_be_focused()
     page.keyboard.press("ArrowRight")
     expect(page.locator("#board-status")).to_have_text("“Mover” moved to Qualified.")
     expect(card_in(page, "qualified", "Mover")).to_be_focused()
