@@ -677,3 +677,26 @@ def test_the_delivery_lead_choices_are_the_people_a_handoff_accepts(lead, admin_
     choices = list(HandoffForm(deal=DealFactory(owner=rep)).fields["delivery_lead"].queryset)
     assert choices == sorted([lead, other], key=lambda u: u.username)
     assert admin_user.has_role(Role.ADMIN) and admin_user not in choices  # refused on save
+
+
+@pytest.mark.parametrize(
+    ("stage", "drafted", "open_"),
+    [
+        ("lead", False, False),  # early: the draft waits behind one button
+        ("qualified", False, False),
+        ("qualified", True, True),  # begun: open
+        ("proposal", False, True),
+        ("negotiation", False, True),
+    ],
+)
+def test_the_handoff_draft_opens_from_proposal_or_once_begun(client, rep, stage, drafted, open_):
+    deal = DealFactory(
+        owner=rep, stage=stage, qualification_notes="Budget confirmed.", amount=10000
+    )
+    if drafted:
+        Handoff.objects.create(deal=deal, scope_summary="A portal.")
+    client.force_login(rep)
+    page = client.get(reverse("crm:deal-detail", args=[deal.pk])).content.decode()
+    assert ('<details class="handoff-draft" open>' in page) is open_
+    assert ('<details class="handoff-draft">' in page) is not open_
+    assert '<summary class="button secondary small">Prepare the handoff</summary>' in page
