@@ -294,6 +294,17 @@ class DealFilterForm(FilterForm):
         ],
     )
 
+    def active_filters(self) -> int:
+        """How many filters narrow the list (the order is no filter): the phone's "Filters (2
+        active)" disclosure starts open when there are any."""
+        if not self.is_bound or not self.is_valid():
+            return 0
+        return sum(
+            1
+            for name in ("q", "stage", "owner", "source", "overdue", "stale")
+            if self.cleaned_data[name]
+        )
+
 
 class BoardFilterForm(FilterForm):
     owner = forms.ModelChoiceField(queryset=sales_users(), required=False, empty_label="Anyone")

@@ -792,6 +792,22 @@ def test_deal_list_filters_and_fragment(client, rep, other_rep, world):
     assert b"<html" in full.content
 
 
+def test_deal_list_filters_fold_open_when_any_is_set(client, rep, world):
+    client.force_login(rep)
+    page = client.get(reverse("crm:deal-list") + "?sort=title").content.decode()
+    assert '<details class="card filter-panel">' in page
+    assert '<span id="filter-count">Filters</span>' in page
+    page = client.get(reverse("crm:deal-list") + "?stage=open&overdue=on&q=").content.decode()
+    assert '<details class="card filter-panel" open>' in page
+    assert '<span id="filter-count">Filters (2 active)</span>' in page
+    # A filter changed in place: the table and, out of band, the summary's count.
+    fragment = client.get(
+        reverse("crm:deal-list") + f"?owner={rep.pk}", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert '<span id="filter-count" hx-swap-oob="true">Filters (1 active)</span>' in fragment
+    assert "<details" not in fragment
+
+
 def test_deal_list_sorts_by_stage_in_pipeline_order_from_its_header(client, rep):
     for trait in ("lost", "won", "negotiation", "qualified", "proposal"):
         DealFactory(owner=rep, title=trait.title(), **{trait: True})
