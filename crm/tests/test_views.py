@@ -1028,3 +1028,20 @@ def test_a_contacts_history_holds_what_was_logged_on_their_deals(client, rep):
     client.force_login(rep)
     page = client.get(reverse("crm:contact-detail", args=[ann.pk])).content.decode()
     assert "Called Ann about the shop." in page and "Called Ben about the site." not in page
+    # each entry logged on a deal names it, as on the company's page
+    assert f' · <a href="/deals/{hers.pk}/">{hers.title}</a></span>' in page
+
+
+def test_delivery_is_told_the_deals_it_cannot_see_are_hidden_not_missing(client, rep, member):
+    company = CompanyFactory(owner=rep, name="Northwind")
+    ann = ContactFactory(company=company)
+    ActivityFactory(deal=DealFactory(owner=rep, company=company, contact=ann), body="Call.")
+    client.force_login(member)
+    page = client.get(reverse("crm:company-detail", args=[company.pk])).content.decode()
+    assert "No deals of Northwind that you can see." in page
+    assert "Nothing logged that you can see." in page
+    page = client.get(reverse("crm:contact-detail", args=[ann.pk])).content.decode()
+    assert "No deals with this contact that you can see." in page
+    client.force_login(rep)
+    page = client.get(reverse("crm:company-detail", args=[company.pk])).content.decode()
+    assert "deals of Northwind that you can see" not in page and "No deals yet." not in page
