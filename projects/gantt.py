@@ -22,7 +22,7 @@ STUB = 8  # px an arrow leaves its bar before turning
 BASELINE = 4  # height of the thin baseline bar under a task's bar
 BAND = 18  # px above the rows for today's label, below them for the promise's
 MARKER_REACH = 62  # days today or the promise may widen the chart beyond the tasks' dates
-LABEL_CHAR = 7  # px per character of a 12 px label, to keep it inside the chart
+LABEL_CHAR = 8  # px per character of a 12 px label, to keep it inside the chart (7 clipped)
 SLIP_ROOM = 3  # days of room after the last day for a "3 d late" label
 
 

@@ -69,7 +69,7 @@ def test_the_timeline_draws_today_the_promise_and_the_baselines(client, member, 
     ) in text
     assert (
         '<g class="marker marker-promised"><line x1="395" y1="62" x2="395" y2="178"/>'
-        '<text x="399" y="173" text-anchor="start">Promised 9 Mar 2026</text></g>'
+        '<text x="391" y="173" text-anchor="end">Promised 9 Mar 2026</text></g>'
     ) in text
     # One thin bar per task with a baseline, where the task was planned at kickoff.
     assert re.findall(r'<rect class="baseline" x="(\d+)" y="(\d+)" width="(\d+)"', text) == [
