@@ -86,8 +86,10 @@ def test_a_lead_plans_a_project_and_a_member_is_refused_a_blocked_start(page: Pa
     expect(page.get_by_role("heading", name="Add a task")).to_have_count(0)
     page.get_by_role("link", name="Board", exact=True).click()
     card = page.locator("li.task-card", has=page.get_by_role("link", name="Walls", exact=True))
-    # The card is the tab stop; M opens its status menu.
+    # The card is the tab stop (once the board's script has set it up); M opens its menu.
+    expect(card).to_have_attribute("tabindex", "0")
     card.focus()
+    expect(card).to_be_focused()
     page.keyboard.press("m")
     card.get_by_label("Status of Walls").select_option("in_progress")
     card.get_by_role("button", name="Move Walls").press("Enter")
