@@ -146,11 +146,14 @@ def seed(size: int) -> float | None:
 
 
 def _drafted_handoff(rep: Any) -> Any:
-    """A deal of ``rep`` in negotiation whose handoff names the Standard template, a
-    kickoff and a promise: its page runs the promise check with its chance (the template's
-    finished projects). Made once in the seeded database, then reused."""
+    """A deal of ``rep`` in negotiation whose handoff is drafted in full (the Standard
+    template, a kickoff, a promise, the stakeholder, a delivery lead): its page runs the
+    promise check with its chance (the template's finished projects). The same draft at
+    every size, so the pages compare; made in the seeded database, then kept."""
     import datetime as dt
 
+    from accounts.models import User
+    from accounts.roles import Role
     from crm.models import Deal
     from handoff.models import Handoff
     from projects.models import ProjectTemplate
@@ -158,10 +161,15 @@ def _drafted_handoff(rep: Any) -> Any:
     drafted = Handoff.objects.filter(
         deal__owner=rep, deal__stage="negotiation", template__isnull=False
     ).first()
-    if drafted:
-        return drafted.deal
-    deal = Deal.objects.filter(owner=rep, stage="negotiation").order_by("pk").first()
+    deal = (
+        drafted.deal
+        if drafted
+        else Deal.objects.filter(owner=rep, stage="negotiation", contact__isnull=False)
+        .order_by("pk")
+        .first()
+    )
     assert deal is not None
+    lead = User.objects.filter(groups__name=Role.DELIVERY_LEAD, is_active=True).order_by("pk")
     Handoff.objects.update_or_create(
         deal=deal,
         defaults={
@@ -169,6 +177,8 @@ def _drafted_handoff(rep: Any) -> Any:
             "kickoff_date": dt.date.today() + dt.timedelta(days=14),
             "promised_date": dt.date.today() + dt.timedelta(days=90),
             "scope_summary": "Benchmark: a drafted handoff.",
+            "main_stakeholder_id": deal.contact_id,
+            "delivery_lead": lead.first(),
         },
     )
     return deal

@@ -20,6 +20,7 @@ from handoff.services import (
     promise_check,
     win_refusals,
 )
+from inputs.picker import PickerField
 from inputs.text import clean_query_text
 from projects.models import Task, TaskStatus
 from projects.selectors import delivery_leads, project_visible_q
@@ -82,6 +83,11 @@ def handoff_panel_context(
     if form is None and can_edit:
         form_class = WinForm if can_win else HandoffForm
         form = form_class(initial=handoff_initial(handoff), deal=deal)
+        # The pickers label the saved choices from the objects read with the handoff.
+        for name in ("main_stakeholder", "delivery_lead"):
+            picker = form.fields[name]
+            if isinstance(picker, PickerField):
+                picker.remember(getattr(handoff, name))
     shown = handoff
     if form is not None and form.is_bound and hasattr(form, "cleaned_data"):
         # A refused form: check what the user entered, not what was saved before.

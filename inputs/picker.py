@@ -55,6 +55,9 @@ class Picker(forms.Widget):
         field = getattr(choices, "field", None)
         if field is None or value in (None, ""):
             return ""
+        known = getattr(field, "known", {}).get(str(value))
+        if known is not None:  # the form's object already holds it: no query
+            return str(field.label_from_instance(known))
         try:
             return str(field.label_from_instance(field.to_python(value)))
         except (ValidationError, ValueError, TypeError):
@@ -119,10 +122,16 @@ class PickerField(forms.ModelChoiceField):
     ) -> None:
         kwargs.setdefault("widget", Picker(lookup, include=include, placeholder=placeholder))
         self._label_from = label_from
+        self.known: dict[str, Any] = {}
         super().__init__(queryset=queryset, **kwargs)
 
     def label_from_instance(self, obj: Any) -> str:
         return self._label_from(obj) if self._label_from else str(obj)
+
+    def remember(self, obj: Any) -> None:
+        """``obj`` (the form's current choice, already read) labels its id without a query."""
+        if obj is not None:
+            self.known = {str(obj.pk): obj}
 
 
 def lookup_response(

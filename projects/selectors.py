@@ -783,10 +783,16 @@ class TemplateHistory:
         return {task.template_task_id: task.durations for task in self.tasks if task.durations}
 
 
-def template_histories(template_ids: Iterable[int]) -> dict[int, TemplateHistory]:
+def template_histories(
+    template_ids: Iterable[int],
+    *,
+    calendar: scheduling.WorkingCalendar | None = None,
+    template_tasks: list[tuple[int, int, int, str, int]] | None = None,
+) -> dict[int, TemplateHistory]:
     """The actual durations of each template task, from the latest ``HISTORY_PROJECTS``
     finished (done) projects made from each of ``template_ids``. Four queries, however
-    many templates, projects and tasks.
+    many templates, projects and tasks; two when the caller has read the templates'
+    tasks (pk, template, position, title, duration) and a calendar of every holiday.
 
     A task keeps no link to the template task it was copied from:
     ``project_create_from_template`` copies a template task's title and position, so a
@@ -797,11 +803,12 @@ def template_histories(template_ids: Iterable[int]) -> dict[int, TemplateHistory
     and only projects with at least one such task.
     """
     ids = sorted(set(template_ids))
-    template_tasks = list(
-        TemplateTask.objects.filter(template_id__in=ids)
-        .order_by("template_id", "position", "pk")
-        .values_list("pk", "template_id", "position", "title", "duration_days")
-    )
+    if template_tasks is None:
+        template_tasks = list(
+            TemplateTask.objects.filter(template_id__in=ids)
+            .order_by("template_id", "position", "pk")
+            .values_list("pk", "template_id", "position", "title", "duration_days")
+        )
     latest = (
         Project.objects.filter(template_id__in=ids, status=ProjectStatus.DONE)
         .annotate(
@@ -846,7 +853,7 @@ def template_histories(template_ids: Iterable[int]) -> dict[int, TemplateHistory
         candidates = slots.get((template_id, position, title), [])
         if nth < len(candidates):
             matched.append((candidates[nth], first, last))
-    calendar = working_calendar()
+    calendar = calendar or working_calendar()
     spans = simulation.working_days(
         calendar, (first for _, first, _ in matched), (last for _, _, last in matched)
     )
@@ -899,12 +906,16 @@ def template_promise(
     """What the promise check (R7) asks of a template from a kickoff date: its planned
     finish, and its forecast (``template_forecast``) when there is a plan and enough
     history. The template and the calendar are read once for both."""
-    calendar = working_calendar(since=start_date)
-    _, specs, links = _template_specs(template, calendar, start_date)
+    calendar = working_calendar()  # every holiday: the history's past and the plan's future
+    tasks, specs, links = _template_specs(template, calendar, start_date)
     finish = scheduling.schedule(specs, links, start=start_date, calendar=calendar).finish
     if finish is None:
         return None, None
-    history = template_histories([template.pk])[template.pk]
+    history = template_histories(
+        [template.pk],
+        calendar=calendar,
+        template_tasks=[(t.pk, t.template_id, t.position, t.title, t.duration_days) for t in tasks],
+    )[template.pk]
     if not history.enough:
         return finish, None
     result = simulation.simulate(
