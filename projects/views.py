@@ -44,6 +44,21 @@ from records import EditConflict
 PAGE_SIZE = 25
 
 
+# What the task form gives the services, on create and on edit alike.
+TASK_FORM_FIELDS = (
+    "title",
+    "duration_days",
+    "assignee",
+    "start_no_earlier_than",
+    "milestone",
+    "description",
+)
+
+
+def _task_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: data[name] for name in TASK_FORM_FIELDS}
+
+
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
@@ -325,16 +340,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            task = services.task_create(
-                by=user,
-                project=project,
-                title=data["title"],
-                duration_days=data["duration_days"],
-                assignee=data["assignee"],
-                start_no_earlier_than=data["start_no_earlier_than"],
-                milestone=data["milestone"],
-                description=data["description"],
-            )
+            task = services.task_create(by=user, project=project, **_task_fields(data))
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -418,17 +424,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
     def save(data: dict[str, Any]) -> None:
-        services.task_update(
-            by=user,
-            task=task,
-            version=data["version"],
-            title=data["title"],
-            duration_days=data["duration_days"],
-            assignee=data["assignee"],
-            start_no_earlier_than=data["start_no_earlier_than"],
-            milestone=data["milestone"],
-            description=data["description"],
-        )
+        services.task_update(by=user, task=task, version=data["version"], **_task_fields(data))
 
     return _task_form_answer(request, task, form, "edit_form", save, "Task saved.")
 
