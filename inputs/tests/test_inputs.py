@@ -98,26 +98,3 @@ def test_search_terms_lose_control_characters_and_length():
     assert clean_query_text(None) == ""
     assert clean_query_text("x" * 500) == "x" * 200
     assert clean_query_text("é" * 300, max_length=10) == "é" * 10
-
-
-@pytest.mark.django_db
-def test_a_picker_labels_a_choice_its_form_already_read_without_a_query(
-    django_assert_num_queries,
-):
-    from django import forms
-
-    from accounts.models import User
-    from accounts.tests.factories import UserFactory
-    from inputs.picker import PickerField
-
-    ann = UserFactory(username="ann", full_name="Ann Lead")
-
-    class Form(forms.Form):
-        person = PickerField(queryset=User.objects.all(), lookup="/people/", required=False)
-
-    with django_assert_num_queries(1):  # the label: the chosen id's object, looked up
-        assert 'value="Ann Lead"' in str(Form(initial={"person": ann.pk})["person"])
-    form = Form(initial={"person": ann.pk})
-    form.fields["person"].remember(ann)
-    with django_assert_num_queries(0):
-        assert 'value="Ann Lead"' in str(form["person"])
