@@ -160,7 +160,7 @@ class ActualsIn(Input):
 
     actual_start: Date | None = None
     actual_finish: Date | None = None
-    reason: Annotated[str, Text()] = ""
+    reason: Annotated[str, FilledText()]  # required: a correction says why
     version: Version | None = None
 
 

@@ -119,6 +119,8 @@ def test_the_chance_from_finished_projects_blocks_and_the_override_releases(
     expect(page.locator("#promise-check .errorlist")).to_contain_text(
         f"The chance of finishing by the promised {format_date(too_soon)} is 0%"
     )
+    # The refused win swapped the panel in anew: its live check listens once htmx settled.
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
     page.get_by_label("Promised delivery date").fill(finish.isoformat())
     expect(check).to_contain_text("Promise likely met.")
     expect(check).to_contain_text(f"Chance of finishing by {format_date(finish)}: 100%")

@@ -788,7 +788,9 @@ OPERATIONS: dict[str, Operation] = {
     "task_update[status]": Operation(
         "task", task_status(200, anon=401), body={"status": "in_progress"}
     ),
-    "task_correct_actuals": Operation("task", task_write(422, anon=401), body={}),  # no reason
+    "task_correct_actuals": Operation(
+        "task", task_write(422, anon=401), body={"actual_start": "2999-12-31", "reason": "x"}
+    ),  # a day not yet come
     "dependency_list": Operation("task", task_read(anon=401)),
     "dependency_create": Operation("task", task_write(201, anon=401), body=_other_task_id),
     "dependency_delete": Operation("dependency", project_write(204) | {ANON: 401}),

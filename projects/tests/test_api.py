@@ -768,10 +768,13 @@ def test_correcting_actuals_role_matrix_and_errors(api, lead, member, world):
     outsider = make_user("outsider", Role.DELIVERY_MEMBER)
     assert api(outsider).post(path, body).status_code == 404
     assert api(outsider).post("tasks/999999/actuals", body).status_code == 404
-    refused = api(lead).post(path, {"actual_start": "2999-12-31"})
+    without_reason = api(lead).post(path, {"actual_start": "2026-03-02"})
+    assert without_reason.status_code == 400  # the schema requires a reason
+    assert "reason" in str(without_reason.json())  # named in the answer
+    refused = api(lead).post(path, {"actual_start": "2999-12-31", "reason": "x"})
     assert refused.status_code == 422
     errors = refused.json()["errors"]
-    assert errors["reason"] == ["Say why the actual dates are corrected."]
+    assert list(errors) == ["actual_start"]
     assert len(errors["actual_start"]) == 1 and errors["actual_start"][0].startswith(
         "Enter today ("
     )
