@@ -87,6 +87,11 @@ def can_see_sales_dashboard(user: User) -> bool:
     return rules.has_perm("dashboards.view_sales", user)
 
 
+def can_see_team(user: User) -> bool:
+    """A sales manager's team figures on My work (``team_home``)."""
+    return rules.has_perm("dashboards.view_team", user)
+
+
 def can_see_delivery_dashboard(user: User) -> bool:
     return rules.has_perm("dashboards.view_delivery", user)
 

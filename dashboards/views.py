@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.roles import Role
 from crm import selectors as crm_selectors
 from crm.http import csv_response, wants_csv
 from crm.models import stale_limits
@@ -45,7 +44,7 @@ def my_work(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["stuck_deals"], context["stuck_total"] = stuck, total
         # The team's figures are a report over every open deal: they load on their own
         # (``my_work_team``), after the manager's own day.
-        context["shows_team"] = user.has_role(Role.SALES_MANAGER)
+        context["shows_team"] = selectors.can_see_team(user)
     delivery = project_selectors.my_work_context(user)
     context.update(delivery)
     if delivery.get("leads_projects"):
@@ -59,7 +58,7 @@ def my_work_team(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A sales manager's team on My work: the part the home loads after the manager's own
     day (htmx swaps it in), or a page of its own when opened without htmx."""
     user = request.user
-    if not user.has_role(Role.SALES_MANAGER, Role.ADMIN):
+    if not selectors.can_see_team(user):
         raise PermissionDenied("The team's figures are for sales managers.")
     team = selectors.team_home(now=timezone.now(), zone=user.zone)
     if request.htmx:

@@ -10,6 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.roles import DELIVERY_ROLES, SALES_ROLES, Role
+
 
 class Kind(models.TextChoices):
     """What an email is about; also the name of the preference that turns it off."""
@@ -19,6 +22,21 @@ class Kind(models.TextChoices):
     APPROVALS = "approvals", "Milestones awaiting my approval (daily)"
     STALE_DEALS = "stale_deals", "Stale deals (weekly, sales managers)"
     MENTIONS = "mentions", "Mentions in comments"
+
+
+# Who a kind of reminder is for: a choice nobody else is offered (an admin sees them all).
+KIND_ROLES: dict[str, frozenset[str]] = {
+    Kind.NEXT_ACTIONS: SALES_ROLES,
+    Kind.STALE_DEALS: frozenset({Role.SALES_MANAGER}),
+    Kind.TASKS: DELIVERY_ROLES,
+}
+
+
+def kinds_for(user: User) -> list[str]:
+    """The reminder kinds that can reach ``user``: approvals and mentions reach anyone."""
+    if user.has_role(Role.ADMIN):
+        return list(Kind.values)
+    return [kind for kind in Kind.values if kind not in KIND_ROLES or user.roles & KIND_ROLES[kind]]
 
 
 class Transactional(models.TextChoices):
