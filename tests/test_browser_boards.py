@@ -129,6 +129,8 @@ def test_pipeline_cards_are_one_tab_stop_and_a_keyboard_move_keeps_focus(page: P
 
     page.keyboard.press("ArrowRight")
     expect(page.locator("#board-status")).to_have_text("“Acme site” moved to Qualified.")
+    # The board reloads after the move (busy until the new one is in): wait for it.
+    expect(page.locator("#board")).not_to_have_attribute("aria-busy", "true")
     moved = card_in(page, "qualified", "Acme site")
     expect(moved).to_be_focused()
     first.refresh_from_db()

@@ -150,6 +150,9 @@
     init();
     refocus();
   });
+  // The new board is enhanced as it is swapped in (its cards are one tab stop from the
+  // first moment they show); focus moves to the card once it has settled.
+  document.addEventListener("htmx:afterSwap", init);
   document.addEventListener("htmx:afterSettle", function () {
     init();
     if (refocusAfterSwap === null) return;
@@ -174,6 +177,7 @@
     announce(event.detail.message);
     refocusAfterSwap = id;
     var board = document.getElementById("board");
+    board.setAttribute("aria-busy", "true"); // until the reloaded board replaces it
     htmx.ajax("GET", reloadUrl(board), { target: "#board", swap: "outerHTML" });
   });
   document.addEventListener("htmx:responseError", restore);
