@@ -9,9 +9,13 @@ from ninja import NinjaAPI
 from ninja.operation import Operation
 
 from api import accounts, crm, handoff
+from api import calendars as calendars_api
 from api import dashboards as dashboards_api
 from api import imports as imports_api
+from api import inbox as inbox_api
 from api import projects as projects_api
+from api import webforms as webforms_api
+from api import webhooks as webhooks_api
 from api.auth import api_auth
 from api.errors import install_error_handlers, json_error
 from api.idempotency import REPLAYED
@@ -41,6 +45,10 @@ api.add_router("", crm.router)
 api.add_router("", handoff.router)
 api.add_router("", dashboards_api.router)
 api.add_router("", imports_api.router)
+api.add_router("", inbox_api.router)
+api.add_router("", calendars_api.router)
+api.add_router("", webhooks_api.router)
+api.add_router("", webforms_api.router)
 
 
 @csrf_exempt

@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "reminders",
     "dashboards",
     "imports",
+    "inbox",
+    "calendars",
+    "webhooks",
+    "webforms",
     "api",
     "demo",
 ]

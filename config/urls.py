@@ -22,6 +22,10 @@ urlpatterns = [
     path("", include("handoff.urls")),
     path("", include("dashboards.urls")),
     path("", include("imports.urls")),
+    path("", include("inbox.urls")),
+    path("", include("calendars.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("webforms.urls")),
 ]
 
 admin.site.site_header = "Relay administration"

@@ -1,0 +1,5 @@
+"""/api/v1: calendars."""
+
+from ninja import Router
+
+router = Router(tags=["calendars"])

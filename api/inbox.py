@@ -1,0 +1,5 @@
+"""/api/v1: inbox."""
+
+from ninja import Router
+
+router = Router(tags=["inbox"])

@@ -1,0 +1,5 @@
+"""/api/v1: web forms."""
+
+from ninja import Router
+
+router = Router(tags=["webforms"])

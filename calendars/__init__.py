@@ -1,0 +1,1 @@
+"""Each user's secret iCalendar feed: next actions, open tasks and milestones."""

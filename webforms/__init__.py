@@ -1,0 +1,1 @@
+"""Embeddable web forms that turn enquiries into lead deals with their source and campaign."""

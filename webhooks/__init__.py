@@ -1,0 +1,2 @@
+"""Signed webhooks (Standard Webhooks) for Relay's events, delivered through an outbox with
+retries."""
