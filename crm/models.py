@@ -322,6 +322,8 @@ class Deal(ConcurrentTransitionMixin, TimeStamped):
     source = models.ForeignKey(
         LeadSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
     )
+    # The marketing campaign the lead came from (a web form's utm_campaign), beside its source.
+    campaign = LineField(max_length=100, blank=True)
     expected_close_date = DateField(null=True, blank=True)
     qualification_notes = TextField(blank=True)
     next_action = LineField(max_length=255, blank=True)
