@@ -33,6 +33,11 @@ class User(AbstractUser):
         editable=False,
         help_text="The last “sign out everywhere”: every session begun before it has ended.",
     )
+    # The secret in the address of the user's iCalendar feed (calendars); a new one ends the
+    # old address. Made when the user first asks for the feed.
+    calendar_token = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["username"]

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiToken, PasswordResetRequest, Submission, User
@@ -172,6 +174,41 @@ def user_sign_out_everywhere(*, user: User, by: User) -> User:
     user.sessions_revoked_at = timezone.now()
     User.objects.filter(pk=user.pk).update(sessions_revoked_at=user.sessions_revoked_at)
     return user
+
+
+def _new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def calendar_token(*, user: User) -> str:
+    """The secret of ``user``'s calendar feed, made on the first ask (the row locked, so two
+    first asks at once agree on one)."""
+    if user.calendar_token:
+        return user.calendar_token
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.calendar_token:
+            locked.calendar_token = _new_calendar_token()
+            locked.save(update_fields=["calendar_token"])
+    user.calendar_token = locked.calendar_token
+    return user.calendar_token
+
+
+def calendar_feed_url(*, user: User) -> str:
+    """The address of ``user``'s feed (served by the calendars app), absolute."""
+    return settings.SITE_URL + reverse("calendars:feed", args=[calendar_token(user=user)])
+
+
+def calendar_token_renew(*, user: User, by: User) -> str:
+    """A new secret for ``user``'s calendar feed: the old address stops working at once."""
+    if by.pk != user.pk and not by.has_role(Role.ADMIN):
+        raise PermissionDenied("You can only renew your own calendar address.")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.calendar_token = _new_calendar_token()
+        locked.save(update_fields=["calendar_token"])
+    user.calendar_token = locked.calendar_token
+    return user.calendar_token
 
 
 def _reset_limits() -> tuple[int, int, dt.timedelta]:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("sign-out-everywhere/", views.sign_out_everywhere, name="sign-out-everywhere"),
+    path("calendar/new-address/", views.calendar_renew, name="calendar-renew"),
     path(
         "password/",
         views.PasswordChangeView.as_view(),

@@ -7,12 +7,18 @@ from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import TIME_ZONE_CHOICES
-from accounts.services import password_reset_request, user_sign_out_everywhere, user_update_profile
+from accounts.services import (
+    calendar_feed_url,
+    calendar_token_renew,
+    password_reset_request,
+    user_sign_out_everywhere,
+    user_update_profile,
+)
 
 
 class ProfileForm(forms.Form):
@@ -42,7 +48,24 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile")
     status = 422 if request.method == "POST" else 200
-    return render(request, "accounts/profile.html", {"form": form}, status=status)
+    feed = calendar_feed_url(user=user)
+    context = {"form": form, "calendar_url": feed, "calendar_webcal": webcal(feed)}
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+def webcal(url: str) -> str:
+    """The feed's address as ``webcal://``, which calendar apps open as a subscription."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
+@require_POST
+def calendar_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A new calendar address; the old one stops working."""
+    calendar_token_renew(user=request.user, by=request.user)
+    messages.success(
+        request, "Your calendar has a new address. Subscribe to it again in your calendar app."
+    )
+    return redirect(reverse("accounts:profile") + "#calendar")
 
 
 @require_POST

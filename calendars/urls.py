@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from calendars import views
 
 app_name = "calendars"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),
+]

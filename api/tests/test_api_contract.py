@@ -487,6 +487,8 @@ def test_concurrent_duplicates_make_one_object(rep):
 
 OPERATION_IDS = {
     ("get", "/api/v1/me"): "me",
+    ("get", "/api/v1/me/calendar"): "calendar_address",
+    ("post", "/api/v1/me/calendar/renew"): "calendar_address_renew",
     ("get", "/api/v1/users"): "users",
     ("get", "/api/v1/lead-sources"): "lead_sources",
     ("get", "/api/v1/lost-reasons"): "lost_reasons",
