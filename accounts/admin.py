@@ -19,6 +19,7 @@ from accounts.models import ApiToken, PasswordResetRequest, User
 from accounts.roles import Role
 from accounts.services import (
     api_token_revoke,
+    calendar_token_renew,
     user_create,
     user_set_role,
     user_time_zone_changed,
@@ -155,6 +156,23 @@ class UserAdmin(BaseUserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
+
+    actions = ["new_calendar_address"]
+
+    @admin.action(
+        description="Give a new calendar address (the old one stops)", permissions=["change"]
+    )
+    def new_calendar_address(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        assert isinstance(request.user, User)
+        count = 0
+        for user in queryset:
+            calendar_token_renew(user=user, by=request.user)
+            count += 1
+        self.message_user(
+            request,
+            f"{count} user(s) have a new calendar address; their old one no longer works.",
+            messages.SUCCESS,
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A user's deals, history and sent reminders stay theirs: deactivate instead.

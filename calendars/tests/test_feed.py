@@ -6,12 +6,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
 
 from accounts.roles import Role
-from accounts.services import api_token_create, calendar_token
+from accounts.services import api_token_create, calendar_token, calendar_token_renew
 from accounts.tests.factories import UserFactory
 from calendars import feed
 from crm.models import Stage
@@ -298,3 +299,32 @@ def test_api_every_role_has_its_own_address(settings, role):
 def test_api_without_a_token_is_refused(client):
     assert client.get("/api/v1/me/calendar").status_code == 401
     assert client.post("/api/v1/me/calendar/renew").status_code == 401
+
+
+def test_an_admin_gives_users_a_new_address_from_the_user_admin(client):
+    admin_user = UserFactory(username="ada", role=Role.ADMIN)
+    rep = UserFactory(username="rita", role=Role.SALES_REP)
+    old = calendar_token(user=rep)
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "new_calendar_address", "_selected_action": [rep.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    rep.refresh_from_db()
+    assert rep.calendar_token not in (None, old)
+    assert "1 user(s) have a new calendar address" in response.content.decode()
+    assert client.get(reverse("calendars:feed", args=[old])).status_code == 404
+
+
+def test_only_an_admin_renews_someone_elses_address():
+    rep = UserFactory(username="rita", role=Role.SALES_REP)
+    other = UserFactory(username="sam", role=Role.SALES_REP)
+    old = calendar_token(user=rep)
+    with pytest.raises(PermissionDenied):
+        calendar_token_renew(user=rep, by=other)
+    rep.refresh_from_db()
+    assert rep.calendar_token == old
