@@ -245,7 +245,7 @@ class CrmSeeder:
     def deal_rows(self, specs: list[DealSpec]) -> int:
         fields = [
             "id", "title", "company_id", "contact_id", "owner_id", "created_by_id", "amount",
-            "currency", "exchange_rate", "amount_base", "source_id", "expected_close_date",
+            "currency", "exchange_rate", "amount_base", "source_id", "campaign", "expected_close_date",
             "qualification_notes", "next_action", "next_action_due_date", "next_action_due_time",
             "next_action_due_at", "stage", "stage_entered_at", "probability", "lost_reason_id",
             "lost_note", "won_at", "lost_at", "version", "created_at", "updated_at",
@@ -265,7 +265,7 @@ class CrmSeeder:
         currency, rate, base = self._money(amount, stage, last)
         return (
             spec.id, spec.title, spec.company, spec.contact, spec.owner.pk, spec.owner.pk,
-            amount, currency, rate, base, rng.choice(self.sources) if self.sources else None,
+            amount, currency, rate, base, rng.choice(self.sources) if self.sources else None, "",
             close, "Budget approved; decision by the CEO." if "qualify" in spec.steps else "",
             action["what"], due.next_action_due_date, due.next_action_due_time,
             due.compute_due_at(spec.owner.zone), stage, last, self.probability[stage],
