@@ -67,7 +67,7 @@ def deal_event_data(deal: Deal) -> dict[str, Any]:
         "id": deal.pk,
         "title": deal.title,
         "stage": deal.stage,
-        "amount": str(deal.amount),
+        "amount": str(Decimal(deal.amount or 0).quantize(Decimal("0.01"))),
         "currency": deal.currency,
         "company_id": deal.company_id,
         "owner_id": deal.owner_id,

@@ -158,6 +158,11 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         )
 
 
+def _storable(text: str) -> str:
+    """What a receiver said, as PostgreSQL text can hold it (no NUL characters)."""
+    return text.replace("\x00", "\ufffd")
+
+
 @dataclass(frozen=True)
 class Answer:
     status_code: int | None
@@ -196,9 +201,9 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout: float = 
         )
         response = connection.getresponse()
         excerpt = response.read(RESPONSE_EXCERPT).decode("utf-8", "replace")
-        return Answer(response.status, excerpt, "", took())
+        return Answer(response.status, _storable(excerpt), "", took())
     except (OSError, http.client.HTTPException, ssl.SSLError) as error:
         text = f"{type(error).__name__}: {error}"
-        return Answer(None, "", text[:ERROR_EXCERPT], took())
+        return Answer(None, "", _storable(text)[:ERROR_EXCERPT], took())
     finally:
         connection.close()

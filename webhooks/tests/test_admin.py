@@ -47,7 +47,7 @@ def test_adding_shows_the_secret_once_then_only_masked(admin_client, admin_user,
     assert (endpoint.events, endpoint.created_by) == (["deal.won", "task.done"], admin_user)
     assert messages_of(response) == [
         f"Copy this endpoint's signing secret now; it is not shown again: {endpoint.secret}",
-        f"The webhook endpoint “<a href=\"/admin/webhooks/endpoint/{endpoint.pk}/change/\">"
+        f'The webhook endpoint “<a href="/admin/webhooks/endpoint/{endpoint.pk}/change/">'
         f"{endpoint.url}</a>” was added successfully.",
     ]
     change = admin_client.get(reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]))

@@ -347,3 +347,37 @@ def test_sending_costs_a_constant_number_of_queries_per_delivery(
     # Per delivery: savepoint, claim, attempt, update, release; then one claim of nothing.
     with django_assert_num_queries(3 * 5 + 3):
         assert len(deliveries_send_due().sent) == 3
+
+
+@pytest.fixture
+def nul_server():
+    """A receiver whose answer holds NUL bytes, which PostgreSQL text cannot store."""
+    import http.server
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b"bad\x00answer"
+            self.send_response(500)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.django_db
+def test_an_answer_with_nul_bytes_is_logged_not_a_crash(admin_user, allow_loopback, nul_server):
+    services.endpoint_create(by=admin_user, url=nul_server, events=["deal.won"])
+    emit("deal.won", {"id": 1})
+    assert len(deliveries_send_due().retrying) == 1
+    [attempt] = Attempt.objects.all()
+    assert (attempt.status_code, attempt.response_body) == (500, "bad\ufffdanswer")
