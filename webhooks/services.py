@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from standardwebhooks import Webhook
@@ -37,6 +38,7 @@ from reminders.models import Transactional
 from reminders.services import outbox_enqueue
 from webhooks import addresses
 from webhooks.models import TEST_EVENT, Attempt, Delivery, Endpoint, Status
+from webhooks.selectors import require_admin
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +55,6 @@ DISABLE_AFTER = 10
 #: One sender task sends at most this many deliveries, then queues a follow-up.
 SEND_BATCH = 100
 MAX_EVENTS = len(EVENT_TYPES)
-
-
-def _require_admin(by: User) -> None:
-    if not by.is_active or not by.has_role(Role.ADMIN):
-        raise PermissionDenied("Only admins manage webhooks.")
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -85,7 +82,7 @@ def endpoint_create(
 ) -> Endpoint:
     """Register an endpoint (admins only). The URL must be http(s) and public unless
     WEBHOOK_ALLOW_PRIVATE lists its host (``webhooks.addresses``)."""
-    _require_admin(by)
+    require_admin(by)
     url = (url or "").strip()
     errors: dict[str, list[Any]] = {}
     try:
@@ -122,7 +119,7 @@ def endpoint_update(
     description: str | None = None,
 ) -> Endpoint:
     """Change an endpoint's URL, events or description (admins only; same checks)."""
-    _require_admin(by)
+    require_admin(by)
     locked = locked_row(Endpoint, endpoint.pk, version=version)
     fields = []
     if url is not None:
@@ -143,7 +140,7 @@ def endpoint_update(
 @transaction.atomic
 def endpoint_delete(*, by: User, endpoint: Endpoint) -> None:
     """Remove an endpoint with its deliveries and their log (admins only)."""
-    _require_admin(by)
+    require_admin(by)
     locked_row(Endpoint, endpoint.pk).delete()
 
 
@@ -151,7 +148,7 @@ def endpoint_delete(*, by: User, endpoint: Endpoint) -> None:
 def endpoint_enable(*, by: User, endpoint: Endpoint) -> Endpoint:
     """Enable a disabled endpoint again: its failure count starts afresh and its pending
     deliveries are due now."""
-    _require_admin(by)
+    require_admin(by)
     locked = locked_row(Endpoint, endpoint.pk)
     if locked.is_active:
         return locked
@@ -170,7 +167,7 @@ def endpoint_enable(*, by: User, endpoint: Endpoint) -> Endpoint:
 @transaction.atomic
 def endpoint_send_test(*, by: User, endpoint: Endpoint) -> Delivery:
     """Queue a ``webhook.test`` event to this endpoint alone (the admin's test button)."""
-    _require_admin(by)
+    require_admin(by)
     locked = locked_row(Endpoint, endpoint.pk)
     if not locked.is_active:
         raise ValidationError({"is_active": ["Enable this endpoint before testing it."]})
@@ -440,7 +437,8 @@ def _email_admins(endpoint: Endpoint) -> None:
                 "url": endpoint.url,
                 "reason": endpoint.disabled_reason,
                 "at": endpoint.disabled_at,
-                "admin_url": f"{settings.SITE_URL}/admin/webhooks/endpoint/{endpoint.pk}/change/",
+                "admin_url": settings.SITE_URL
+                + reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]),
             },
         )
 
@@ -449,7 +447,7 @@ def _email_admins(endpoint: Endpoint) -> None:
 def delivery_retry(*, by: User, deliveries: Iterable[Delivery]) -> int:
     """Make failed (or waiting) deliveries due now with a fresh set of attempts (admins
     only); sent ones are never sent again. How many were queued."""
-    _require_admin(by)
+    require_admin(by)
     queued = Delivery.objects.filter(
         pk__in=[d.pk for d in deliveries], status__in=[Status.FAILED, Status.PENDING]
     ).update(status=Status.PENDING, attempts=0, next_attempt_at=timezone.now())

@@ -262,6 +262,8 @@ def test_an_endpoint_failing_again_and_again_is_disabled_and_the_admins_emailed(
     ]
     assert emails[0].subject == f"Relay: webhook to {receiver.url} disabled"
     assert "10 failed attempts in a row; the last: HTTP 500" in emails[0].body_text
+    admin_page = f"http://127.0.0.1:8000/admin/webhooks/endpoint/{endpoint.pk}/change/"
+    assert admin_page in emails[0].body_text and admin_page in emails[0].body_html
     assert "List-Unsubscribe" not in emails[0].headers
     # Disabled: it gets no new deliveries, and its pending ones wait.
     emit("deal.won", {"id": 99})
