@@ -11,8 +11,11 @@ The receiver gets ``events``: a list of :class:`Event` (one for ``emit``, a batc
 statement. Payloads (``data``) are small and stable: ids, a title or name, stages, amounts
 as decimal strings; no URLs, no personal data beyond what the ids name.
 
-This module sits in the bottom layer and imports no app; apps may import it (STYLE.md:
-"cross-app hooks go through one named registry module").
+Why a signal, when STYLE.md says "no signals for business behaviour": the listeners sit in
+layers above the apps that emit (import-linter forbids crm calling webhooks), so the domain
+cannot call them; this is the one named hook for that ("cross-app hooks go through one
+named registry module"), and what a listener does is its own app's rule, not the domain's.
+This module sits in the bottom layer and imports no app.
 """
 
 import datetime as dt
