@@ -310,13 +310,15 @@ def deliveries_send_due(*, limit: int = SEND_BATCH) -> SendReport:
     transaction. A sender that dies before its commit leaves the row pending, and nothing
     of that attempt is recorded.
 
-    The one duplicate window left: the receiver has accepted the request (its 2xx is on
-    the way or read) and the sender dies before the commit that marks the row sent. The
-    next sender then posts the same event again, with the same ``webhook-id``; receivers
-    that keep the ids they processed (as Standard Webhooks recommends) drop it. The window
-    is the time from the receiver's answer to the commit: one UPDATE and two INSERTs on
-    rows already locked. Holding the lock costs one open transaction per sending worker
-    for at most the timeout (5 s to connect, 5 s per read).
+    The one duplicate window left: the receiver has the request, and the sender dies before
+    the commit that records the answer (while the receiver works on it, at most the 5 s
+    timeout, plus one UPDATE and two INSERTs on rows already locked). HTTP has no idempotent
+    POST, so the next sender posts the same event again, with the same ``webhook-id``;
+    receivers that keep the ids they processed (as Standard Webhooks recommends) drop it.
+    A sender that dies before the request reached the receiver sends it exactly once
+    (``tests/test_webhooks_worker.py`` kills a worker at both moments). Holding the lock
+    costs one open transaction per sending worker for at most the timeout (5 s to connect,
+    5 s per read).
     """
     report = SendReport()
     for _ in range(limit):

@@ -33,6 +33,20 @@ class Receiver:
     statuses: list[int] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+    #: Hold the next request "before_body" (nothing read: not received) or "before_answer"
+    #: (received, not answered) until ``release`` is set; ``holding`` says it is held.
+    hold: str | None = None
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def _wait(self, moment: str) -> bool:
+        """Hold here if asked to; whether this request was held."""
+        if self.hold != moment:
+            return False
+        self.hold = None
+        self.holding.set()
+        self.release.wait(60)
+        return True
 
     @property
     def url(self) -> str:
@@ -48,6 +62,8 @@ def receiver() -> Iterator[Receiver]:
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:
+            if state._wait("before_body"):
+                return  # the sender is gone: nothing was read, nothing received
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {k.lower(): v for k, v in self.headers.items()}
             try:
@@ -59,11 +75,15 @@ def receiver() -> Iterator[Receiver]:
                 state.received.append(Received(self.path, headers, body, payload))
                 answer = state.statuses.pop(0) if state.statuses else 200
                 text = json.dumps({"status": answer}).encode()
-            self.send_response(answer)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(text)))
-            self.end_headers()
-            self.wfile.write(text)
+            state._wait("before_answer")
+            try:
+                self.send_response(answer)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(text)))
+                self.end_headers()
+                self.wfile.write(text)
+            except OSError:
+                pass  # the sender hung up (killed while it waited)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -75,6 +95,7 @@ def receiver() -> Iterator[Receiver]:
     try:
         yield state
     finally:
+        state.release.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
