@@ -259,12 +259,21 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reminders.tasks.send_outbox",
         "schedule": crontab(),
     },
+    # Webhooks (issue 16): due deliveries are swept every minute (retries, lost task messages).
+    "webhooks-send-deliveries": {
+        "task": "webhooks.tasks.send_deliveries",
+        "schedule": crontab(),
+    },
     # Forecasts (issue 15): nothing is forecast in the past, so each day moves what is behind.
     "projects-refresh-forecasts": {
         "task": "projects.tasks.refresh_forecasts",
         "schedule": crontab(minute=5, hour=0),
     },
 }
+
+# Webhooks (issue 16): hosts (names or addresses) that may be private or loopback, e.g.
+# WEBHOOK_ALLOW_PRIVATE=hooks.internal,10.0.0.5 ; every other endpoint must be public.
+WEBHOOK_ALLOW_PRIVATE = env.list("WEBHOOK_ALLOW_PRIVATE", default=[])
 
 # Security. Behind a TLS-terminating proxy, set SECURE_SSL_REDIRECT=true.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

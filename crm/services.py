@@ -44,6 +44,7 @@ from crm.models import (
 )
 from inputs.dates import check_date
 from records import EditConflict, locked_row, save_row, save_rows
+from records.events import emit, emit_many
 
 # The pipeline's transitions, read off the FSM (crm.models.PIPELINE).
 TRANSITIONS = tuple(PIPELINE)
@@ -58,6 +59,19 @@ DEAL_FIELDS = (
     "qualification_notes",
 )
 NEXT_ACTION_FIELDS = ("next_action", "next_action_due_date", "next_action_due_time")
+
+
+def deal_event_data(deal: Deal) -> dict[str, Any]:
+    """A deal's payload in its events (``records.events``): small and stable."""
+    return {
+        "id": deal.pk,
+        "title": deal.title,
+        "stage": deal.stage,
+        "amount": str(Decimal(deal.amount or 0).quantize(Decimal("0.01"))),
+        "currency": deal.currency,
+        "company_id": deal.company_id,
+        "owner_id": deal.owner_id,
+    }
 
 
 def _require(user: User, perm: str, obj: Any = None, message: str | None = None) -> None:
@@ -389,6 +403,7 @@ def deal_create(
     _set_next_action(deal, {"next_action": next_action, "next_action_due": next_action_due})
     _finalize(deal, by=by, before=NEW)
     deal.save()
+    emit("deal.created", deal_event_data(deal))
     return deal
 
 
@@ -643,6 +658,12 @@ def _fire(
         by=by,
         override_reason=override_reason,
     )
+    data = deal_event_data(deal)
+    emit("deal.stage_changed", {**data, "from_stage": from_stage, "to_stage": deal.stage})
+    if deal.stage == Stage.WON:
+        emit("deal.won", data)
+    elif deal.stage == Stage.LOST:
+        emit("deal.lost", data)
     return deal
 
 
@@ -1167,6 +1188,7 @@ def deals_import(
     locked = _locked_rows(Deal, existing)
     outcomes: list[ImportOutcome[Deal]] = []
     moves: list[StageChange] = []
+    moved: list[tuple[Deal, str]] = []
     probabilities = _probabilities()
     for row in rows:
         update = row.existing is not None
@@ -1177,6 +1199,8 @@ def deals_import(
             outcomes.append(ImportOutcome(error=error))
             continue
         outcomes.append(ImportOutcome(deal, created=not update, changed=changed or not update))
+        if update and deal.stage != before:
+            moved.append((deal, before))
         # R3: each stage entered is a row (history closes in one step, outside Relay).
         stages = [before]
         if deal.stage in OPEN_STAGES:
@@ -1196,6 +1220,18 @@ def deals_import(
             )
     _write_imported(Deal, outcomes, DEAL_WRITTEN, [r.created_at for r in rows])
     StageChange.objects.bulk_create([m for m in moves if m.deal.pk is not None])
+    # Events: each new deal is created; an existing deal the import moved changed stage.
+    # Won and lost history closed in the old system: no deal.won or deal.lost for it.
+    emit_many(
+        "deal.created", [deal_event_data(o.record) for o in outcomes if o.created and o.record]
+    )
+    emit_many(
+        "deal.stage_changed",
+        [
+            {**deal_event_data(deal), "from_stage": before, "to_stage": deal.stage}
+            for deal, before in moved
+        ],
+    )
     return outcomes
 
 

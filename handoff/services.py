@@ -371,4 +371,5 @@ def deal_win(
             )
     except IntegrityError as error:
         raise EditConflict("This deal's project was created meanwhile.") from error
+    project_services.project_announce(project=project, permit=permit, deal_id=won.pk)
     return won

@@ -48,6 +48,7 @@ from projects.models import (
 )
 from projects.selectors import user_can_see_project, working_calendar
 from records import locked_row, save_row, save_rows
+from records.events import emit
 
 DELIVERY_ROLES = (Role.DELIVERY_LEAD, Role.DELIVERY_MEMBER, Role.ADMIN)
 
@@ -296,6 +297,29 @@ def _validate_people(members: Iterable[User], field: str) -> list[User]:
     return people
 
 
+def project_event_data(project: Project, *, deal_id: int | None = None) -> dict[str, Any]:
+    """A project's payload in its events (``records.events``); ``deal_id`` for a kickoff."""
+    return {
+        "id": project.pk,
+        "name": project.name,
+        "status": project.status,
+        "company_id": project.company_id,
+        "deal_id": deal_id,
+        "template_id": project.template_id,
+        "delivery_lead_id": project.delivery_lead_id,
+        "start_date": project.start_date.isoformat(),
+        "promised_date": project.promised_date.isoformat() if project.promised_date else None,
+    }
+
+
+def project_announce(*, project: Project, permit: WinPermit, deal_id: int) -> None:
+    """Emit ``project.created`` for a kickoff project, once the handoff gate has linked it
+    to its won deal (``handoff.services.deal_win``, with that win's ``permit``)."""
+    if not isinstance(permit, WinPermit):
+        raise PermissionDenied("Only the handoff gate announces kickoff projects.")
+    emit("project.created", project_event_data(project, deal_id=deal_id))
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -311,7 +335,39 @@ def project_create(
     permit: WinPermit | None = None,
 ) -> Project:
     """An empty project, by a delivery lead or an admin; or a kickoff project that the
-    handoff gate creates when a deal is won, with that win's ``permit``."""
+    handoff gate creates when a deal is won, with that win's ``permit``. Emits
+    ``project.created``, except for a kickoff project: the gate announces that one with
+    its deal (``project_announce``)."""
+    project = _project_create(
+        by=by,
+        name=name,
+        delivery_lead=delivery_lead,
+        start_date=start_date,
+        company=company,
+        members=members,
+        description=description,
+        promised_date=promised_date,
+        status=status,
+        permit=permit,
+    )
+    if permit is None:
+        emit("project.created", project_event_data(project))
+    return project
+
+
+def _project_create(
+    *,
+    by: User,
+    name: str,
+    delivery_lead: User,
+    start_date: date,
+    company: Any,
+    members: Iterable[User],
+    description: str,
+    promised_date: date | None,
+    status: str,
+    permit: WinPermit | None,
+) -> Project:
     if not isinstance(permit, WinPermit):
         _require(by, "projects.add_project", None, "Only delivery leads create projects.")
     _validate_lead(delivery_lead)
@@ -350,8 +406,9 @@ def project_create_from_template(
 ) -> Project:
     """A project with the template's milestones, tasks, links and checklist, scheduled from
     ``start_date`` (task offsets in working days) with the plan kept as the baseline.
-    Who may: as ``project_create``."""
-    project = project_create(
+    Who may, and when ``project.created`` is emitted (here, once the copy is made): as
+    ``project_create``."""
+    project = _project_create(
         by=by,
         permit=permit,
         name=name,
@@ -361,6 +418,7 @@ def project_create_from_template(
         members=members,
         description=description or template.description,
         promised_date=promised_date,
+        status=ProjectStatus.PLANNING,
     )
     project.template = template
     project.save(update_fields=["template"])
@@ -412,6 +470,8 @@ def project_create_from_template(
     project_reschedule(project=project, created=True)
     _milestones_due_from_tasks(project)
     _set_baseline(project)
+    if permit is None:
+        emit("project.created", project_event_data(project))
     return project
 
 
@@ -672,6 +732,18 @@ def _set_status(*, by: User, task: Task, status: str) -> Task:
     save_row(task, ["status", "started_at", "completed_at", "actual_start", "actual_finish"])
     project_reschedule(project=task.project, field="status", new_task=task)
     task.refresh_from_db()
+    if status == TaskStatus.DONE:
+        emit(
+            "task.done",
+            {
+                "id": task.pk,
+                "title": task.title,
+                "project_id": task.project_id,
+                "milestone_id": task.milestone_id,
+                "assignee_id": task.assignee_id,
+                "actual_finish": task.actual_finish.isoformat() if task.actual_finish else None,
+            },
+        )
     return task
 
 
@@ -960,6 +1032,16 @@ def milestone_approve(*, by: User, milestone: Milestone, comment: str = "") -> M
     milestone.approved_at = timezone.now()
     milestone.approval_comment = (comment or "").strip()
     milestone.save(update_fields=["approved_by", "approved_at", "approval_comment", "updated_at"])
+    emit(
+        "milestone.approved",
+        {
+            "id": milestone.pk,
+            "name": milestone.name,
+            "project_id": milestone.project_id,
+            "approved_by_id": by.pk,
+            "approved_at": milestone.approved_at.isoformat(),
+        },
+    )
     return milestone
 
 

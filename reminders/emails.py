@@ -19,7 +19,7 @@ from django.urls import reverse
 from accounts.formats import users_zone
 from accounts.models import User
 from inputs.text import one_line
-from reminders.models import Kind, OutboxEmail
+from reminders.models import Kind, OutboxEmail, Transactional
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
 
@@ -88,12 +88,14 @@ def render_email(*, kind: str, user: User, subject: str, context: dict[str, Any]
     subject = one_line(subject)
     if len(subject) > SUBJECT_MAX:
         subject = subject[: SUBJECT_MAX - 1] + "…"
-    unsubscribe = unsubscribe_url(user_id=user.pk, kind=kind)
+    # A transactional email (``Transactional``) has no preference, so no unsubscribe link.
+    transactional = kind in Transactional.values
+    unsubscribe = "" if transactional else unsubscribe_url(user_id=user.pk, kind=kind)
     full_context = {
         **context,
         "user": user,
         "subject": subject,
-        "kind_label": Kind(kind).label,
+        "kind_label": (Transactional(kind) if transactional else Kind(kind)).label,
         "site_url": settings.SITE_URL,
         "preferences_url": preferences_url(),
         "unsubscribe_url": unsubscribe,
@@ -101,18 +103,15 @@ def render_email(*, kind: str, user: User, subject: str, context: dict[str, Any]
     with users_zone(user):  # datetimes show in the recipient's time zone
         text = render_to_string(f"reminders/email/{kind}.txt", full_context).strip() + "\n"
         html = render_to_string(f"reminders/email/{kind}.html", full_context)
-    return RenderedEmail(
-        subject=subject,
-        text=text,
-        html=html,
-        headers={
-            # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs here.
+    headers = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+    if not transactional:
+        # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs here.
+        headers = {
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-            "X-Auto-Response-Suppress": "All",
-        },
-    )
+            **headers,
+        }
+    return RenderedEmail(subject=subject, text=text, html=html, headers=headers)
 
 
 def message_id(idempotency_key: str) -> str:

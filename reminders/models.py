@@ -43,6 +43,7 @@ class Transactional(models.TextChoices):
     """Emails that are not reminders: always sent, without preferences or an unsubscribe link."""
 
     PASSWORD_RESET = "password_reset", "Password reset link"
+    WEBHOOK_DISABLED = "webhook_disabled", "A webhook endpoint was disabled (admins)"
 
 
 class Status(models.TextChoices):

@@ -60,6 +60,7 @@ from projects import services as project_services
 from projects.models import ChecklistItem, Dependency, Holiday, Task
 from reminders.emails import unsubscribe_token
 from reminders.models import Kind, OutboxEmail, ReminderPreference
+from webhooks.models import Attempt, Delivery, Endpoint
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)  # a Thursday
 SOON = "2026-12-03"
@@ -194,6 +195,17 @@ SLOTS: dict[str, dict[str, tuple]] = {
     "milestone": project_family("milestone_p1", "milestone_p2", "milestone_p3"),
     "dependency": project_family("dependency_p1", "dependency_p2", "dependency_p3"),
     "checklist": project_family("checklist_p1", "checklist_p2", "checklist_p3"),
+    # Webhook endpoints are an admin's set-up: every other role is refused (403) before any
+    # lookup, so the one endpoint is "another's" for everyone.
+    "webhook": slots(
+        rep=(_, "webhook", _),
+        manager=(_, "webhook", _),
+        lead=(_, "webhook", _),
+        member=(_, "webhook", _),
+        admin=(_, "webhook", _),
+        no_role=(_, "webhook", _),
+        anon=(_, "webhook", _),
+    ),
 }
 
 # Markers: a unique text in each object, searched for in every answer.
@@ -739,6 +751,11 @@ ROUTES: dict[str, Route] = {
 # The API: one entry per operationId (and a few variants), the operation's method only.
 
 
+def ADMIN_ONLY_API(status: Any) -> dict[str, Any]:
+    """Admins get ``status``; every other role 403; no token 401."""
+    return roles(rep=403, manager=403, lead=403, member=403, admin=status, no_role=403, anon=401)
+
+
 def api_every(status: Any, *, no_role: Any = None) -> dict[str, Any]:
     return every(status, anon=401, no_role=no_role)
 
@@ -873,6 +890,15 @@ OPERATIONS: dict[str, Operation] = {
     "report_sources": Operation(None, api_sales_only(200)),
     "report_follow_up": Operation(None, api_sales_only(200)),
     "report_delivery_demand": Operation(None, DEMAND | {ANON: 401}),
+    # Webhooks: admins only; a loopback URL is refused (422 naming url).
+    "webhook_list": Operation(None, ADMIN_ONLY_API(200)),
+    "webhook_create": Operation(
+        None,
+        ADMIN_ONLY_API(422),
+        body={"url": "https://127.0.0.1/hook", "events": ["deal.won"]},
+    ),
+    "webhook_delete": Operation("webhook", ADMIN_ONLY_API(204)),
+    "webhook_deliveries": Operation("webhook", ADMIN_ONLY_API(200)),
 }
 
 
@@ -1143,6 +1169,16 @@ def build_world() -> World:
         body_text="MXq",
     )
     w["unsubscribe"] = unsubscribe_token(user_id=rep.pk, kind=Kind.NEXT_ACTIONS)
+    # A webhook endpoint with a delivery and its attempt (made last: the world's own
+    # events have no endpoint to go to).
+    w["webhook"] = Endpoint.objects.create(url="https://hooks.example.com/in", events=["deal.won"])
+    delivery = Delivery.objects.create(
+        endpoint=w["webhook"],
+        event_id="evt_matrix",
+        event_type="deal.won",
+        payload={"type": "deal.won", "timestamp": "2026-11-26T10:00:00Z", "data": {}},
+    )
+    Attempt.objects.create(delivery=delivery, status_code=500, response_body="MXq")
 
     # One session and one API token per signed-in role.
     w.sessions, w.tokens = {}, {}
