@@ -245,10 +245,11 @@ class CrmSeeder:
     def deal_rows(self, specs: list[DealSpec]) -> int:
         fields = [
             "id", "title", "company_id", "contact_id", "owner_id", "created_by_id", "amount",
-            "currency", "exchange_rate", "amount_base", "source_id", "campaign", "expected_close_date",
-            "qualification_notes", "next_action", "next_action_due_date", "next_action_due_time",
-            "next_action_due_at", "stage", "stage_entered_at", "probability", "lost_reason_id",
-            "lost_note", "won_at", "lost_at", "version", "created_at", "updated_at",
+            "currency", "exchange_rate", "amount_base", "source_id", "campaign",
+            "expected_close_date", "qualification_notes", "next_action", "next_action_due_date",
+            "next_action_due_time", "next_action_due_at", "stage", "stage_entered_at",
+            "probability", "lost_reason_id", "lost_note", "won_at", "lost_at", "version",
+            "created_at", "updated_at",
         ]  # fmt: skip
         return self.loader.load(Deal, fields, (self._deal_row(s) for s in specs))
 
