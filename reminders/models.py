@@ -43,6 +43,9 @@ class Transactional(models.TextChoices):
     """Emails that are not reminders: always sent, without preferences or an unsubscribe link."""
 
     PASSWORD_RESET = "password_reset", "Password reset link"
+    # A lead a web form assigned to its owner (webforms): sent at once, not switchable, since
+    # the enquiry waits for exactly that person's answer.
+    WEB_FORM_LEAD = "web_form_lead", "New web-form lead assigned"
 
 
 class Status(models.TextChoices):
