@@ -133,7 +133,7 @@ def form_create(request: HttpRequest, payload: FormIn) -> Status:
 
 
 @router.get("forms/{int:form_id}", response=answers({200: FormOut}, *ONE, 403))
-def form_get(request: HttpRequest, form_id: PathId) -> dict[str, Any]:
+def form_detail(request: HttpRequest, form_id: PathId) -> dict[str, Any]:
     _admin(request)
     return _out(selectors.form_get(form_id))
 
@@ -147,7 +147,7 @@ def form_get(request: HttpRequest, form_id: PathId) -> dict[str, Any]:
     },
     summary="Submit a web form (no token)",
 )
-def submission_create(
+def form_submission_create(
     request: HttpRequest, key: str, payload: SubmissionIn, response: HttpResponse
 ) -> Status:
     """An enquiry through the form with this key, from any site: no token, no session.
