@@ -12,10 +12,11 @@ from ninja import Field, Router, Schema, Status
 from accounts.models import User
 from api.auth import current_user
 from api.errors import ONE, READ, WRITE, answers, error_body
-from api.fields import Bool, FilledLine, Id, Input, Line, PathId, Text
+from api.fields import Bool, Date, FilledLine, Id, Input, Line, MoneyOut, PathId, QueryId, Text
 from api.lookups import related
 from api.pagination import DEFAULT_LIMIT, Limit, Offset, Page, paginate
-from crm.models import LeadSource
+from crm.models import LeadSource, installation_currency
+from dashboards import selectors as reports
 from webforms import selectors, services, snippets
 from webforms.models import WebForm
 from webforms.services import Outcome
@@ -169,3 +170,39 @@ def form_submission_create(
             429, error_body("Too many submissions from your address; try again in a minute.")
         )
     return Status(201, {"received": True, "message": form.thank_you_text})
+
+
+class CampaignRow(Schema):
+    source: str
+    source_id: int | None
+    campaign: str = Field(description="The leads' utm_campaign; empty for none.")
+    leads: int
+    won: int
+    won_amount: MoneyOut
+    currency: str = Field(description="The installation currency, that of every amount.")
+
+
+@router.get(
+    "reports/campaigns",
+    response=answers({200: list[CampaignRow]}, *READ, 403),
+    tags=["reports"],
+)
+def report_campaigns(
+    request: HttpRequest,
+    since: Date | None = None,
+    until: Date | None = None,
+    owner_id: QueryId | None = None,
+) -> list[dict[str, Any]]:
+    """Web-form leads created between ``since`` and ``until`` (inclusive, in your time zone)
+    per lead source and campaign: how many, won, and won revenue (installation currency).
+    Beside ``reports/sources``, which counts every deal per source."""
+    user = current_user(request)
+    if not reports.can_see_sales_dashboard(user):
+        raise PermissionDenied("Sales reports are for sales and admins.")
+    if since and until and since > until:
+        raise ValidationError({"until": ["Must be on or after since."]})
+    rows = selectors.leads_by_campaign(
+        period=reports.Period(since, until), zone=user.zone, owner_id=owner_id
+    )
+    currency = installation_currency()
+    return [{**row, "won_amount": f"{row['won_amount']}", "currency": currency} for row in rows]

@@ -1,5 +1,7 @@
 """Reads for web forms: the admin's lists, the public form by its key, the lead report."""
 
+import zoneinfo
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
@@ -8,6 +10,7 @@ from django.http import Http404
 from accounts.models import User
 from accounts.roles import Role
 from crm.models import Deal, Stage
+from dashboards.selectors import NO_SOURCE, Period
 from webforms.models import Status, Submission, WebForm
 
 
@@ -69,17 +72,40 @@ def web_form_deals_q() -> Q:
     )
 
 
-def leads_by_campaign(deals: QuerySet[Deal]) -> list[dict[str, Any]]:
-    """Web-form leads among ``deals`` per lead source and campaign: one query."""
+NO_CAMPAIGN = "No campaign"
+
+
+def leads_by_campaign(
+    *, period: Period, zone: zoneinfo.ZoneInfo, owner_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Web-form leads created in ``period`` per lead source and campaign (one query): how
+    many, how many were won and their revenue (in the installation currency). Sources by
+    name, campaigns by name within each, "No campaign" last."""
+    deals = Deal.objects.filter(web_form_deals_q()).filter(period.datetime_q("created_at", zone))
+    if owner_id:
+        deals = deals.filter(owner_id=owner_id)
     rows = (
-        deals.filter(web_form_deals_q())
-        .order_by()
+        deals.order_by()
         .values("source_id", "source__name", "campaign")
         .annotate(
             leads=Count("pk"),
             won=Count("pk", filter=Q(stage=Stage.WON)),
             won_amount=Sum("amount_base", filter=Q(stage=Stage.WON)),
         )
-        .order_by("source__name", "campaign")
     )
-    return [dict(row) for row in rows]
+    found = [
+        {
+            "source_id": row["source_id"],
+            "source": row["source__name"] or NO_SOURCE,
+            "campaign": row["campaign"],
+            "leads": row["leads"],
+            "won": row["won"],
+            "won_amount": (row["won_amount"] or Decimal(0)).quantize(Decimal("0.01")),
+        }
+        for row in rows
+    ]
+    # Within a source, named campaigns in order and the leads without one last.
+    return sorted(
+        found,
+        key=lambda r: (r["source"] == NO_SOURCE, r["source"], not r["campaign"], r["campaign"]),
+    )

@@ -541,6 +541,7 @@ OPERATION_IDS = {
     ("post", "/api/v1/forms"): "form_create",
     ("get", "/api/v1/forms/{form_id}"): "form_detail",
     ("post", "/api/v1/forms/{key}/submissions"): "form_submission_create",
+    ("get", "/api/v1/reports/campaigns"): "report_campaigns",
 }
 CREATES = {
     "company_create",
