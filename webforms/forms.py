@@ -1,6 +1,7 @@
 """The hosted enquiry form: input shape only (``services.submission_accept`` checks it)."""
 
 from django import forms
+from django.forms.utils import pretty_name
 
 from webforms.services import HONEYPOT
 
@@ -9,7 +10,8 @@ class EnquiryForm(forms.Form):
     """Rendered on the hosted page; every check and message comes from the service."""
 
     company = forms.CharField(
-        required=False, widget=forms.TextInput(attrs={"autocomplete": "organization"})
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     first_name = forms.CharField(
         required=False, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
@@ -34,6 +36,7 @@ class EnquiryForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for name in self.REQUIRED:
             self.fields[name].widget.attrs["required"] = True
+            self.fields[name].label = f"{self.fields[name].label or pretty_name(name)} (required)"
         for name, limit in self.LIMITS.items():
             self.fields[name].widget.attrs["maxlength"] = limit
         self.fields["message"].widget.attrs["maxlength"] = 5000
