@@ -49,7 +49,7 @@ from accounts.roles import Role
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
 from api.urls import api
-from crm.models import Deal, ExchangeRate
+from crm.models import Deal, ExchangeRate, LeadSource
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory, DealFactory
 from dashboards.widgets import DELIVERY_WIDGETS, SALES_WIDGETS
 from handoff import services as handoff_services
@@ -60,6 +60,7 @@ from projects import services as project_services
 from projects.models import ChecklistItem, Dependency, Holiday, Task
 from reminders.emails import unsubscribe_token
 from reminders.models import Kind, OutboxEmail, ReminderPreference
+from webforms.models import Submission, WebForm, WorkingHours
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)  # a Thursday
 SOON = "2026-12-03"
@@ -194,6 +195,12 @@ SLOTS: dict[str, dict[str, tuple]] = {
     "milestone": project_family("milestone_p1", "milestone_p2", "milestone_p3"),
     "dependency": project_family("dependency_p1", "dependency_p2", "dependency_p3"),
     "checklist": project_family("checklist_p1", "checklist_p2", "checklist_p3"),
+    # Web forms are set up by admins; everyone else is refused before any lookup.
+    "webform": slots(
+        **dict.fromkeys(("rep", "manager", "lead", "member", "admin"), (_, "webform", _)),
+        no_role=(_, "webform", _),
+        anon=(_, "webform", _),
+    ),
 }
 
 # Markers: a unique text in each object, searched for in every answer.
@@ -598,6 +605,14 @@ ROUTES: dict[str, Route] = {
         GET=every(404, anon=404), POST=every(404, anon=404), kwargs={"token": "bad"}
     ),
     "healthz": route(GET=every(200, anon=200), POST=every(200, anon=200)),
+    # Web forms: public, by the form's key (the submit answers its empty post with the form
+    # and its errors).
+    "webforms:page": route(
+        GET=every(200, anon=200), POST=every(405, anon=405), kwargs={"key": "matrix-form"}
+    ),
+    "webforms:submit": route(
+        GET=every(405, anon=405), POST=every(422, anon=422), kwargs={"key": "matrix-form"}
+    ),
     # Projects.
     "projects:project-list": get_only(GET=every(200), lists=("project",)),
     "projects:project-create": route(
@@ -762,6 +777,19 @@ def _other_task_id(world: "World", task: Task) -> dict[str, Any]:
 
 NEXT_ACTION = {"next_action": "Call again", "next_action_due": SOON}
 
+
+def ADMIN_ONLY_API(status: Any) -> dict[str, Any]:
+    return roles(rep=403, manager=403, lead=403, member=403, admin=status, no_role=403, anon=401)
+
+
+def _new_form(world: "World", obj: Any) -> dict[str, Any]:
+    return {
+        "name": "New form",
+        "source_id": world["webform"].source_id,
+        "owner_ids": [world["rep"].pk],
+    }
+
+
 OPERATIONS: dict[str, Operation] = {
     "me": Operation(None, api_every(200)),
     "users": Operation(None, api_every(200)),
@@ -871,6 +899,17 @@ OPERATIONS: dict[str, Operation] = {
     "report_pipeline": Operation(None, api_sales_only(200)),
     "report_forecast": Operation(None, api_sales_only(200)),
     "report_sources": Operation(None, api_sales_only(200)),
+    "report_campaigns": Operation(None, api_sales_only(200)),
+    # Web forms: admins set them up; anyone submits one, token or not.
+    "form_list": Operation(None, ADMIN_ONLY_API(200)),
+    "form_create": Operation(None, ADMIN_ONLY_API(201), body=_new_form),
+    "form_detail": Operation("webform", ADMIN_ONLY_API(200)),
+    "form_submission_create": Operation(
+        None,
+        every(201, anon=201),
+        kwargs={"key": "matrix-form"},
+        body={"company": "MXq-WF", "first_name": "Wendy", "email": "wendy@matrix.example"},
+    ),
     "report_follow_up": Operation(None, api_sales_only(200)),
     "report_delivery_demand": Operation(None, DEMAND | {ANON: 401}),
 }
@@ -1133,6 +1172,14 @@ def build_world() -> World:
     Holiday.objects.create(date=dt.date(2030, 12, 25), name="Far away")
     ExchangeRate.objects.create(currency="CHF", rate="1.05", valid_from=dt.date(2026, 1, 1))
     PromiseSettings.objects.create(min_probability=50)
+    w["webform"] = WebForm.objects.create(
+        key="matrix-form", name="Matrix form", source=LeadSource.objects.get(name="Website")
+    )
+    w["webform"].owners.set([rep])
+    WorkingHours.objects.create()
+    Submission.objects.create(
+        form=w["webform"], created_at=NOW, status="spam", email="bot@x.example"
+    )
     ReminderPreference.objects.create(user=rep)
     OutboxEmail.objects.create(
         recipient=rep,
@@ -1525,3 +1572,9 @@ def test_admin_route(world, db, entry_id):
             answer = request(world, role, method, path)
             problems += check(world, answer, expected, role, (), f"{method} {path} as {role}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(autouse=True)
+def _webforms_unthrottled(settings):
+    """Every role posts to one web form from one address at one frozen moment."""
+    settings.WEBFORMS_PER_MINUTE = settings.WEBFORMS_PER_HOUR = 10_000
