@@ -6,7 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -41,7 +41,10 @@ class WebForm(models.Model):
         "active", default=True, help_text="An inactive form's pages and endpoint answer 404."
     )
     thank_you_text = TextField(
-        max_length=1000, default=DEFAULT_THANK_YOU, help_text="Shown after a submission."
+        max_length=1000,
+        validators=[MaxLengthValidator(1000)],
+        default=DEFAULT_THANK_YOU,
+        help_text="Shown after a submission.",
     )
     redirect_url = models.URLField(
         "thank-you page URL",

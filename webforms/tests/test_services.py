@@ -396,3 +396,11 @@ def test_updating_a_form_checks_its_version(admin_user, webform, owners):
 
     with pytest.raises(EditConflict):
         services.webform_update(by=admin_user, form=webform, version=1, name="Old")
+
+
+def test_a_thank_you_text_is_bounded(admin_user, website, owners):
+    with pytest.raises(ValidationError) as error:
+        services.webform_create(
+            by=admin_user, name="X", source=website, owners=owners, thank_you_text="t" * 1001
+        )
+    assert list(error.value.message_dict) == ["thank_you_text"]
