@@ -275,6 +275,18 @@ CELERY_BEAT_SCHEDULE: dict = {
 # WEBHOOK_ALLOW_PRIVATE=hooks.internal,10.0.0.5 ; every other endpoint must be public.
 WEBHOOK_ALLOW_PRIVATE = env.list("WEBHOOK_ALLOW_PRIVATE", default=[])
 
+# Web forms (webforms): throttling per client address and form, counted in the cache (Redis
+# when REDIS_URL is set, so every process shares the counts; else this process's memory).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+WEBFORMS_PER_MINUTE = env.int("WEBFORMS_PER_MINUTE", default=5)
+WEBFORMS_PER_HOUR = env.int("WEBFORMS_PER_HOUR", default=30)
+
 # Security. Behind a TLS-terminating proxy, set SECURE_SSL_REDIRECT=true.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

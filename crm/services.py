@@ -375,11 +375,13 @@ def deal_create(
     amount: Decimal | None = None,
     currency: str | None = None,
     source: Any = None,
+    campaign: str = "",
     expected_close_date: dt.date | None = None,
     qualification_notes: str = "",
 ) -> Deal:
     """Create an open deal (stage lead). R1: the owner defaults to its creator. R2. The
-    amount is in ``currency`` (default: the installation's), converted at today's rate."""
+    amount is in ``currency`` (default: the installation's), converted at today's rate.
+    ``campaign`` is the marketing campaign the lead came from (a web form's utm_campaign)."""
     _require(by, "crm.add_deal")
     owner = owner or by
     if owner != by:
@@ -396,6 +398,7 @@ def deal_create(
         amount=amount if amount is not None else Decimal("0.00"),
         currency=installation_currency() if currency is None else normalize_currency(currency),
         source=source,
+        campaign=(campaign or "").strip(),
         expected_close_date=expected_close_date,
         qualification_notes=(qualification_notes or "").strip(),
         probability=_probability(Stage.LEAD),

@@ -12,7 +12,7 @@ from accounts.http import AuthenticatedHttpRequest
 from crm import selectors as crm_selectors
 from crm.http import csv_response, wants_csv
 from crm.models import stale_limits
-from dashboards import selectors
+from dashboards import hooks, selectors
 from dashboards.forms import SalesFilterForm
 from dashboards.widgets import (
     DEFAULT_PERIOD,
@@ -113,17 +113,20 @@ def sales(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         owner = form.cleaned_data["owner"]
         query.owner_id = owner.pk if owner else None
         query.period_key = form.cleaned_data["period"] or DEFAULT_PERIOD
+    added = hooks.sales_widgets()  # what apps above add (dashboards.hooks)
+    builders = {**added, **SALES_WIDGETS}
     if wants_csv(request):
-        build = SALES_WIDGETS.get(request.GET.get("widget", ""))
+        build = builders.get(request.GET.get("widget", ""))
         if build is None:
             return HttpResponseBadRequest("Unknown widget.")
         return _widget_csv(build(query), "sales")
-    widgets = {name: build(query) for name, build in SALES_WIDGETS.items()}
+    widgets = {name: build(query) for name, build in builders.items()}
     context = {
         "form": form,
         "query": query,
         "period": query.period,
         "w": widgets,
+        "added_widgets": [widgets[name] for name in added if name not in SALES_WIDGETS],
         "csv_query": _csv_query(request),
         **_tabs(request),
     }

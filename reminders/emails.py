@@ -79,15 +79,21 @@ class RenderedEmail:
     headers: dict[str, str]
 
 
+def header_subject(subject: str) -> str:
+    """``subject`` made header-safe: one line, at most ``SUBJECT_MAX`` characters."""
+    subject = one_line(subject)
+    if len(subject) > SUBJECT_MAX:
+        subject = subject[: SUBJECT_MAX - 1] + "…"
+    return subject
+
+
 def render_email(*, kind: str, user: User, subject: str, context: dict[str, Any]) -> RenderedEmail:
     """Render ``reminders/email/<kind>.txt`` and ``.html`` with the common footer links.
 
     The subject is made header-safe here, whatever titles it quotes: one line, at most
     ``SUBJECT_MAX`` characters (the outbox column), so no stored title can fail a send.
     """
-    subject = one_line(subject)
-    if len(subject) > SUBJECT_MAX:
-        subject = subject[: SUBJECT_MAX - 1] + "…"
+    subject = header_subject(subject)
     # A transactional email (``Transactional``) has no preference, so no unsubscribe link.
     transactional = kind in Transactional.values
     unsubscribe = "" if transactional else unsubscribe_url(user_id=user.pk, kind=kind)

@@ -44,6 +44,9 @@ class Transactional(models.TextChoices):
 
     PASSWORD_RESET = "password_reset", "Password reset link"
     WEBHOOK_DISABLED = "webhook_disabled", "A webhook endpoint was disabled (admins)"
+    # A lead a web form assigned to its owner (webforms): sent at once, not switchable, since
+    # the enquiry waits for exactly that person's answer.
+    WEB_FORM_LEAD = "web_form_lead", "New web-form lead assigned"
 
 
 class Status(models.TextChoices):

@@ -68,6 +68,29 @@ def outbox_enqueue(
     )
 
 
+def outbox_enqueue_transactional(
+    *, recipient: User, kind: str, key: str, subject: str, text: str, html: str
+) -> tuple[OutboxEmail, bool]:
+    """Add an already rendered transactional email (``Transactional``: no preference, no
+    unsubscribe link) unless one with ``key`` exists; (row, created). The caller renders
+    it (in the recipient's time zone) and, after its commit, may call
+    ``outbox_start_sender`` to send it at once; the every-minute sweep sends it otherwise."""
+    if kind not in Transactional.values:
+        raise ValueError(f"{kind!r} is not a transactional email kind.")
+    return OutboxEmail.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "recipient": recipient,
+            "to_address": recipient.email,
+            "kind": kind,
+            "subject": emails.header_subject(subject),
+            "body_text": text,
+            "body_html": html,
+            "headers": {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
+        },
+    )
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """How long to wait after the ``attempts``-th failed attempt."""
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)

@@ -49,7 +49,7 @@ from accounts.roles import Role
 from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
 from api.urls import api
-from crm.models import Deal, ExchangeRate
+from crm.models import Deal, ExchangeRate, LeadSource
 from crm.tests.factories import ActivityFactory, CompanyFactory, ContactFactory, DealFactory
 from dashboards.widgets import DELIVERY_WIDGETS, SALES_WIDGETS
 from handoff import services as handoff_services
@@ -60,6 +60,7 @@ from projects import services as project_services
 from projects.models import ChecklistItem, Dependency, Holiday, Task
 from reminders.emails import unsubscribe_token
 from reminders.models import Kind, OutboxEmail, ReminderPreference
+from webforms.models import Submission, WebForm, WorkingHours
 from webhooks.models import Attempt, Delivery, Endpoint
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)  # a Thursday
@@ -205,6 +206,12 @@ SLOTS: dict[str, dict[str, tuple]] = {
         admin=(_, "webhook", _),
         no_role=(_, "webhook", _),
         anon=(_, "webhook", _),
+    ),
+    # Web forms are set up by admins; everyone else is refused before any lookup.
+    "webform": slots(
+        **dict.fromkeys(("rep", "manager", "lead", "member", "admin"), (_, "webform", _)),
+        no_role=(_, "webform", _),
+        anon=(_, "webform", _),
     ),
 }
 
@@ -610,6 +617,14 @@ ROUTES: dict[str, Route] = {
         GET=every(404, anon=404), POST=every(404, anon=404), kwargs={"token": "bad"}
     ),
     "healthz": route(GET=every(200, anon=200), POST=every(200, anon=200)),
+    # Web forms: public, by the form's key (the submit answers its empty post with the form
+    # and its errors).
+    "webforms:page": route(
+        GET=every(200, anon=200), POST=every(405, anon=405), kwargs={"key": "matrix-form"}
+    ),
+    "webforms:submit": route(
+        GET=every(405, anon=405), POST=every(422, anon=422), kwargs={"key": "matrix-form"}
+    ),
     # Projects.
     "projects:project-list": get_only(GET=every(200), lists=("project",)),
     "projects:project-create": route(
@@ -779,6 +794,15 @@ def _other_task_id(world: "World", task: Task) -> dict[str, Any]:
 
 NEXT_ACTION = {"next_action": "Call again", "next_action_due": SOON}
 
+
+def _new_form(world: "World", obj: Any) -> dict[str, Any]:
+    return {
+        "name": "New form",
+        "source_id": world["webform"].source_id,
+        "owner_ids": [world["rep"].pk],
+    }
+
+
 OPERATIONS: dict[str, Operation] = {
     "me": Operation(None, api_every(200)),
     "users": Operation(None, api_every(200)),
@@ -888,6 +912,17 @@ OPERATIONS: dict[str, Operation] = {
     "report_pipeline": Operation(None, api_sales_only(200)),
     "report_forecast": Operation(None, api_sales_only(200)),
     "report_sources": Operation(None, api_sales_only(200)),
+    "report_campaigns": Operation(None, api_sales_only(200)),
+    # Web forms: admins set them up; anyone submits one, token or not.
+    "form_list": Operation(None, ADMIN_ONLY_API(200)),
+    "form_create": Operation(None, ADMIN_ONLY_API(201), body=_new_form),
+    "form_detail": Operation("webform", ADMIN_ONLY_API(200)),
+    "form_submission_create": Operation(
+        None,
+        every(201, anon=201),
+        kwargs={"key": "matrix-form"},
+        body={"company": "MXq-WF", "first_name": "Wendy", "email": "wendy@matrix.example"},
+    ),
     "report_follow_up": Operation(None, api_sales_only(200)),
     "report_delivery_demand": Operation(None, DEMAND | {ANON: 401}),
     # Webhooks: admins only; a loopback URL is refused (422 naming url).
@@ -1159,6 +1194,14 @@ def build_world() -> World:
     Holiday.objects.create(date=dt.date(2030, 12, 25), name="Far away")
     ExchangeRate.objects.create(currency="CHF", rate="1.05", valid_from=dt.date(2026, 1, 1))
     PromiseSettings.objects.create(min_probability=50)
+    w["webform"] = WebForm.objects.create(
+        key="matrix-form", name="Matrix form", source=LeadSource.objects.get(name="Website")
+    )
+    w["webform"].owners.set([rep])
+    WorkingHours.objects.create()
+    Submission.objects.create(
+        form=w["webform"], created_at=NOW, status="spam", email="bot@x.example"
+    )
     ReminderPreference.objects.create(user=rep)
     OutboxEmail.objects.create(
         recipient=rep,
@@ -1561,3 +1604,9 @@ def test_admin_route(world, db, entry_id):
             answer = request(world, role, method, path)
             problems += check(world, answer, expected, role, (), f"{method} {path} as {role}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(autouse=True)
+def _webforms_unthrottled(settings):
+    """Every role posts to one web form from one address at one frozen moment."""
+    settings.WEBFORMS_PER_MINUTE = settings.WEBFORMS_PER_HOUR = 10_000

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from webforms import views
 
 app_name = "webforms"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("forms/<str:key>/", views.form_page, name="page"),
+    path("forms/<str:key>/submit", views.form_submit, name="submit"),
+]
