@@ -15,7 +15,6 @@ imap_tools ``MailMessage``) into a bounded ``Received``, with no database in sig
 
 import datetime as dt
 import hashlib
-import html
 import re
 from dataclasses import dataclass, field
 from email.message import Message
@@ -31,7 +30,7 @@ from inbox.models import (
     SUBJECT_LENGTH,
     TEXT_LENGTH,
 )
-from inputs.text import one_line
+from inputs.text import has_breaking_characters, one_line
 
 
 @dataclass
@@ -51,9 +50,13 @@ class Received:
 
 def _address(value: str) -> str:
     value = value.strip().lower()
-    return (
-        value if "@" in value and len(value) <= 254 and not any(c.isspace() for c in value) else ""
+    usable = (
+        "@" in value
+        and len(value) <= 254
+        and not any(c.isspace() for c in value)
+        and not has_breaking_characters(value)
     )
+    return value if usable else ""
 
 
 def _addresses(values: list[str]) -> list[str]:
@@ -97,7 +100,7 @@ def html_to_text(markup: str) -> str:
     parser.close()
     lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
     text = "\n".join(lines)
-    return html.unescape(re.sub(r"\n{3,}", "\n\n", text)).strip()
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _clean_text(text: str) -> str:

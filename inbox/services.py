@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
@@ -415,7 +415,14 @@ def _read(box: Mailbox, state: MailboxState, result: PollResult, limit: int) -> 
                     email, new = inbound_email_receive(
                         received=read_message(message), mailbox=box.key
                     )
-            except (ValidationError, ValueError, LookupError, UnicodeError) as error:
+            except (
+                ValidationError,
+                ValueError,
+                LookupError,
+                UnicodeError,
+                DataError,
+                IntegrityError,
+            ) as error:
                 # A message Relay cannot keep (it should not happen): logged, then passed,
                 # so one bad message never stops the mailbox.
                 logger.exception("Message UID %s of %s could not be kept: %s", uid, box.key, error)

@@ -269,3 +269,18 @@ def test_admin_lists_emails_and_polls_the_mailbox_now(dovecot, mailbox, client, 
     )
     assert detail.status_code == 200
     assert client.get(reverse("admin:inbox_mailboxstate_changelist")).status_code == 200
+
+
+def test_the_review_list_shows_when_the_mailbox_was_read_and_its_last_error(
+    dovecot, mailbox, client, manager, settings
+):
+    services.mailbox_poll()
+    client.force_login(manager)
+    assert "Last read" in client.get("/inbox/").content.decode()
+    settings.INBOX_URL = dovecot.url(mailbox).replace(":p%40ss", ":wrong")
+
+    services.mailbox_poll()
+
+    page = client.get("/inbox/").content.decode()
+    assert "Last poll failed" in page
+    assert "MailboxLoginError" in page
