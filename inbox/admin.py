@@ -4,6 +4,7 @@ and search), the mailbox's state (last UID, last error), and "Poll the mailbox n
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
@@ -56,7 +57,8 @@ class InboundEmailAdmin(ReadOnlyAdmin):
     ]
 
     def get_urls(self) -> list[URLPattern]:
-        poll = self.admin_site.admin_view(require_POST(self.poll_view))
+        # The admin's own sign-in guards it (admin_view: staff only), as for its site views.
+        poll = login_not_required(self.admin_site.admin_view(require_POST(self.poll_view)))
         return [path("poll/", poll, name="inbox_inboundemail_poll"), *super().get_urls()]
 
     def poll_view(self, request: HttpRequest) -> HttpResponse:
