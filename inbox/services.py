@@ -20,7 +20,6 @@ The poll reads the folder read-only (IMAP EXAMINE and BODY.PEEK): it never marks
 deletes a message on the server; the mailbox's own retention keeps it tidy.
 """
 
-import datetime as dt
 import imaplib
 import logging
 import socket
@@ -81,12 +80,11 @@ def _addresses_of(email: InboundEmail) -> list[str]:
 
 def _open_deal_for(company: Company, contact: Contact) -> Deal | None:
     """Step 4: the one open deal of ``company`` the email belongs on, or None (the company)."""
-    deals = list(
-        Deal.objects.open().filter(company=company).select_related("owner", "company")[:50]
-    )
-    if len(deals) == 1:
-        return deals[0]
-    theirs = [deal for deal in deals if deal.contact_id == contact.pk]
+    deals = Deal.objects.open().filter(company=company).select_related("owner", "company")
+    first = list(deals.order_by("pk")[:2])
+    if len(first) < 2:
+        return first[0] if first else None
+    theirs = list(deals.filter(contact=contact).order_by("pk")[:2])
     return theirs[0] if len(theirs) == 1 else None
 
 
@@ -98,15 +96,17 @@ def email_match(email: InboundEmail) -> Match:
         return Match()
     users = {
         u.email_lower: u
-        for u in User.objects.annotate(email_lower=Lower("email")).filter(
-            email_lower__in=addresses, is_active=True
-        )
+        # ``exclude(email="")``: the partial unique index on lower(email) answers it.
+        for u in User.objects.exclude(email="")
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=addresses, is_active=True)
     }
     author = next((users[a] for a in addresses if a in users), None)
     candidates = [a for a in addresses if a not in users]
     contacts = {
         c.email_lower: c
-        for c in Contact.objects.annotate(email_lower=Lower("email"))
+        for c in Contact.objects.exclude(email="")
+        .annotate(email_lower=Lower("email"))
         .filter(email_lower__in=candidates)
         .select_related("company", "owner")
     }
@@ -435,10 +435,3 @@ def _read(box: Mailbox, state: MailboxState, result: PollResult, limit: int) -> 
                     else:
                         result.unmatched += 1
             state.last_uid = max(state.last_uid, uid)
-
-
-def poll_summary_for(state: MailboxState | None) -> dict[str, dt.datetime | str | None]:
-    return {
-        "last_polled_at": state.last_polled_at if state else None,
-        "last_error": state.last_error if state else "",
-    }
