@@ -50,7 +50,15 @@ TIMEOUT = 30  # seconds, for connecting and each command
 
 
 def capture_address() -> str:
-    return (settings.INBOX_ADDRESS or "").strip().lower()
+    """``INBOX_ADDRESS``; when it is empty, the mailbox's user if that is an address."""
+    address = (settings.INBOX_ADDRESS or "").strip().lower()
+    if address or not is_configured():
+        return address
+    try:
+        user = parse_inbox_url(settings.INBOX_URL).user.strip().lower()
+    except ValidationError:
+        return ""
+    return user if "@" in user else ""
 
 
 def is_configured() -> bool:

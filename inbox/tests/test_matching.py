@@ -71,3 +71,14 @@ def test_the_same_message_id_is_kept_once():
 
     assert (created, created_again, first.pk) == (True, False, again.pk)
     assert Activity.objects.count() == 1
+
+
+def test_without_inbox_address_the_mailbox_user_is_the_capture_address(settings):
+    settings.INBOX_URL = "imaps://crm%40company.example:pw@imap.company.example/INBOX"
+    settings.INBOX_ADDRESS = ""
+    ContactFactory(email="crm@company.example")
+
+    email, _ = receive(sender="crm@company.example", message_id="<own@x>")
+
+    assert services.capture_address() == "crm@company.example"
+    assert email.status == Status.UNMATCHED
