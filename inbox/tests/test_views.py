@@ -1,10 +1,13 @@
 """The review list in the browser: who sees it, attaching and discarding, constant queries;
-and the journey from a message delivered to the IMAP server to its deal's timeline."""
+and the journey from messages delivered to the IMAP server to a deal's timeline (from the
+review page) and a company's (through the API)."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
+from accounts.services import api_token_create
 from accounts.tests.factories import UserFactory
 from crm.models import Activity, ActivityKind
 from crm.tests.factories import CompanyFactory, ContactFactory, DealFactory
@@ -252,6 +255,26 @@ def test_from_the_imap_server_to_the_review_list_to_the_deal(dovecot, mailbox, c
     # Polling again changes nothing.
     services.mailbox_poll()
     assert Activity.objects.count() == 1
+
+    # A second one, attached to a company through the API.
+    company = CompanyFactory()
+    dovecot.deliver(mailbox, mail.plain(sender="cfo@newcustomer.example", message_id="<a2@b.c>"))
+    assert services.mailbox_poll().unmatched == 1
+    second = InboundEmail.objects.get(message_id="<a2@b.c>")
+    _, token = api_token_create(user=manager)
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    listed = api.get("/api/v1/inbound-emails?status=unmatched").json()
+    assert [item["id"] for item in listed["items"]] == [second.pk]
+
+    answer = api.post(
+        f"/api/v1/inbound-emails/{second.pk}/assign",
+        {"company_id": company.pk},
+        content_type="application/json",
+    )
+
+    assert answer.status_code == 200
+    assert Activity.objects.get(company=company, deal=None).author == manager
+    assert api.get("/api/v1/inbound-emails?status=unmatched").json()["count"] == 0
 
 
 def test_admin_lists_emails_and_polls_the_mailbox_now(dovecot, mailbox, client, admin_user):
