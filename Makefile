@@ -20,7 +20,7 @@ CHROMIUM := /usr/bin/chromium
 
 help:
 	@echo "make run    build the environment, migrate, load demo data, serve on http://127.0.0.1:8000"
-	@echo "make test   run the whole suite on PostgreSQL and Redis (and Chromium, dovecot)"
+	@echo "make test   run the whole suite on PostgreSQL and Redis (and Chromium)"
 	@echo "make lint   ruff, mypy, import-linter, makemigrations --check"
 	@echo "make bench  benchmarks (not tests)"
 
