@@ -50,7 +50,14 @@ $(CHROMIUM):
 	@echo "Installing Chromium for the browser tests"
 	export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 
-test: install $(CHROMIUM)
+# The inbox tests run a real IMAP server, Debian's dovecot; as root it is installed when missing.
+DOVECOT := /usr/sbin/dovecot
+$(DOVECOT):
+	@if [ "$$(id -u)" != 0 ]; then echo "The inbox tests need dovecot: sudo apt-get install dovecot-imapd"; exit 1; fi
+	@echo "Installing dovecot for the inbox tests"
+	export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq dovecot-imapd >/dev/null
+
+test: install $(CHROMIUM) $(DOVECOT)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		.venv/bin/pytest $(PYTEST_ARGS)
 

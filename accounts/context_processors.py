@@ -17,6 +17,7 @@ NAVIGATION = [
     ("Projects", "projects:project-list", None, None),
     ("Dashboards", "dashboards:sales", "dashboards.view_sales", "/dashboards/"),
     ("Dashboards", "dashboards:delivery", "dashboards.view_delivery", "/dashboards/"),
+    ("Inbox", "inbox:review-list", "inbox.review_email", None),
 ]
 
 

@@ -269,6 +269,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "projects.tasks.refresh_forecasts",
         "schedule": crontab(minute=5, hour=0),
     },
+    # Email into the timeline (issue 16): the capture mailbox is read every 2 minutes.
+    "inbox-poll-mailbox": {
+        "task": "inbox.tasks.poll_mailbox",
+        "schedule": crontab(minute="*/2"),
+    },
 }
 
 # Webhooks (issue 16): hosts (names or addresses) that may be private or loopback, e.g.
@@ -286,6 +291,13 @@ CACHES = {
 }
 WEBFORMS_PER_MINUTE = env.int("WEBFORMS_PER_MINUTE", default=5)
 WEBFORMS_PER_HOUR = env.int("WEBFORMS_PER_HOUR", default=30)
+
+# Email into the timeline (README, "Email into the timeline"): the mailbox users BCC or
+# forward to. INBOX_URL like imap://user:password@host:143/INBOX (imaps:// for TLS,
+# ?starttls=true to upgrade a plain connection); INBOX_ADDRESS is that mailbox's own address,
+# never matched as a contact. Empty INBOX_URL: the feature is off.
+INBOX_URL = env.str("INBOX_URL", default="")
+INBOX_ADDRESS = env.str("INBOX_ADDRESS", default="")
 
 # Security. Behind a TLS-terminating proxy, set SECURE_SSL_REDIRECT=true.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

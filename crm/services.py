@@ -784,11 +784,32 @@ def activity_create(
         _require(by, "crm.add_deal", message="Only sales can log activities.")
     else:
         _require(by, "crm.add_contact", message="Only sales can log activities.")
+    return _activity_save(
+        kind=kind,
+        body=body,
+        occurred_at=occurred_at,
+        author=by,
+        deal=deal,
+        contact=contact,
+        company=company,
+    )
+
+
+def _activity_save(
+    *,
+    kind: str,
+    body: str,
+    occurred_at: dt.datetime | None,
+    author: User,
+    deal: Deal | None,
+    contact: Contact | None,
+    company: Company | None,
+) -> Activity:
     activity = Activity(
         kind=kind,
         body=(body or "").strip(),
         occurred_at=occurred_at or timezone.now(),
-        author=by,
+        author=author,
         deal=deal,
         contact=contact,
         company=company or (deal.company if deal else None),
@@ -796,6 +817,31 @@ def activity_create(
     activity.full_clean()
     activity.save()
     return activity
+
+
+@transaction.atomic
+def email_activity_log(
+    *,
+    author: User,
+    body: str,
+    occurred_at: dt.datetime | None = None,
+    deal: Deal | None = None,
+    contact: Contact | None = None,
+    company: Company | None = None,
+) -> Activity:
+    """An email Relay received (the inbox app's mailbox), logged as an email activity on
+    ``deal``, ``contact`` or ``company`` in ``author``'s name. A job writes it, not the
+    author, so no permission of the author's is asked here; the inbox checks who may attach
+    an email by hand before it calls this."""
+    return _activity_save(
+        kind=ActivityKind.EMAIL,
+        body=body,
+        occurred_at=occurred_at,
+        author=author,
+        deal=deal,
+        contact=contact,
+        company=company,
+    )
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from crm import selectors as crm_selectors
 from dashboards import selectors as dashboard_selectors
 from demo.seed import DEMO_PASSWORD, seed
 from imports.models import ImportJob
+from inbox.models import InboundEmail
 from projects import selectors as project_selectors
 from projects.models import Project
 from tests.browser import OVERFLOWS
@@ -101,6 +102,10 @@ def screens_for(user: User) -> dict[str, str]:
             urls["project-edit"] = reverse("projects:project-edit", args=[project])
     if user.has_perm("projects.add_project"):
         urls["project-new"] = reverse("projects:project-create")
+    if user.has_perm("inbox.review_email"):
+        urls["inbox"] = reverse("inbox:review-list")
+        email = _first(InboundEmail.objects.all())
+        optional["inbox-email"] = lambda: email and reverse("inbox:email-detail", args=[email])
     if dashboard_selectors.can_see_sales_dashboard(user):
         urls["sales-dashboard"] = reverse("dashboards:sales")
     if dashboard_selectors.can_see_delivery_dashboard(user):

@@ -56,6 +56,7 @@ from handoff import services as handoff_services
 from handoff.models import Handoff, PromiseSettings
 from handoff.tests.factories import HandoffFactory
 from imports.models import ExternalId, ImportJob, RowProblem
+from inbox.models import InboundEmail, MailboxState
 from projects import services as project_services
 from projects.models import ChecklistItem, Dependency, Holiday, Task
 from reminders.emails import unsubscribe_token
@@ -187,6 +188,16 @@ SLOTS: dict[str, dict[str, tuple]] = {
         admin=(_, ("import_rep", "import_other"), _),
         no_role=(_, _, ("import_rep", "import_other")),
         anon=(_, _, "import_rep"),
+    ),
+    # The inbox's review list: sales managers' and admins' alone (403 for every other role).
+    "inbound_email": slots(
+        rep=(_, "email_unmatched", _),
+        manager=(_, "email_unmatched", _),
+        lead=(_, "email_unmatched", _),
+        member=(_, "email_unmatched", _),
+        admin=(_, "email_unmatched", _),
+        no_role=(_, "email_unmatched", _),
+        anon=(_, _, "email_unmatched"),
     ),
     "project": project_family("p1", "p2", "p3"),
     # task_own: P1's, assigned to member; task_other: P1's, assigned to member2.
@@ -578,6 +589,16 @@ DELIVERY_DASHBOARD = roles(
     rep=403, manager=200, lead=200, member=200, admin=200, no_role=403, anon=LOGIN
 )
 DEMAND = roles(rep=403, manager=200, lead=200, member=403, admin=200, no_role=403, anon=LOGIN)
+
+
+def reviewers(status: Any, anon: Any = LOGIN) -> dict[str, Any]:
+    """Sales managers and admins get ``status``; everyone else 403."""
+    return roles(
+        rep=403, manager=status, lead=403, member=403, admin=status, no_role=403, anon=anon
+    )
+
+
+REVIEWERS = reviewers(200)
 DELIVERY_CREATES = roles(
     rep=403, manager=403, lead=200, member=403, admin=200, no_role=403, anon=LOGIN
 )
@@ -720,6 +741,11 @@ ROUTES: dict[str, Route] = {
     "imports:import-errors": get_only("import", GET=import_read()),
     "imports:import-again": post_only("import", POST=import_own(302)),
     "imports:import-cancel": post_only("import", POST=import_read(302)),
+    # The inbox's review list (an empty attach form is refused: 422).
+    "inbox:review-list": get_only(GET=REVIEWERS),
+    "inbox:email-detail": route("inbound_email", GET=REVIEWERS, POST=reviewers(422)),
+    "inbox:email-discard": post_only("inbound_email", POST=reviewers(302)),
+    "inbox:deal-lookup": get_only(GET=REVIEWERS, query={"q": "MXq"}),
     # The handoff panel.
     "handoff:handoff-save": post_only("deal", POST=deal_write(302)),
     "handoff:handoff-save[won]": post_only("won_deal", POST=won_write(422)),  # it is final
@@ -846,6 +872,11 @@ OPERATIONS: dict[str, Operation] = {
     # CRM.
     "company_list": Operation(None, api_every(200, no_role=403), lists=("company",)),
     "company_create": Operation(None, api_sales_only(201), body={"name": "MXq-NEW-CO"}),
+    # The inbox's review list: an empty body names neither a deal nor a company (422).
+    "inbound_email_list": Operation(None, reviewers(200, anon=401)),
+    "inbound_email_get": Operation("inbound_email", reviewers(200, anon=401)),
+    "inbound_email_assign": Operation("inbound_email", reviewers(422, anon=401), body={}),
+    "inbound_email_discard": Operation("inbound_email", reviewers(200, anon=401), body={}),
     # Imports: a JSON body has no file (400 for everyone: the form is checked first).
     "import_create": Operation(None, api_every(400)),
     "import_get": Operation("import", import_read(anon=401)),
@@ -1202,6 +1233,10 @@ def build_world() -> World:
     Submission.objects.create(
         form=w["webform"], created_at=NOW, status="spam", email="bot@x.example"
     )
+    w["email_unmatched"] = InboundEmail.objects.create(
+        message_id="<matrix@nowhere.example>", from_address="x@nowhere.example", subject="Hi"
+    )
+    MailboxState.objects.create(key="imap://crm@imap.example:143/INBOX")
     ReminderPreference.objects.create(user=rep)
     OutboxEmail.objects.create(
         recipient=rep,
@@ -1436,6 +1471,7 @@ ADMIN_SITE_VIEWS = {
     "admin:jsi18n": 200,
     "admin:view_on_site": 404,  # no Relay model has a page of its own
     "admin:app_list": 200,
+    "admin:inbox_inboundemail_poll": 405,  # "Poll the mailbox now" is a POST
     "admin:[admin/(?P<url>.*)$]": 404,  # the catch-all, for a path that is not there
 }
 MODEL_VIEWS = ("changelist", "add", "history", "delete", "change")
