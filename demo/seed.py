@@ -14,6 +14,7 @@ from accounts.services import user_create
 from demo.bulk import seed_bulk
 from demo.crm_seed import seed_crm
 from demo.handoff_seed import seed_handoff_drafts, seed_won_deals
+from demo.integrations_seed import seed_integrations
 from demo.money_seed import seed_exchange_rates
 from demo.projects_seed import seed_projects
 
@@ -91,4 +92,5 @@ def seed(*, deals: int = 40, bulk: bool | None = None) -> SeedResult:
     result.deals_won = seed_won_deals(users=users)
     result.projects_created = seed_projects(users=users)
     seed_handoff_drafts(users=users)
+    seed_integrations(users=users)
     return result

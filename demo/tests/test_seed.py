@@ -8,8 +8,10 @@ from dashboards.selectors import baseline_variance
 from demo.seed import DEMO_USERS
 from handoff.models import Handoff
 from handoff.services import promise_check
+from inbox.models import InboundEmail
 from projects.models import Project, ProjectTemplate
 from projects.selectors import template_histories
+from webforms.models import WebForm
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +66,16 @@ def test_seed_demo_runs_twice_and_changes_nothing_the_second_time(capsys):
     assert [d.currency for d in abroad] == ["CHF", "GBP", "USD"]
     assert all(d.amount_base == convert(d.amount, d.exchange_rate) != d.amount for d in abroad)
     assert ExchangeRate.objects.count() == 30  # ten quarters of three currencies
+    # The tools around it: a form ready to embed; one email on its deal, one to review.
+    form = WebForm.objects.get()
+    assert (form.name, form.source.name) == ("Website enquiry", "Website")
+    assert sorted(u.username for u in form.owners.all()) == ["ravi", "rita"]
+    emails = {e.subject: e for e in InboundEmail.objects.select_related("deal__owner")}
+    assert sorted(emails) == ["Question about a support retainer", "Re: Your proposal"]
+    reply = emails["Re: Your proposal"]
+    assert (reply.status, reply.deal.owner.username) == ("matched", "rita")
+    assert reply.activity.kind == "email" and reply.activity.deal_id == reply.deal_id
+    assert emails["Question about a support retainer"].status == "unmatched"
     for demo in DEMO_USERS:
         assert f"  {demo.username:<8} {demo.role}" in second
         assert User.objects.get(username=demo.username).roles == frozenset({demo.role})
