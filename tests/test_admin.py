@@ -247,6 +247,9 @@ def refused(name: str, stages: dict[str, str]) -> list[str]:
 
 EXPECTED = {
     "accounts.ApiToken.revoke": ["Revoked 1 token(s).", "Skipped 1 token(s) revoked before."],
+    "accounts.User.new_calendar_address": [
+        "14 user(s) have a new calendar address; their old one no longer works."
+    ],
     # The actions run one after the other on the same deals: qualify moves one lead, then
     # negotiate moves the two proposals.
     "crm.Deal.qualify": sorted(

@@ -46,7 +46,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import PasswordResetRequest
 from accounts.roles import Role
-from accounts.services import api_token_create
+from accounts.services import api_token_create, calendar_token
 from accounts.tests.factories import UserFactory
 from api.urls import api
 from crm.models import Deal, ExchangeRate, LeadSource
@@ -612,6 +612,15 @@ ROUTES: dict[str, Route] = {
     "accounts:logout": route(GET=every(405), POST=every(LOGIN)),
     "accounts:profile": route(GET=every(200), POST=every(422)),
     "accounts:sign-out-everywhere": post_only(POST=every(LOGIN)),
+    "accounts:calendar-renew": post_only(POST=every(302)),  # back to the profile page
+    # The calendar feed: its secret address is the credential (calendar apps do not sign
+    # in); each role reads its own.
+    "calendars:feed": route(
+        GET=every(200, anon=404), POST=every(405, anon=405), kwargs={"token": "calendar"}
+    ),
+    "calendars:feed[bad-token]": route(
+        GET=every(404, anon=404), POST=every(405, anon=405), kwargs={"token": "bad"}
+    ),
     "accounts:password-change": route(GET=every(200), POST=every(200)),
     "accounts:password-reset": route(GET=every(200, anon=200), POST=every(200, anon=200)),
     "accounts:password-reset-done": route(GET=every(200, anon=200), POST=every(405, anon=405)),
@@ -831,6 +840,8 @@ def _new_form(world: "World", obj: Any) -> dict[str, Any]:
 
 OPERATIONS: dict[str, Operation] = {
     "me": Operation(None, api_every(200)),
+    "calendar_address": Operation(None, api_every(200)),
+    "calendar_address_renew": Operation(None, api_every(200)),
     "users": Operation(None, api_every(200)),
     "lead_sources": Operation(None, api_every(200)),
     "lost_reasons": Operation(None, api_every(200)),
@@ -1265,6 +1276,7 @@ def build_world() -> World:
         client.force_login(users[username])
         w.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
         w.tokens[role] = api_token_create(user=users[username], name="matrix")[1]
+        w[f"calendar:{role}"] = calendar_token(user=users[username])
     return w
 
 
@@ -1410,10 +1422,12 @@ def _body(body: Body, world: World, obj: Any) -> dict | None:
     return body(world, obj) if callable(body) else body
 
 
-def _kwargs(spec_kwargs: dict, world: World) -> dict:
+def _kwargs(spec_kwargs: dict, world: World, role: str) -> dict:
     kwargs = dict(spec_kwargs)
     if kwargs.get("token") == "valid":
         kwargs["token"] = world["unsubscribe"]
+    elif kwargs.get("token") == "calendar":  # the role's own feed (anonymous has none)
+        kwargs["token"] = world.get(f"calendar:{role}", "none")
     return kwargs
 
 
@@ -1424,7 +1438,7 @@ def run_route(world: World, entry_id: str, spec: Route) -> tuple[int, list[str]]
         for role in ROLES:
             for part, obj_name, expected in expand(answers[role], spec.kind, role):
                 obj = world[obj_name] if obj_name else None
-                kwargs = _kwargs(spec.kwargs, world)
+                kwargs = _kwargs(spec.kwargs, world, role)
                 if obj is not None and spec.pk_in_path:
                     kwargs["pk"] = obj.pk
                 path = spec.url or reverse(name, kwargs=kwargs or None)
