@@ -6,6 +6,7 @@ import pytest
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
+from records.events import occurred
 
 
 @pytest.fixture
@@ -67,3 +68,16 @@ def _reference_data(request):
         except ModuleNotFoundError:
             continue
         seed(apps, None)
+
+
+@pytest.fixture
+def events():
+    """Every domain event (``records.events``) emitted during the test, as (type, data)."""
+    seen: list[tuple[str, dict]] = []
+
+    def receive(sender, events, **kwargs):
+        seen.extend((event.type, dict(event.data)) for event in events)
+
+    occurred.connect(receive, dispatch_uid="test-events")
+    yield seen
+    occurred.disconnect(dispatch_uid="test-events")

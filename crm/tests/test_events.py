@@ -10,24 +10,10 @@ from crm import services
 from crm.models import LostReason, Stage
 from crm.services import DealRow
 from crm.tests.factories import CompanyFactory, DealFactory
-from records.events import occurred
 
 pytestmark = pytest.mark.django_db
 
 DUE = dt.date(2026, 12, 10)
-
-
-@pytest.fixture
-def events():
-    """Every event emitted during the test, as (type, data)."""
-    seen: list[tuple[str, dict]] = []
-
-    def receive(sender, events, **kwargs):
-        seen.extend((event.type, dict(event.data)) for event in events)
-
-    occurred.connect(receive, dispatch_uid="crm-test-events")
-    yield seen
-    occurred.disconnect(dispatch_uid="crm-test-events")
 
 
 def test_creating_a_deal_emits_deal_created_once(rep, events):

@@ -9,21 +9,8 @@ from crm.models import Deal
 from handoff import services
 from handoff.models import Handoff
 from handoff.tests.factories import HandoffFactory
-from records.events import occurred
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def events():
-    seen: list[tuple[str, dict]] = []
-
-    def receive(sender, events, **kwargs):
-        seen.extend((event.type, dict(event.data)) for event in events)
-
-    occurred.connect(receive, dispatch_uid="handoff-test-events")
-    yield seen
-    occurred.disconnect(dispatch_uid="handoff-test-events")
 
 
 def test_a_win_emits_stage_changed_won_and_project_created_once(rep, events):

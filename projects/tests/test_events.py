@@ -9,21 +9,8 @@ from crm.services import WinPermit
 from projects import services
 from projects.models import ProjectTemplate
 from projects.tests.factories import MONDAY
-from records.events import occurred
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def events():
-    seen: list[tuple[str, dict]] = []
-
-    def receive(sender, events, **kwargs):
-        seen.extend((event.type, dict(event.data)) for event in events)
-
-    occurred.connect(receive, dispatch_uid="projects-test-events")
-    yield seen
-    occurred.disconnect(dispatch_uid="projects-test-events")
 
 
 def test_creating_a_project_emits_project_created_once(lead, events):
